@@ -1,0 +1,17 @@
+.PHONY: demo test lint bench clean
+
+demo:  ## PostgreSQL + Odoo 18 + database callflow_demo, served on localhost:8069
+	scripts/demo.sh
+
+test:  ## lint and every test on a fresh throwaway database
+	scripts/test.sh
+
+lint:
+	CALLFLOW_LINT_ONLY=1 scripts/test.sh
+
+bench:  ## the benchmarks in bench/ (see README)
+	scripts/bench.sh
+
+clean:  ## stop the local PostgreSQL and remove .local and .venv
+	-runuser -u postgres -- /usr/lib/postgresql/*/bin/pg_ctl -D .local/pg/data stop -m fast
+	rm -rf .local .venv

@@ -1,0 +1,112 @@
+"""Phone-number parsing shared by the directory, the ledger and the dialer.
+
+People type numbers in every shape (``03-1234-5678``, ``+81 3 1234 5678``,
+full-width ``０３－１２３４－５６７８``, ``03-1234-5678 内線12``).  Everything
+that stores or compares numbers goes through :func:`parse_number`, so one
+person's number is always the same E.164 string.
+"""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+
+# What may trail a number and is not part of it: an extension or a note.
+_EXTENSION_RE = re.compile(r"\s*(?:内線|ext\.?|extension|x|#)\s*\d*\s*$", re.IGNORECASE)
+# Characters people use to group digits; anything else is garbage.
+_ALLOWED_RE = re.compile(r"^\+?[\d\s\-\.\(\)/]+$")
+MAX_INPUT_LENGTH = 64
+
+
+class PhoneParseError(ValueError):
+    """The text is not a usable phone number; ``str(error)`` says why."""
+
+
+def clean_input(text):
+    """Fold what a person typed into ASCII digits and separators.
+
+    NFKC turns full-width digits and ``＋`` into ASCII; the several dash-like
+    characters (``－``, ``ー``, ``‐``, ``―``) become ``-``.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text))[: MAX_INPUT_LENGTH * 2]
+    text = re.sub(r"[\u2010-\u2015\u2212\u30fc\uff70]", "-", text)
+    text = _EXTENSION_RE.sub("", text.strip())
+    return text.strip()
+
+
+@lru_cache(maxsize=65536)
+def _parse_cached(text, region):
+    return _parse(text, region)
+
+
+def _parse(text, region):
+    cleaned = clean_input(text)
+    if not cleaned:
+        raise PhoneParseError("empty")
+    if len(cleaned) > MAX_INPUT_LENGTH or not _ALLOWED_RE.match(cleaned):
+        raise PhoneParseError("not a phone number")
+    if cleaned.startswith("00") and not region:
+        cleaned = "+" + cleaned[2:]
+    if not cleaned.startswith("+") and not region:
+        raise PhoneParseError("no country: add the country code (+…)")
+    try:
+        parsed = phonenumbers.parse(cleaned, (region or "").upper() or None)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneParseError("not a phone number") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise PhoneParseError("not a valid number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_number(text, region=None):
+    """Return the E.164 form of ``text`` or raise :class:`PhoneParseError`.
+
+    :param region: ISO country code used when the number has no ``+``
+    """
+    return _parse_cached(str(text or ""), (region or "").upper())
+
+
+def try_parse_number(text, region=None):
+    """Return ``(e164, None)`` or ``(False, reason)``; never raises."""
+    try:
+        return parse_number(text, region), None
+    except PhoneParseError as exc:
+        return False, str(exc)
+
+
+def format_number(e164, style="international"):
+    """Display form of an E.164 number: ``international`` or ``national``."""
+    if not e164:
+        return ""
+    parsed = phonenumbers.parse(e164, None)
+    fmt = {
+        "international": phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+        "national": phonenumbers.PhoneNumberFormat.NATIONAL,
+        "rfc3966": phonenumbers.PhoneNumberFormat.RFC3966,
+    }[style]
+    return phonenumbers.format_number(parsed, fmt)
+
+
+def mask_number(e164):
+    """Show a number without revealing it: ``+81 90-****-5678``.
+
+    Keeps the country code, the first group and the last group; every digit
+    in between becomes ``*``.
+    """
+    if not e164:
+        return ""
+    try:
+        intl = format_number(e164)
+    except phonenumbers.NumberParseException:
+        return "****"
+    head, _sep, rest = intl.partition(" ")
+    groups = re.split(r"([\s\-])", rest)
+    if len(groups) < 5:  # fewer than three groups: keep only the last four
+        return f"{head} {'*' * max(len(rest) - 4, 0)}{rest[-4:]}"
+    middle = "".join(
+        part if part in (" ", "-") else "*" * len(part) for part in groups[1:-1]
+    )
+    return f"{head} {groups[0]}{middle}{groups[-1]}"

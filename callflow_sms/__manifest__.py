@@ -1,0 +1,19 @@
+{
+    "name": "Callflow: SMS with Opt-out Links",
+    "summary": "Before- and after-call SMS naming who called and from which "
+    "published number, with a personal opt-out link, through an HTTP SMS "
+    "gateway or Odoo's SMS service",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "Callflow",
+    "maintainers": ["callflow"],
+    "website": "https://github.com/callflow/callflow",
+    "license": "LGPL-3",
+    "development_status": "Beta",
+    "depends": ["callflow_optout", "sms"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,155 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/demo.sh and scripts/test.sh: a PostgreSQL server,
+# a Python environment that can import Odoo 18.0, and an Odoo config file.
+# Every step checks before it acts, so running it again only reuses.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+VENV="${CALLFLOW_VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+ADDONS="callflow_odoo,callflow_optout,callflow_sms"
+# Odoo modules the addons stand on; the test template database holds them.
+BASE_MODULES="crm,phone_validation,website,portal,website_crm,sms"
+ODOO_BRANCH="18.0"
+mkdir -p "$LOCAL"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# --- PostgreSQL -------------------------------------------------------------
+# Use the server the standard PG* variables name; otherwise run a cluster of
+# our own (Debian's postgresql binaries) in .local/pg, on its own socket/port.
+ensure_postgres() {
+    if [ -n "${PGHOST:-}${PGPORT:-}${PGUSER:-}" ]; then
+        DB_HOST="${PGHOST:-}"; DB_PORT="${PGPORT:-5432}"; DB_USER="${PGUSER:-$(id -un)}"
+        DB_PASSWORD="${PGPASSWORD:-}"
+        log "using the PostgreSQL server named by PG* variables (${DB_HOST:-local socket}:$DB_PORT as $DB_USER)"
+        return 0
+    fi
+    local pgbin
+    pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    if [ -z "$pgbin" ]; then
+        apt_install postgresql
+        pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    fi
+    local pgdir="$LOCAL/pg"
+    local sockdir="$pgdir/run"
+    # A unix socket path may not exceed 107 bytes.
+    if [ ${#sockdir} -gt 80 ]; then sockdir="/tmp/callflow-pg-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"; fi
+    DB_HOST="$sockdir"; DB_PORT="${CALLFLOW_PGPORT:-54329}"; DB_USER="callflow"; DB_PASSWORD=""
+    local run=()
+    if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+    mkdir -p "$pgdir" "$sockdir"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres: "$pgdir" "$sockdir"
+        "${run[@]}" test -w "$pgdir" || die "the postgres user cannot write $pgdir (is a parent folder private?); set PGHOST/PGPORT/PGUSER to use another server"
+    fi
+    if [ ! -f "$pgdir/data/PG_VERSION" ]; then
+        log "creating a project-local PostgreSQL cluster in $pgdir/data"
+        "${run[@]}" "$pgbin/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! "${run[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
+        log "starting PostgreSQL on $sockdir port $DB_PORT"
+        "${run[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
+            -o "-k $sockdir -p $DB_PORT -c listen_addresses='' -c fsync=off -c max_connections=200" start >/dev/null
+    fi
+    export PGHOST="$DB_HOST" PGPORT="$DB_PORT"
+    if ! "${run[@]}" psql -h "$DB_HOST" -p "$DB_PORT" -U postgres -tAc "select 1 from pg_roles where rolname='callflow'" postgres | grep -q 1; then
+        "${run[@]}" psql -q -h "$DB_HOST" -p "$DB_PORT" -U postgres -c "create role callflow login superuser" postgres
+    fi
+    export PGUSER="$DB_USER"
+}
+
+# --- Python and Odoo ----------------------------------------------------------
+odoo_importable() { "$PY" -c "import odoo.release as r, sys; sys.exit(r.version_info[0] != 18)" 2>/dev/null; }
+
+ensure_python() {
+    if [ ! -x "$PY" ]; then
+        log "creating the Python environment in $VENV"
+        # System site-packages: an Odoo 18.0 already installed there is reused.
+        python3 -m venv --system-site-packages "$VENV"
+    fi
+    if ! odoo_importable; then
+        install_odoo
+    fi
+    local stamp="$VENV/.callflow-requirements"
+    local want
+    want=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-test.txt" | md5sum)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        log "installing Python requirements"
+        "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt" -r "$ROOT/requirements-test.txt"
+        echo "$want" > "$stamp"
+    fi
+}
+
+# Odoo 18.0 from upstream, or from a local source tree named by ODOO_SRC.
+install_odoo() {
+    local src="${ODOO_SRC:-}"
+    if [ -z "$src" ]; then
+        src="$LOCAL/odoo-$ODOO_BRANCH"
+        if [ ! -f "$src/odoo-bin" ]; then
+            log "downloading Odoo $ODOO_BRANCH from upstream (set ODOO_SRC to use a local tree)"
+            mkdir -p "$src"
+            curl -fsSL "https://github.com/odoo/odoo/archive/refs/heads/$ODOO_BRANCH.tar.gz" \
+                | tar -xz --strip-components=1 -C "$src"
+        fi
+    fi
+    [ -f "$src/odoo-bin" ] || die "ODOO_SRC=$src is not an Odoo source tree"
+    apt_install libpq-dev libldap2-dev libsasl2-dev
+    log "installing Odoo from $src"
+    "$PY" -m pip install -q -r "$src/requirements.txt"
+    # compat mode: a regular package on sys.path, so that installing the
+    # addons under site-packages/odoo/addons does not shadow it.
+    "$PY" -m pip install -q --no-deps -e "$src" --config-settings editable_mode=compat
+    odoo_importable || die "Odoo $ODOO_BRANCH is still not importable"
+}
+
+core_addons_path() {
+    "$PY" - <<'PYEOF'
+import os, odoo
+pkg = os.path.dirname(odoo.__file__)
+paths = [os.path.join(pkg, "addons")]
+if not os.path.isdir(os.path.join(paths[0], "web")):
+    paths.append(os.path.join(os.path.dirname(pkg), "addons"))
+print(",".join(p for p in paths if os.path.isdir(p)))
+PYEOF
+}
+
+# write_config FILE HTTP_PORT
+write_config() {
+    local conf="$1" port="$2"
+    cat > "$conf" <<CONF
+[options]
+addons_path = $ROOT,$(core_addons_path)
+data_dir = $LOCAL/data
+db_host = ${DB_HOST}
+db_port = ${DB_PORT}
+db_user = ${DB_USER}
+db_password = ${DB_PASSWORD:-False}
+admin_passwd = ${CALLFLOW_MASTER_PASSWORD:-callflow-admin}
+http_port = $port
+http_interface = ${CALLFLOW_HTTP_INTERFACE:-127.0.0.1}
+list_db = False
+max_cron_threads = ${CALLFLOW_CRON_THREADS:-1}
+log_level = ${CALLFLOW_LOG_LEVEL:-warn}
+CONF
+}
+
+odoo_bin() { "$PY" -m odoo "$@"; }
+
+db_exists() { psql -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -tAc "select 1 from pg_database where datname='$1'" postgres | grep -q 1; }
+
+# Hash of the addons' sources: a database built from an older state is updated.
+addons_digest() { (cd "$ROOT" && find callflow_odoo callflow_optout callflow_sms -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 md5sum | md5sum | cut -c1-12); }
