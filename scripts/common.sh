@@ -6,6 +6,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
+DATA_DIR="${CALLFLOW_DATA_DIR:-$LOCAL/data}"
 VENV="${CALLFLOW_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 ADDONS="callflow_odoo,callflow_optout,callflow_sms"
@@ -133,7 +134,7 @@ write_config() {
     cat > "$conf" <<CONF
 [options]
 addons_path = $ROOT,$(core_addons_path)
-data_dir = $LOCAL/data
+data_dir = $DATA_DIR
 db_host = ${DB_HOST}
 db_port = ${DB_PORT}
 db_user = ${DB_USER}

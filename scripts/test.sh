@@ -32,13 +32,13 @@ if ! db_exists "$tmpl"; then
     dropdb --if-exists "$tmpl.tmp" 2>/dev/null || true
     odoo_bin -c "$CONF" -d "$tmpl.tmp" -i "$BASE_MODULES" --stop-after-init --log-level=warn
     psql -q -c "alter database \"$tmpl.tmp\" rename to \"$tmpl\"" postgres
-    mv "$LOCAL/data/filestore/$tmpl.tmp" "$LOCAL/data/filestore/$tmpl" 2>/dev/null || true
+    mv "$DATA_DIR/filestore/$tmpl.tmp" "$DATA_DIR/filestore/$tmpl" 2>/dev/null || true
 fi
 log "fresh database $DB from $tmpl"
 dropdb --if-exists --force "$DB"
 createdb -T "$tmpl" "$DB"
-rm -rf "$LOCAL/data/filestore/$DB"
-[ -d "$LOCAL/data/filestore/$tmpl" ] && cp -a "$LOCAL/data/filestore/$tmpl" "$LOCAL/data/filestore/$DB"
+rm -rf "$DATA_DIR/filestore/$DB"
+[ -d "$DATA_DIR/filestore/$tmpl" ] && cp -a "$DATA_DIR/filestore/$tmpl" "$DATA_DIR/filestore/$DB"
 log "installing $ADDONS"
 odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn
 
