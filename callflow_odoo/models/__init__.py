@@ -1,1 +1,2 @@
-
+from . import callflow_caller_number
+from . import res_company

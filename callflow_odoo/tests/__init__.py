@@ -1,1 +1,4 @@
 from . import test_install
+from . import test_caller_number
+from . import test_directory_http
+from . import test_phone_tools
