@@ -8,6 +8,10 @@ registry.category("web_tour.tours").add("callflow_numbers_tour", {
     url: "/callflow/numbers",
     steps: () => [
         {
+            content: "Wait for the styles: the header's search dialog is hidden",
+            trigger: "#o_search_modal:hidden",
+        },
+        {
             content: "The directory lists the published numbers as tel: links",
             trigger: ".o_callflow_number a[href='tel:+81345678901']",
         },
@@ -23,7 +27,7 @@ registry.category("web_tour.tours").add("callflow_numbers_tour", {
         },
         {
             content: "The page says it is ours",
-            trigger: ".o_callflow_lookup_result.alert-success:contains(Tour sales desk)",
+            trigger: ".o_callflow_lookup_result.alert-success:contains(Tokyo sales desk)",
         },
         {
             content: "Download the vCard",
