@@ -8,8 +8,21 @@ registry.category("web_tour.tours").add("callflow_numbers_tour", {
     url: "/callflow/numbers",
     steps: () => [
         {
-            content: "Wait for the styles: the header's search dialog is hidden",
-            trigger: "#o_search_modal:hidden",
+            content: "Wait until the page styles hide the header dialogs",
+            trigger: "body",
+            async run() {
+                const visibleModals = () =>
+                    [...document.querySelectorAll(".modal")].filter(
+                        (el) => getComputedStyle(el).display !== "none"
+                    );
+                for (let i = 0; i < 100 && visibleModals().length; i++) {
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
+                if (visibleModals().length) {
+                    const ids = visibleModals().map((el) => el.id || el.className);
+                    throw new Error(`a dialog covers the page: ${ids.join(", ")}`);
+                }
+            },
         },
         {
             content: "The directory lists the published numbers as tel: links",
