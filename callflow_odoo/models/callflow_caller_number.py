@@ -82,17 +82,16 @@ def finish_vcard(text):
 class CallflowCallerNumber(models.Model):
     _name = "callflow.caller.number"
     _description = "Caller Number"
-    _inherit = ["mail.thread"]
+    _inherit = "mail.thread"
     _order = "purpose, sequence, id"
-    _rec_names_search = ["name", "number", "number_national"]
+    _rec_names_search = ("name", "number", "number_national")
 
     name = fields.Char(
         string="Label",
         required=True,
         translate=True,
         tracking=True,
-        help="What the person called sees next to the number, "
-        "e.g. 'Tokyo sales desk'.",
+        help="What the person called sees next to the number, e.g. 'Tokyo sales desk'.",
     )
     sequence = fields.Integer(default=10, help="Order within its purpose.")
     number = fields.Char(
@@ -177,7 +176,7 @@ class CallflowCallerNumber(models.Model):
     )
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [
+    _sql_constraints = (
         (
             "number_company_uniq",
             "unique(company_id, number)",
@@ -188,7 +187,7 @@ class CallflowCallerNumber(models.Model):
             "CHECK(date_end IS NULL OR date_start IS NULL OR date_end >= date_start)",
             "The end of service cannot be before its start.",
         ),
-    ]
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -305,9 +304,7 @@ class CallflowCallerNumber(models.Model):
             recs = numbers.filtered(lambda n, k=key: n.purpose == k)
             if recs:
                 in_service = recs.filtered(lambda n: not n.is_retired)
-                retired = (recs - in_service).sorted(
-                    lambda n: n.date_end, reverse=True
-                )
+                retired = (recs - in_service).sorted(lambda n: n.date_end, reverse=True)
                 groups.append(
                     {
                         "purpose": key,
