@@ -294,12 +294,30 @@ class CallflowCallerNumber(models.Model):
         return domain
 
     @api.model
-    def _get_published(self, company, purpose=None, in_service_only=False):
-        """Published numbers of ``company``: one query whatever their count."""
+    def _get_published(
+        self, company, purpose=None, in_service_only=False, field_names=None
+    ):
+        """Published numbers of ``company``, read in one query whatever their
+        count (``field_names``: the fields the caller will read)."""
         domain = self._published_domain(company, purpose)
         if in_service_only:
             domain += self._search_is_retired("=", False)
-        return self.search(domain)
+        return self.search_fetch(domain, field_names or self._directory_fields())
+
+    @api.model
+    def _directory_fields(self):
+        return [
+            "name",
+            "number",
+            "number_international",
+            "number_national",
+            "purpose",
+            "description",
+            "date_start",
+            "date_end",
+            "can_sms",
+            "write_date",
+        ]
 
     @api.model
     def _purpose_labels(self):
@@ -307,21 +325,28 @@ class CallflowCallerNumber(models.Model):
 
     @api.model
     def _directory_groups(self, company):
-        """Published numbers grouped by purpose, in the order of PURPOSES."""
+        """Published numbers grouped by purpose, in the order of PURPOSES;
+        in-service numbers first, then the retired ones, latest first."""
         numbers = self._get_published(company)
         labels = self._purpose_labels()
+        today = fields.Date.context_today(self)
+        by_purpose = {key: ([], []) for key, _label in PURPOSES}
+        for rec in numbers:
+            retired = bool(rec.date_end and rec.date_end <= today)
+            by_purpose[rec.purpose][retired].append(rec.id)
         groups = []
         for key, _label in PURPOSES:
-            recs = numbers.filtered(lambda n, k=key: n.purpose == k)
-            if recs:
-                in_service = recs.filtered(lambda n: not n.is_retired)
-                retired = (recs - in_service).sorted(lambda n: n.date_end, reverse=True)
+            in_service, retired = by_purpose[key]
+            if in_service or retired:
+                retired_recs = self.browse(retired).with_prefetch(numbers._prefetch_ids)
                 groups.append(
                     {
                         "purpose": key,
                         "label": labels[key],
-                        "numbers": in_service,
-                        "retired": retired,
+                        "numbers": self.browse(in_service).with_prefetch(
+                            numbers._prefetch_ids
+                        ),
+                        "retired": retired_recs.sorted("date_end", reverse=True),
                     }
                 )
         return groups
@@ -392,7 +417,12 @@ class CallflowCallerNumber(models.Model):
     def _build_vcard(self, company, purpose=None, directory_url=None):
         """One contact card holding every published in-service number of
         ``company`` (of one purpose if given), as bytes ready to serve."""
-        numbers = self._get_published(company, purpose, in_service_only=True)
+        numbers = self._get_published(
+            company,
+            purpose,
+            in_service_only=True,
+            field_names=["name", "number_international", "purpose", "write_date"],
+        )
         last_change = max([company.write_date, *numbers.mapped("write_date")])
         # Everything written in the card: several changes in one transaction
         # share one write_date, so the values themselves are in the key.
