@@ -71,6 +71,7 @@ ensure_postgres() {
     fi
     if ! pg_run "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
         log "starting PostgreSQL on $sockdir port $DB_PORT"
+        STARTED_PG="$pgdir/data"
         pg_run "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
             -o "-k $sockdir -p $DB_PORT -c listen_addresses='' -c fsync=off -c max_connections=200" start >/dev/null
     fi
@@ -79,6 +80,16 @@ ensure_postgres() {
         pg_run psql -q -h "$DB_HOST" -p "$DB_PORT" -U postgres -c "create role callflow login superuser" postgres
     fi
     export PGUSER="$DB_USER"
+    PG_CTL="$pgbin/pg_ctl"
+}
+
+STARTED_PG=""
+# Stop the cluster if this run started it (tests and benchmarks leave no
+# server behind; CALLFLOW_KEEP_PG=1 keeps it for faster repeated runs).
+stop_postgres_if_started() {
+    if [ -n "$STARTED_PG" ] && [ "${CALLFLOW_KEEP_PG:-0}" != 1 ]; then
+        (cd / && if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$PG_CTL" -D "$STARTED_PG" -m fast stop; else "$PG_CTL" -D "$STARTED_PG" -m fast stop; fi) >/dev/null 2>&1 || true
+    fi
 }
 
 # --- Python and Odoo ----------------------------------------------------------
