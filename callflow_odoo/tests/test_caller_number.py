@@ -171,3 +171,13 @@ class TestCallerNumber(CallerNumberCommon, TransactionCase):
         for part in folded:
             self.assertLessEqual(len(part.encode()), 75)
         self.assertEqual("".join(p[1:] if i else p for i, p in enumerate(folded)), line)
+
+    def test_directory_settings_menu_opens_current_company(self):
+        """Callflow > Configuration > Directory Settings edits the phonetic
+        reading of the current company."""
+        action = self.env.ref("callflow_odoo.res_company_action_callflow_directory")
+        result = action.with_company(self.company).run()
+        self.assertEqual(result["res_model"], "res.company")
+        self.assertEqual(result["res_id"], self.company.id)
+        view = self.env["res.company"].get_view(result["views"][0][0], "form")
+        self.assertIn("callflow_phonetic_name", view["arch"])
