@@ -146,13 +146,13 @@ class CallflowPreferenceEvent(models.Model):
         help="From the person themselves: lifts a refusal or do-not-call.",
     )
 
-    _sql_constraints = [
+    _sql_constraints = (
         (
             "purpose_with_scope",
             "CHECK((scope = 'purpose') = (purpose IS NOT NULL))",
             "A purpose is set exactly when the scope is one purpose.",
         ),
-    ]
+    )
 
     @api.depends("source")
     def _compute_is_self(self):
