@@ -280,14 +280,16 @@ class CallflowPreferenceEvent(models.Model):
         to SMS for all contact removes it again once nothing else in the
         ledger blocks SMS to that number.
         """
-        to_add, to_remove = set(), set()
-        for event in self:
+        latest = {}  # number -> "add" / "remove", from its latest event here
+        for event in self.sorted(lambda e: (e.event_date, e.id)):
             if event.channel not in ("sms", "all") or event.scope != "all":
                 continue
             if event.action != "opt_in":
-                to_add.add(event.number)
+                latest[event.number] = "add"
             elif event.is_self:
-                to_remove.add(event.number)
+                latest[event.number] = "remove"
+        to_add = {number for number, todo in latest.items() if todo == "add"}
+        to_remove = set(latest) - to_add
         # sudo: phone.blacklist is writable by system administrators only, but
         # every preference event must reach it or SMS marketing would ignore it.
         blacklist = self.env["phone.blacklist"].sudo()
@@ -296,7 +298,6 @@ class CallflowPreferenceEvent(models.Model):
                 sorted(to_add),
                 message=self.env._("Opted out in the Callflow contact preferences."),
             )
-        to_remove -= to_add
         if to_remove:
             still_blocked = self.env["callflow.preference.state"]._check_numbers(
                 to_remove, "sms", include_blacklist=False

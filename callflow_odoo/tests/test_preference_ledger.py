@@ -271,3 +271,29 @@ class TestPreferenceAccess(TransactionCase):
         )
         action = state.with_user(self.manager).action_record_event()
         self.assertEqual(action["context"]["default_number"], MOBILE)
+
+
+@tagged("post_install", "-at_install")
+class TestPreferenceStateSearch(TransactionCase):
+    def test_blocked_filter_follows_lifted_blocks(self):
+        Event = self.env["callflow.preference.event"]
+        State = self.env["callflow.preference.state"]
+        now = fields.Datetime.now()
+        Event._record(
+            [
+                {"number": MOBILE, "action": "opt_out", "source": "web"},
+                {"number": OTHER, "action": "opt_out", "source": "web"},
+                {
+                    "number": OTHER,
+                    "action": "opt_in",
+                    "source": "web",
+                    "event_date": now + timedelta(minutes=1),
+                },
+            ]
+        )
+        blocked = State.search([("is_blocked", "=", True)])
+        self.assertIn(MOBILE, blocked.mapped("number"))
+        self.assertNotIn(OTHER, blocked.mapped("number"))
+        self.assertIn(
+            OTHER, State.search([("is_blocked", "=", False)]).mapped("number")
+        )
