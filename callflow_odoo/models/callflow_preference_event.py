@@ -131,6 +131,7 @@ class CallflowPreferenceEvent(models.Model):
         "res.users",
         string="Recorded by",
         readonly=True,
+        default=lambda self: self.env.user,
         ondelete="set null",
         help="The user who recorded the event (public user for web pages).",
     )
@@ -142,6 +143,7 @@ class CallflowPreferenceEvent(models.Model):
         help="When the person said it.",
     )
     is_self = fields.Boolean(
+        string="From the person",
         compute="_compute_is_self",
         help="From the person themselves: lifts a refusal or do-not-call.",
     )
@@ -177,6 +179,8 @@ class CallflowPreferenceEvent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # before the state upsert below, which is plain SQL
+        self.check_access("create")
         vals_list = self._prepare_event_vals(vals_list)
         states = self.env["callflow.preference.state"]._ensure_states(
             {vals["number"]: vals.get("partner_id") for vals in vals_list}
@@ -226,9 +230,7 @@ class CallflowPreferenceEvent(models.Model):
         """
         if isinstance(vals_list, dict):
             vals_list = [vals_list]
-        vals_list = [
-            dict(vals, user_id=vals.get("user_id", self.env.uid)) for vals in vals_list
-        ]
+        vals_list = [dict(vals, user_id=vals.get("user_id", self.env.uid)) for vals in vals_list]
         # sudo: users have read-only access to the ledger so nobody can forge
         # or edit events from the UI or RPC; this private method is the one
         # door, used only by server code that has validated its input.

@@ -22,6 +22,7 @@ class CallflowPreferenceStateLine(models.Model):
 
     state_id = fields.Many2one(
         "callflow.preference.state",
+        string="Preferences",
         required=True,
         index=True,
         ondelete="cascade",
