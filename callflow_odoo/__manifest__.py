@@ -25,6 +25,11 @@
     "demo": [
         "demo/callflow_preference_event_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "callflow_odoo/static/tests/tours/callflow_preference_banner_tour.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -1,3 +1,4 @@
 from . import test_install
 from . import test_preference_ledger
 from . import test_preference_contact
+from . import test_preference_ui
