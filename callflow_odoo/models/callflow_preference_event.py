@@ -239,7 +239,7 @@ class CallflowPreferenceEvent(models.Model):
         # sudo: users have read-only access to the ledger so nobody can forge
         # or edit events from the UI or RPC; this private method is the one
         # door, used only by server code that has validated its input.
-        return self.sudo().create(vals_list).sudo(False)
+        return self.sudo().create(vals_list).with_env(self.env)
 
     @api.model
     def _prepare_event_vals(self, vals_list):
