@@ -16,6 +16,11 @@
         "security/callflow_security.xml",
         "security/ir.model.access.csv",
         "views/callflow_menus.xml",
+        "views/callflow_preference_event_views.xml",
+        "views/callflow_preference_state_views.xml",
+        "views/callflow_preference_event_wizard_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_lead_views.xml",
         "security/callflow_caller_number_security.xml",
         "views/callflow_caller_number_views.xml",
         "views/res_company_views.xml",
@@ -23,11 +28,13 @@
         "data/website_menu_data.xml",
     ],
     "demo": [
+        "demo/callflow_preference_event_demo.xml",
         "demo/callflow_caller_number_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_preference_banner_tour.js",
         ],
     },
     "application": True,
