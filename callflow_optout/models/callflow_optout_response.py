@@ -295,13 +295,13 @@ class CallflowOptoutResponse(models.Model):
         body = self._summary_html()
         partner = self.partner_id.sudo()
         leads = self._open_leads()
-        for record in partner | leads.partner_id if False else (partner, leads):
-            for rec in record:
-                rec.message_post(
-                    body=body,
-                    message_type="comment",
-                    subtype_xmlid="mail.mt_note",
-                )
+        for record in [*partner, *leads]:
+            record.message_post(
+                body=body,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+                author_id=partner.id or None,
+            )
         owner_record, owner = self.env["res.partner"], self.env["res.users"]
         if partner.user_id:
             owner_record, owner = partner, partner.user_id
