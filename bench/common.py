@@ -19,7 +19,9 @@ def parse_args(description=""):
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     args, _rest = parser.parse_known_args()
-    config.parse_config(["-c", args.config, "-d", args.database, f"--db-filter=^{args.database}$"])
+    config.parse_config(
+        ["-c", args.config, "-d", args.database, f"--db-filter=^{args.database}$"]
+    )
     return args
 
 
@@ -62,5 +64,7 @@ def wsgi_client():
 def report(name, figures, limit_ms=None, key="median_ms"):
     verdict = ""
     if limit_ms is not None:
-        verdict = "  OK" if figures[key] < limit_ms else f"  OVER the {limit_ms} ms goal"
+        verdict = (
+            "  OK" if figures[key] < limit_ms else f"  OVER the {limit_ms} ms goal"
+        )
     print(f"{name}: {figures}{verdict}", flush=True)  # noqa: T201

@@ -1,1 +1,3 @@
-
+from . import callflow_preference_event
+from . import callflow_preference_state
+from . import callflow_preference_state_line
