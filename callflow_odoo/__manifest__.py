@@ -11,13 +11,25 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["crm", "phone_validation", "website"],
-    "external_dependencies": {"python": ["phonenumbers", "vobject"]},
+    "external_dependencies": {"python": ["phonenumbers", "vobject", "qrcode"]},
     "data": [
         "security/callflow_security.xml",
         "security/ir.model.access.csv",
         "views/callflow_menus.xml",
+        "security/callflow_caller_number_security.xml",
+        "views/callflow_caller_number_views.xml",
+        "views/res_company_views.xml",
+        "views/callflow_numbers_templates.xml",
+        "data/website_menu_data.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/callflow_caller_number_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -1,3 +1,5 @@
 from . import callflow_preference_event
 from . import callflow_preference_state
 from . import callflow_preference_state_line
+from . import callflow_caller_number
+from . import res_company
