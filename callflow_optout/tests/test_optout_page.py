@@ -225,3 +225,8 @@ class TestOptoutPage(OptoutCase):
         response = self.url_open(f"/o/{self.raw}", data={"answer": "stop_all"})
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self.Response.search([]))
+
+    def test_numbers_directory_links_to_the_page(self):
+        _response, doc = self.get_page("/callflow/numbers")
+        links = doc.xpath("//div[@id='callflow_numbers_optout_hook']//a/@href")
+        self.assertEqual(links, ["/callflow/optout"])
