@@ -58,7 +58,7 @@ class CallflowOptoutResponse(models.Model):
         string="Number as typed", readonly=True, help="Page without a link only."
     )
     partner_id = fields.Many2one("res.partner", string="Contact", readonly=True)
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    lead_id = fields.Many2one("crm.lead", readonly=True)
     answer = fields.Selection(ANSWERS, required=True, readonly=True)
     times_note = fields.Char(
         string="Preferred times", readonly=True, help="When contact is welcome."
@@ -94,32 +94,35 @@ class CallflowOptoutResponse(models.Model):
 
         ``errors`` maps field names to messages meant for the visitor.
         """
-        _ = self.env._
         errors = {}
         values = {}
         answer = post.get("answer") or ""
         if answer not in dict(ANSWERS):
-            errors["answer"] = _("Please choose how we may contact you.")
+            errors["answer"] = self.env._("Please choose how we may contact you.")
         values["answer"] = answer
         reason = post.get("reason") or False
         if reason and reason not in dict(REASONS):
-            errors["reason"] = _("Please choose one of the reasons.")
+            errors["reason"] = self.env._("Please choose one of the reasons.")
         values["reason"] = reason
         for fname, limit in MAX_LENGTHS.items():
             value = post.get(fname)
             value = value.strip() if isinstance(value, str) else ""
             if len(value) > limit:
-                errors[fname] = _(
+                errors[fname] = self.env._(
                     "Please keep this under %(limit)s characters.", limit=limit
                 )
             values[fname] = value
         if values["email"]:
             normalized = email_normalize(values["email"], strict=True)
             if not normalized:
-                errors["email"] = _("This does not look like an email address.")
+                errors["email"] = self.env._(
+                    "This does not look like an email address."
+                )
             values["email"] = normalized or values["email"]
         if answer == "certain_times" and not values["times_note"]:
-            errors["times_note"] = _("Please tell us which days and times suit you.")
+            errors["times_note"] = self.env._(
+                "Please tell us which days and times suit you."
+            )
         return values, errors
 
     @api.model
@@ -192,7 +195,11 @@ class CallflowOptoutResponse(models.Model):
             )
         else:
             previous = self.search(
-                [("token_id", "=", False), ("number", "=", e164), ("state", "=", "applied")],
+                [
+                    ("token_id", "=", False),
+                    ("number", "=", e164),
+                    ("state", "=", "applied"),
+                ],
                 limit=1,
             )
             repeat = bool(previous) and self._answer_key(previous) == key
@@ -253,37 +260,57 @@ class CallflowOptoutResponse(models.Model):
         self.ensure_one()
         Lead = self.env["crm.lead"].sudo()
         if self.partner_id:
-            domain = [("partner_id", "child_of", self.partner_id.commercial_partner_id.id)]
+            domain = [
+                ("partner_id", "child_of", self.partner_id.commercial_partner_id.id)
+            ]
         elif self.lead_id:
             domain = [("id", "=", self.lead_id.id)]
         else:
             domain = [("phone_sanitized", "=", self.number)]
-        leads = Lead.search(domain + [("active", "=", True), ("stage_id.is_won", "=", False)], limit=50)
+        leads = Lead.search(
+            domain + [("active", "=", True), ("stage_id.is_won", "=", False)], limit=50
+        )
         return leads | self.lead_id.sudo().filtered("active")
 
     def _summary_html(self):
         self.ensure_one()
-        _ = self.env._
         answer = dict(self._fields["answer"]._description_selection(self.env))
         reason = dict(self._fields["reason"]._description_selection(self.env))
         lines = [
-            _("Contact preference answered on the opt-out page: %(answer)s", answer=answer[self.answer]),
-            _("Number: %(number)s", number=mask_number(self.number) if not self.token_id else self.number),
+            self.env._(
+                "Contact preference answered on the opt-out page: %(answer)s",
+                answer=answer[self.answer],
+            ),
+            self.env._(
+                "Number: %(number)s",
+                number=mask_number(self.number) if not self.token_id else self.number,
+            ),
         ]
         if self.times_note:
-            lines.append(_("Preferred times: %(times)s", times=self.times_note))
+            lines.append(
+                self.env._("Preferred times: %(times)s", times=self.times_note)
+            )
         if self.reason:
-            lines.append(_("Reason: %(reason)s", reason=reason[self.reason]))
+            lines.append(self.env._("Reason: %(reason)s", reason=reason[self.reason]))
         if self.reason_other:
-            lines.append(_("Other reason: %(text)s", text=self.reason_other))
+            lines.append(self.env._("Other reason: %(text)s", text=self.reason_other))
         if self.email:
-            lines.append(_("Email: %(email)s", email=self.email))
+            lines.append(self.env._("Email: %(email)s", email=self.email))
         if self.comments:
-            lines.append(_("Comments: %(text)s", text=self.comments))
+            lines.append(self.env._("Comments: %(text)s", text=self.comments))
         if not self.token_id:
-            lines.append(_("The visitor typed the number; the page did not verify who they are."))
+            lines.append(
+                self.env._(
+                    "The visitor typed the number; the page did not verify "
+                    "who they are."
+                )
+            )
         if self.answer == "certain_times":
-            lines.append(_("Call only at the times above; the dialer does not enforce them."))
+            lines.append(
+                self.env._(
+                    "Call only at the times above; the dialer does not enforce them."
+                )
+            )
         return Markup("<br/>").join(html_escape(line) for line in lines)
 
     def _notify_owners(self):

@@ -49,9 +49,7 @@ class CallflowOptoutToken(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Contact", readonly=True, index="btree_not_null"
     )
-    lead_id = fields.Many2one(
-        "crm.lead", string="Lead", readonly=True, index="btree_not_null"
-    )
+    lead_id = fields.Many2one("crm.lead", readonly=True, index="btree_not_null")
     caller_number_id = fields.Many2one(
         "callflow.caller.number",
         string="Called from",
@@ -91,7 +89,7 @@ class CallflowOptoutToken(models.Model):
         "callflow.optout.response", "token_id", string="Answers", readonly=True
     )
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012 (Odoo's class attribute)
         ("token_hash_unique", "unique(token_hash)", "Token hashes are unique."),
     ]
 

@@ -37,7 +37,9 @@ class CrmLead(models.Model):
         lead = self.sudo().browse(lead_id).exists()
         if not lead or not lead.callflow_contact_choice or not lead.phone:
             return self.env["callflow.preference.event"]
-        region = (lead.country_id or lead.company_id.country_id or self.env.company.country_id).code
+        region = (
+            lead.country_id or lead.company_id.country_id or self.env.company.country_id
+        ).code
         number, _error = try_parse_number(lead.phone, region)
         if not number:
             return self.env["callflow.preference.event"]

@@ -68,9 +68,9 @@ class OptoutCase(HttpCase):
 
     def csrf(self, url):
         _response, doc = self.get_page(url)
-        return doc.xpath("//form[@id='callflow_optout_form']//input[@name='csrf_token']")[
-            0
-        ].get("value")
+        return doc.xpath(
+            "//form[@id='callflow_optout_form']//input[@name='csrf_token']"
+        )[0].get("value")
 
     def post_answer(self, url, form_url=None, **data):
         data.setdefault("answer", "stop_all")

@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import OptoutCase
 
@@ -17,7 +18,7 @@ class TestOptoutPage(OptoutCase):
         self.assertIn("callflow_optout_token", tables)
         counts = {}
         for table in tables:
-            self.env.cr.execute(f'SELECT count(*) FROM "{table}"')  # noqa: SQL
+            self.env.cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(table)))
             counts[table] = self.env.cr.fetchone()[0]
         return counts
 
@@ -87,7 +88,9 @@ class TestOptoutPage(OptoutCase):
         )
         self.post_answer(f"/o/{self.raw}")
         self.assertEqual(self.events(), events)
-        self.assertEqual(self.Response.search([]).mapped("state"), ["repeat", "applied"])
+        self.assertEqual(
+            self.Response.search([]).mapped("state"), ["repeat", "applied"]
+        )
         self.assertEqual(
             self.env["mail.message"].search_count(
                 [("model", "=", "res.partner"), ("res_id", "=", self.partner.id)]
@@ -163,7 +166,9 @@ class TestOptoutPage(OptoutCase):
             "/callflow/optout", number_input="090-1234-5678", answer="no_calls"
         )
         unknown = self.post_answer(
-            "/callflow/optout", number_input="０８０－９９９９－１１１１", answer="no_calls"
+            "/callflow/optout",
+            number_input="０８０－９９９９－１１１１",
+            answer="no_calls",
         )
         self.assertEqual(known.status_code, unknown.status_code)
         self.assertEqual(
@@ -197,13 +202,17 @@ class TestOptoutPage(OptoutCase):
         self.assertFalse(self.events())
 
     def test_valid_email_is_kept(self):
-        self.post_answer(f"/o/{self.raw}", answer="email_only", email=" Taro@Example.COM ")
+        self.post_answer(
+            f"/o/{self.raw}", answer="email_only", email=" Taro@Example.COM "
+        )
         self.assertEqual(self.Response.search([]).email, "taro@example.com")
 
     def test_rate_limit_per_ip(self):
         self.env["ir.config_parameter"].set_param("callflow_optout.rate_limit", "2")
         for answer in ("no_calls", "no_sms"):
-            self.assertEqual(self.post_answer(f"/o/{self.raw}", answer=answer).status_code, 200)
+            self.assertEqual(
+                self.post_answer(f"/o/{self.raw}", answer=answer).status_code, 200
+            )
         blocked = self.post_answer(f"/o/{self.raw}", answer="stop_all")
         self.assertEqual(blocked.status_code, 429)
         self.assertIn("Too many answers", blocked.text)

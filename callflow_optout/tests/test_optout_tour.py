@@ -11,7 +11,5 @@ class TestOptoutTour(OptoutCase):
     def test_one_tap_opt_out_on_a_phone(self):
         self.start_tour(f"/o/{self.raw}", "callflow_optout_one_tap")
         events = self.events()
-        self.assertEqual(
-            [(e.channel, e.action) for e in events], [("all", "opt_out")]
-        )
+        self.assertEqual([(e.channel, e.action) for e in events], [("all", "opt_out")])
         self.assertEqual(self.token.last_answer, "stop_all")
