@@ -212,14 +212,14 @@ class CallflowOptoutResponse(models.Model):
 
     def _event_vals(self):
         self.ensure_one()
+        if self.token_id:
+            how = self.env._("personal link #%(token)s", token=self.token_id.id)
+        else:
+            how = self.env._("number typed by the visitor, not verified")
         evidence = self.env._(
             "Opt-out page answer #%(response)s (%(how)s), IP %(ip)s, %(agent)s",
             response=self.id,
-            how=(
-                self.env._("personal link #%(token)s", token=self.token_id.id)
-                if self.token_id
-                else self.env._("number typed by the visitor, not verified")
-            ),
+            how=how,
             ip=self.request_ip or "-",
             agent=self.user_agent or "-",
         )

@@ -239,3 +239,19 @@ class TestOptoutPage(OptoutCase):
         _response, doc = self.get_page("/callflow/numbers")
         links = doc.xpath("//div[@id='callflow_numbers_optout_hook']//a/@href")
         self.assertEqual(links, ["/callflow/optout"])
+
+    def test_page_in_japanese(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["callflow_optout"], ["ja_JP"], overwrite=True
+        )
+        self.env["website"].get_current_website().language_ids |= self.env.ref(
+            "base.lang_ja_JP"
+        )
+        _response, doc = self.get_page(f"/ja/o/{self.raw}")
+        text = doc.text_content()
+        self.assertIn("すべての連絡を停止", text)
+        self.assertIn("その会社を退職した／人違いです", text)
+        self.assertTrue(doc.xpath("//label[@for='cf_answer_stop_all']"))
+        response = self.post_answer(f"/ja/o/{self.raw}")
+        self.assertIn("ご希望を保存しました", response.text)
