@@ -67,4 +67,4 @@ def report(name, figures, limit_ms=None, key="median_ms"):
         verdict = (
             "  OK" if figures[key] < limit_ms else f"  OVER the {limit_ms} ms goal"
         )
-    print(f"{name}: {figures}{verdict}", flush=True)  # noqa: T201
+    print(f"{name}: {figures}{verdict}", flush=True)

@@ -21,9 +21,15 @@
         "views/res_company_views.xml",
         "views/callflow_numbers_templates.xml",
         "data/website_menu_data.xml",
+        "views/callflow_preference_event_views.xml",
+        "views/callflow_preference_state_views.xml",
+        "views/callflow_preference_event_wizard_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_lead_views.xml",
     ],
     "demo": [
         "demo/callflow_caller_number_demo.xml",
+        "demo/callflow_preference_event_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

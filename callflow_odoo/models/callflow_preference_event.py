@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools.phone import try_parse_number
 from ..tools.purposes import PURPOSES
@@ -34,6 +35,9 @@ SOURCES = [
 # manager records a documented correction): only an opt-in from one of these
 # lifts a refusal, a do-not-call or an obsolete number.
 SELF_SOURCES = frozenset({"web", "sms", "website_form", "manual"})
+# Above this many numbers in one batch, blacklist entries are upserted in SQL
+# (no chatter note on each).
+BLACKLIST_NOTE_LIMIT = 20
 
 
 class CallflowPreferenceEvent(models.Model):
@@ -131,6 +135,7 @@ class CallflowPreferenceEvent(models.Model):
         "res.users",
         string="Recorded by",
         readonly=True,
+        default=lambda self: self.env.user,
         ondelete="set null",
         help="The user who recorded the event (public user for web pages).",
     )
@@ -142,17 +147,18 @@ class CallflowPreferenceEvent(models.Model):
         help="When the person said it.",
     )
     is_self = fields.Boolean(
+        string="From the person",
         compute="_compute_is_self",
         help="From the person themselves: lifts a refusal or do-not-call.",
     )
 
-    _sql_constraints = [
+    _sql_constraints = (
         (
             "purpose_with_scope",
             "CHECK((scope = 'purpose') = (purpose IS NOT NULL))",
             "A purpose is set exactly when the scope is one purpose.",
         ),
-    ]
+    )
 
     @api.depends("source")
     def _compute_is_self(self):
@@ -177,6 +183,8 @@ class CallflowPreferenceEvent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # before the state upsert below, which is plain SQL
+        self.check_access("create")
         vals_list = self._prepare_event_vals(vals_list)
         states = self.env["callflow.preference.state"]._ensure_states(
             {vals["number"]: vals.get("partner_id") for vals in vals_list}
@@ -280,23 +288,51 @@ class CallflowPreferenceEvent(models.Model):
         to SMS for all contact removes it again once nothing else in the
         ledger blocks SMS to that number.
         """
-        to_add, to_remove = set(), set()
-        for event in self:
+        latest = {}  # number -> "add" / "remove", from its latest event here
+        for event in self.sorted(lambda e: (e.event_date, e.id)):
             if event.channel not in ("sms", "all") or event.scope != "all":
                 continue
             if event.action != "opt_in":
-                to_add.add(event.number)
+                latest[event.number] = "add"
             elif event.is_self:
-                to_remove.add(event.number)
+                latest[event.number] = "remove"
+        to_add = {number for number, todo in latest.items() if todo == "add"}
+        to_remove = set(latest) - to_add
         # sudo: phone.blacklist is writable by system administrators only, but
         # every preference event must reach it or SMS marketing would ignore it.
         blacklist = self.env["phone.blacklist"].sudo()
         if to_add:
-            blacklist._add(
-                sorted(to_add),
-                message=self.env._("Opted out in the Callflow contact preferences."),
-            )
-        to_remove -= to_add
+            if len(to_add) <= BLACKLIST_NOTE_LIMIT:
+                blacklist._add(
+                    sorted(to_add),
+                    message=self.env._(
+                        "Opted out in the Callflow contact preferences."
+                    ),
+                )
+            else:
+                # An import of thousands of opt-outs: the ORM path formats
+                # each (already E.164) number again and logs a chatter note
+                # per entry, minutes for a big file; the ledger is the record.
+                blacklist.flush_model()
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        INSERT INTO phone_blacklist
+                               (number, active, create_uid, write_uid,
+                                create_date, write_date)
+                        SELECT number, TRUE, %(uid)s, %(uid)s,
+                               now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                          FROM unnest(%(numbers)s::varchar[]) AS t(number)
+                        ON CONFLICT (number) DO UPDATE
+                           SET active = TRUE, write_uid = EXCLUDED.write_uid,
+                               write_date = EXCLUDED.write_date
+                         WHERE NOT phone_blacklist.active
+                        """,
+                        uid=self.env.uid,
+                        numbers=sorted(to_add),
+                    )
+                )
+                blacklist.invalidate_model()
         if to_remove:
             still_blocked = self.env["callflow.preference.state"]._check_numbers(
                 to_remove, "sms", include_blacklist=False

@@ -22,6 +22,7 @@ class CallflowPreferenceStateLine(models.Model):
 
     state_id = fields.Many2one(
         "callflow.preference.state",
+        string="Preferences",
         required=True,
         index=True,
         ondelete="cascade",
@@ -119,7 +120,8 @@ class CallflowPreferenceStateLine(models.Model):
                 UPDATE callflow_preference_state s
                    SET last_event_date = GREATEST(s.last_event_date, t.event_date)
                   FROM (SELECT state_id, MAX(event_date) AS event_date
-                          FROM unnest(%s::int[], %s::timestamp[]) AS u(state_id, event_date)
+                          FROM unnest(%s::int[], %s::timestamp[])
+                               AS u(state_id, event_date)
                          GROUP BY state_id) AS t
                  WHERE s.id = t.state_id
                 """,

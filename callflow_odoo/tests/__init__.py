@@ -3,3 +3,4 @@ from . import test_preference_ledger
 from . import test_caller_number
 from . import test_directory_http
 from . import test_phone_tools
+from . import test_preference_contact
