@@ -6,6 +6,7 @@ source "$(dirname "$0")/common.sh"
 DB="${CALLFLOW_BENCH_DB:-callflow_bench}"
 CONF="$LOCAL/bench-$DB.conf"
 ensure_postgres
+trap stop_postgres_if_started EXIT
 ensure_python
 CALLFLOW_LOG_LEVEL=error write_config "$CONF" "${CALLFLOW_BENCH_PORT:-8079}"
 

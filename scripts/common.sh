@@ -46,31 +46,50 @@ ensure_postgres() {
         pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
     fi
     local pgdir="$LOCAL/pg"
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$LOCAL"; then
+        # A private parent folder (e.g. /root) keeps the postgres user out:
+        # keep the cluster in a folder of its own, named after this checkout.
+        pgdir="/var/tmp/callflow-pg-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"
+        log "the postgres user cannot reach $LOCAL; using $pgdir for the cluster"
+    fi
     local sockdir="$pgdir/run"
     # A unix socket path may not exceed 107 bytes.
     if [ ${#sockdir} -gt 80 ]; then sockdir="/tmp/callflow-pg-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"; fi
     DB_HOST="$sockdir"; DB_PORT="${CALLFLOW_PGPORT:-54329}"; DB_USER="callflow"; DB_PASSWORD=""
     local run=()
     if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+    # From / so that the postgres user never has to enter our folder.
+    pg_run() { (cd / && "${run[@]}" "$@"); }
     mkdir -p "$pgdir" "$sockdir"
     if [ "$(id -u)" = 0 ]; then
         chown postgres: "$pgdir" "$sockdir"
-        "${run[@]}" test -w "$pgdir" || die "the postgres user cannot write $pgdir (is a parent folder private?); set PGHOST/PGPORT/PGUSER to use another server"
+        pg_run test -w "$pgdir" || die "the postgres user cannot write $pgdir (is a parent folder private?); set PGHOST/PGPORT/PGUSER to use another server"
     fi
     if [ ! -f "$pgdir/data/PG_VERSION" ]; then
         log "creating a project-local PostgreSQL cluster in $pgdir/data"
-        "${run[@]}" "$pgbin/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+        pg_run "$pgbin/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
-    if ! "${run[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
+    if ! pg_run "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
         log "starting PostgreSQL on $sockdir port $DB_PORT"
-        "${run[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
+        STARTED_PG="$pgdir/data"
+        pg_run "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
             -o "-k $sockdir -p $DB_PORT -c listen_addresses='' -c fsync=off -c max_connections=200" start >/dev/null
     fi
     export PGHOST="$DB_HOST" PGPORT="$DB_PORT"
-    if ! "${run[@]}" psql -h "$DB_HOST" -p "$DB_PORT" -U postgres -tAc "select 1 from pg_roles where rolname='callflow'" postgres | grep -q 1; then
-        "${run[@]}" psql -q -h "$DB_HOST" -p "$DB_PORT" -U postgres -c "create role callflow login superuser" postgres
+    if ! pg_run psql -h "$DB_HOST" -p "$DB_PORT" -U postgres -tAc "select 1 from pg_roles where rolname='callflow'" postgres | grep -q 1; then
+        pg_run psql -q -h "$DB_HOST" -p "$DB_PORT" -U postgres -c "create role callflow login superuser" postgres
     fi
     export PGUSER="$DB_USER"
+    PG_CTL="$pgbin/pg_ctl"
+}
+
+STARTED_PG=""
+# Stop the cluster if this run started it (tests and benchmarks leave no
+# server behind; CALLFLOW_KEEP_PG=1 keeps it for faster repeated runs).
+stop_postgres_if_started() {
+    if [ -n "$STARTED_PG" ] && [ "${CALLFLOW_KEEP_PG:-0}" != 1 ]; then
+        (cd / && if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$PG_CTL" -D "$STARTED_PG" -m fast stop; else "$PG_CTL" -D "$STARTED_PG" -m fast stop; fi) >/dev/null 2>&1 || true
+    fi
 }
 
 # --- Python and Odoo ----------------------------------------------------------

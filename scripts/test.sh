@@ -9,6 +9,7 @@ DB="${CALLFLOW_TEST_DB:-callflow_test}"
 CONF="$LOCAL/test-$DB.conf"
 
 ensure_postgres
+trap stop_postgres_if_started EXIT
 ensure_python
 # HttpCase tours drive a real headless browser.
 command -v chromium >/dev/null || command -v google-chrome >/dev/null || apt_install chromium

@@ -31,3 +31,69 @@ class TestAddonsTogether(TransactionCase):
             self.assertTrue((ROOT / addon / "static/description/icon.png").is_file())
             for data_file in manifest.get("data", []) + manifest.get("demo", []):
                 self.assertTrue((ROOT / addon / data_file).is_file(), data_file)
+
+
+def test_pip_install_makes_addons_findable_without_addons_path(tmp_path):
+    """``pip install .`` into a venv that sees Odoo: ``import odoo`` still
+    works and Odoo resolves every addon from site-packages."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for rel in archive:
+        if (ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            (src / rel).write_bytes((ROOT / rel).read_bytes())
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True
+    )
+    # See the running environment too (Odoo and the build tools may live in
+    # the project venv rather than in the base interpreter).
+    import site
+
+    (
+        venv
+        / "lib"
+        / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        / "site-packages"
+        / "parent.pth"
+    ).write_text("\n".join(site.getsitepackages()) + "\n")
+    py = str(venv / "bin" / "python")
+    subprocess.run(
+        [
+            py,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    probe = (
+        "import odoo, odoo.release\n"
+        "from odoo.modules.module import get_manifest, get_module_path\n"
+        "odoo.tools.config.parse_config([])\n"
+        "print(odoo.release.serie)\n"
+        "for a in ('callflow_odoo', 'callflow_optout', 'callflow_sms'):\n"
+        "    print(get_module_path(a), get_manifest(a)['version'])\n"
+    )
+    out = subprocess.run(
+        [py, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout.splitlines()
+    assert out[0] == "18.0"
+    site = str(venv / "lib")
+    for line, addon in zip(out[1:], ADDONS, strict=True):
+        path, version = line.split()
+        assert path.startswith(site) and path.endswith(f"odoo/addons/{addon}"), line
+        assert version.startswith("18.0.")

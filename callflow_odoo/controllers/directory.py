@@ -20,7 +20,9 @@ class CallflowDirectory(http.Controller):
     def _absolute_url(self, path):
         return request.website.get_base_url() + request.env["ir.http"]._url_for(path)
 
-    @http.route("/callflow/numbers", type="http", auth="public", website=True, sitemap=True)
+    @http.route(
+        "/callflow/numbers", type="http", auth="public", website=True, sitemap=True
+    )
     def callflow_numbers(self, number=None, **kwargs):
         numbers, company = self._directory_models()
         vcard_url = self._absolute_url("/callflow/numbers.vcf")

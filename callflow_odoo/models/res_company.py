@@ -27,7 +27,12 @@ class ResCompany(models.Model):
             "res_id": self.id,
             "view_mode": "form",
             "views": [
-                (self.env.ref("callflow_odoo.res_company_view_form_callflow_directory").id, "form")
+                (
+                    self.env.ref(
+                        "callflow_odoo.res_company_view_form_callflow_directory"
+                    ).id,
+                    "form",
+                )
             ],
             "target": "current",
         }

@@ -1,5 +1,6 @@
 import base64
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import vobject
 from lxml import html
@@ -49,7 +50,9 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
     # ------------------------------------------------------------------
     def _page(self, query=None):
         url = "/callflow/numbers"
-        response = self.url_open(url, params={"number": query} if query else None)
+        if query:
+            url += "?" + urlencode({"number": query})
+        response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
         return response.text, html.fromstring(response.content)
 
@@ -90,7 +93,9 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         text, tree = self._page("03-5555-0100")
         self.assertNotIn("Secret test line", text)
         self.assertEqual(
-            tree.xpath("//div[hasclass('o_callflow_lookup_result')]/@class")[0].split()[1],
+            tree.xpath("//div[hasclass('o_callflow_lookup_result')]/@class")[0].split()[
+                1
+            ],
             "alert-warning",
         )
         self.assertIn("is not one of our numbers", text)
@@ -104,7 +109,7 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
             "(03) 4567.8901",
         ):
             with self.subTest(query=query):
-                text, tree = self._page(query)
+                _text, tree = self._page(query)
                 result = tree.xpath("//div[hasclass('o_callflow_lookup_result')]")[0]
                 self.assertIn("alert-success", result.get("class"))
                 self.assertIn("Tokyo sales desk", result.text_content())
@@ -120,7 +125,9 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         _text, tree = self._page("090-9999-8888")
         result = tree.xpath("//div[hasclass('o_callflow_lookup_result')]")[0]
         self.assertIn("alert-warning", result.get("class"))
-        self.assertIn("+81 90-9999-8888 is not one of our numbers", result.text_content())
+        self.assertIn(
+            "+81 90-9999-8888 is not one of our numbers", result.text_content()
+        )
         for garbage in ("hello", "<script>x</script>", "%%%", "１" * 300, "'; drop"):
             with self.subTest(garbage=garbage):
                 text, tree = self._page(garbage)
@@ -137,7 +144,9 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "text/vcard; charset=utf-8")
-        self.assertTrue(response.headers["Content-Disposition"].startswith("attachment"))
+        self.assertTrue(
+            response.headers["Content-Disposition"].startswith("attachment")
+        )
         self.assertIn(".vcf", response.headers["Content-Disposition"])
         return response.content
 
@@ -163,9 +172,7 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         self.assertEqual(
             card.contents["x-phonetic-org"][0].value, "コールフローカブシキガイシャ"
         )
-        labels = {
-            line.group: line.value for line in card.contents["x-ablabel"]
-        }
+        labels = {line.group: line.value for line in card.contents["x-ablabel"]}
         phones = {}
         for tel in card.contents["tel"]:
             self.assertEqual(tel.params["TYPE"], ["WORK", "VOICE"])
@@ -194,7 +201,9 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         self.assertLess(len(logo), 64 * 1024)
         self.assertTrue(logo.startswith((b"\x89PNG", b"\xff\xd8")))
         # same UID on every download: a re-import updates the contact
-        self.assertEqual(vobject.readOne(self._vcard().decode()).uid.value, card.uid.value)
+        self.assertEqual(
+            vobject.readOne(self._vcard().decode()).uid.value, card.uid.value
+        )
 
     def test_vcard_escaping_round_trip(self):
         body = self._vcard()
@@ -205,13 +214,17 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         body = self._vcard()
         self.assertWellFormed(body)
         card = vobject.readOne(body.decode())
-        self.assertIn("Osaka 大阪😀" * 20, [line.value for line in card.contents["x-ablabel"]])
+        self.assertIn(
+            "Osaka 大阪😀" * 20, [line.value for line in card.contents["x-ablabel"]]
+        )
 
     def test_vcard_per_purpose(self):
         body = self._vcard("/callflow/numbers/survey.vcf")
         self.assertWellFormed(body)
         card = vobject.readOne(body.decode())
-        self.assertEqual([tel.value for tel in card.contents["tel"]], ["+81 50-3123-4567"])
+        self.assertEqual(
+            [tel.value for tel in card.contents["tel"]], ["+81 50-3123-4567"]
+        )
         self.assertIn("Survey", card.note.value)
         self.assertNotEqual(
             card.uid.value, vobject.readOne(self._vcard().decode()).uid.value
@@ -231,3 +244,21 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         menus = self.env["website.menu"].search([("url", "=", "/callflow/numbers")])
         self.assertTrue(menus)
         self.assertIn(self.env["website"].get_current_website(), menus.website_id)
+
+    def test_page_and_card_in_japanese(self):
+        """A Japanese visitor reads the page and gets the card in Japanese."""
+        lang = self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(["callflow_odoo"], ["ja_JP"])
+        website = self.env["website"].get_current_website()
+        website.language_ids |= lang
+        self.sales.with_context(lang="ja_JP").name = "東京営業窓口"
+        response = self.url_open("/ja/callflow/numbers?number=０３－４５６７－８９０１")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("当社からの発信番号", response.text)
+        self.assertIn("東京営業窓口", response.text)
+        self.assertIn("は当社の番号です", response.text)
+        card = vobject.readOne(self._vcard("/ja/callflow/numbers.vcf").decode())
+        self.assertIn(
+            "東京営業窓口", [line.value for line in card.contents["x-ablabel"]]
+        )
+        self.assertIn("用途", card.note.value)

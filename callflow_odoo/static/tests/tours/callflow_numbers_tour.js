@@ -8,6 +8,23 @@ registry.category("web_tour.tours").add("callflow_numbers_tour", {
     url: "/callflow/numbers",
     steps: () => [
         {
+            content: "Wait until the page styles hide the header dialogs",
+            trigger: "body",
+            async run() {
+                const visibleModals = () =>
+                    [...document.querySelectorAll(".modal")].filter(
+                        (el) => getComputedStyle(el).display !== "none"
+                    );
+                for (let i = 0; i < 100 && visibleModals().length; i++) {
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
+                if (visibleModals().length) {
+                    const ids = visibleModals().map((el) => el.id || el.className);
+                    throw new Error(`a dialog covers the page: ${ids.join(", ")}`);
+                }
+            },
+        },
+        {
             content: "The directory lists the published numbers as tel: links",
             trigger: ".o_callflow_number a[href='tel:+81345678901']",
         },
@@ -23,7 +40,7 @@ registry.category("web_tour.tours").add("callflow_numbers_tour", {
         },
         {
             content: "The page says it is ours",
-            trigger: ".o_callflow_lookup_result.alert-success:contains(Tour sales desk)",
+            trigger: ".o_callflow_lookup_result.alert-success:contains(Tokyo sales desk)",
         },
         {
             content: "Download the vCard",
