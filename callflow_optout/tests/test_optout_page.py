@@ -12,7 +12,8 @@ class TestOptoutPage(OptoutCase):
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
             "AND (table_name LIKE 'callflow%%' OR table_name IN "
-            "('mail_message', 'mail_activity', 'phone_blacklist'))"
+            "('mail_message', 'mail_activity', 'phone_blacklist', "
+            "'website_visitor', 'website_track', 'crm_lead', 'res_partner'))"
         )
         tables = sorted(row[0] for row in self.env.cr.fetchall())
         self.assertIn("callflow_optout_token", tables)
