@@ -34,6 +34,30 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def same_link_posts(port, raw, count=20):
+    """``count`` clients post the same answer through one link at once:
+    exactly one set of events must result (the others are repeats)."""
+    base = f"http://127.0.0.1:{port}"
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        visitors = list(pool.map(lambda _i: open_link(base, raw), range(count)))
+    go = threading.Event()
+
+    def post(session, csrf):
+        go.wait()
+        response = session.post(
+            f"{base}/o/{raw}",
+            data={"csrf_token": csrf, "answer": "no_calls"},
+            timeout=300,
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(post, *visitor) for visitor in visitors]
+        time.sleep(0.5)
+        go.set()
+        return [future.result() for future in futures]
+
+
 def setup(dbname):
     with environment(dbname) as env:
         # One client machine posts everything: lift the per-IP limit.
@@ -56,7 +80,10 @@ def setup(dbname):
                 for number, partner in zip(numbers, partners, strict=True)
             ]
         )
-        return raws, numbers
+        extra = env["callflow.optout.token"]._issue_tokens(
+            [{"number": "+819069999999", "context_note": "Same link, many posts"}]
+        )[0]
+        return raws, numbers, extra
 
 
 def render_time(raws):
@@ -184,16 +211,32 @@ def verify(dbname, numbers):
 
 def main():
     args = parse_args(__doc__)
-    raws, numbers = setup(args.database)
+    raws, numbers, extra = setup(args.database)
     render_time(raws)
     port = free_port()
     server = start_server(args, port)
     try:
         failures = concurrent_posts(port, raws)
+        statuses = same_link_posts(port, extra)
     finally:
         server.terminate()
         server.wait(timeout=30)
     ok = verify(args.database, numbers)
+    with environment(args.database) as env:
+        events = env["callflow.preference.event"].search_count(
+            [("number", "=", "+819069999999")]
+        )
+        answers = env["callflow.optout.response"].search(
+            [("number", "=", "+819069999999")]
+        )
+        applied = len(answers.filtered(lambda a: a.state == "applied"))
+        print(
+            f"{len(statuses)} identical concurrent POSTs on one link: HTTP "
+            f"{sorted(set(statuses))}, {len(answers)} answers stored, "
+            f"{applied} applied, {events} ledger event(s)",
+            flush=True,
+        )
+        ok = ok and events == 1 and applied == 1 and len(answers) == len(statuses)
     print("NOTHING LOST" if ok and not failures else "LOST ANSWERS", flush=True)
     sys.exit(0 if ok and not failures else 1)
 

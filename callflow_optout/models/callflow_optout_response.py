@@ -260,9 +260,8 @@ class CallflowOptoutResponse(models.Model):
         self.ensure_one()
         Lead = self.env["crm.lead"].sudo()
         if self.partner_id:
-            domain = [
-                ("partner_id", "child_of", self.partner_id.commercial_partner_id.id)
-            ]
+            # The person's own leads, not their colleagues'.
+            domain = [("partner_id", "=", self.partner_id.id)]
         elif self.lead_id:
             domain = [("id", "=", self.lead_id.id)]
         else:

@@ -89,7 +89,7 @@ class CallflowOptoutToken(models.Model):
         "callflow.optout.response", "token_id", string="Answers", readonly=True
     )
 
-    _sql_constraints = [  # noqa: RUF012 (Odoo's class attribute)
+    _sql_constraints = [
         ("token_hash_unique", "unique(token_hash)", "Token hashes are unique."),
     ]
 
