@@ -10,8 +10,9 @@ import base64
 import io
 import re
 import uuid
-from functools import lru_cache
+from functools import lru_cache, partial
 
+import phonenumbers
 import qrcode
 import qrcode.image.svg
 import vobject
@@ -21,7 +22,12 @@ from odoo.exceptions import ValidationError
 from odoo.tools import image_process
 from odoo.tools.lru import LRU
 
-from ..tools.phone import PhoneParseError, format_number, parse_number
+from ..tools.phone import (
+    PhoneParseError,
+    format_number,
+    parse_number,
+    try_parse_number,
+)
 from ..tools.purposes import PURPOSES
 
 # vCard lines are folded at 75 octets (RFC 2425 5.8.1), the continuation
@@ -363,16 +369,30 @@ class CallflowCallerNumber(models.Model):
         result = {"status": "empty", "number": False, "query": text}
         if not text:
             return result
-        try:
-            e164 = parse_number(text, company.country_id.code or None)
-        except PhoneParseError:
+        published = self._get_published(company, field_names=["number"])
+        # A number typed without its country code is read in the company's
+        # country first, then in the countries of our published numbers (a
+        # Tokyo desk of a company registered abroad).
+        regions = [company.country_id.code or None]
+        for rec in published:
+            region = _region_of(rec.number)
+            if region not in regions:
+                regions.append(region)
+        by_number = {rec.number: rec for rec in published}
+        parsed = [
+            e164 for e164, _reason in map(partial(try_parse_number, text), regions)
+        ]
+        parsed = [e164 for e164 in parsed if e164]
+        if not parsed:
             result["status"] = "invalid"
             return result
-        match = self.search(
-            self._published_domain(company) + [("number", "=", e164)], limit=1
+        e164 = next((n for n in parsed if n in by_number), parsed[0])
+        match = by_number.get(e164, self.browse())
+        result.update(
+            status="ours" if match else "unknown",
+            number=match,
+            formatted=format_number(e164, "international"),
         )
-        result.update(status="ours" if match else "unknown", number=match)
-        result["formatted"] = format_number(e164, "international")
         return result
 
     # ------------------------------------------------------------------
@@ -511,6 +531,11 @@ class CallflowCallerNumber(models.Model):
         """QR code of ``url`` as an SVG data URI, for a desktop reader to
         scan the vCard link with a phone."""
         return _qr_svg_data_uri(url)
+
+
+@lru_cache(maxsize=4096)
+def _region_of(e164):
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
 
 
 @lru_cache(maxsize=64)
