@@ -12,6 +12,20 @@
     "depends": ["callflow_odoo", "website", "portal", "website_crm"],
     "data": [
         "security/ir.model.access.csv",
+        "data/callflow_optout_data.xml",
+        "views/optout_templates.xml",
+        "views/website_contactus_templates.xml",
+        "views/callflow_optout_token_views.xml",
+        "views/callflow_optout_response_views.xml",
+        "views/crm_lead_views.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "callflow_optout/static/src/scss/optout.scss",
+        ],
+        "web.assets_tests": [
+            "callflow_optout/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

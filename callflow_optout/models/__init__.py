@@ -1,1 +1,3 @@
-
+from . import callflow_optout_token
+from . import callflow_optout_response
+from . import crm_lead

@@ -1,1 +1,5 @@
 from . import test_install
+from . import test_optout_token
+from . import test_optout_page
+from . import test_optout_tour
+from . import test_optin_capture

@@ -1,0 +1,152 @@
+"""Public opt-out pages. Thin: checks input, the models do the work."""
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.callflow_odoo.tools.phone import mask_number, try_parse_number
+
+
+class CallflowOptout(http.Controller):
+    # --- personal link ------------------------------------------------
+    @http.route(
+        "/o/<string:token>",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET"],
+    )
+    def optout_link(self, token, **kwargs):
+        """Show the form. Reads only: link previews and scanners open links."""
+        token_sudo = self._find_token(token)
+        if not token_sudo:
+            return self._render_neutral()
+        return self._render_link(token, token_sudo)
+
+    @http.route(
+        "/o/<string:token>",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["POST"],
+    )
+    def optout_link_submit(self, token, **post):
+        token_sudo = self._find_token(token)
+        if not token_sudo:
+            return self._render_neutral()
+        Response = request.env["callflow.optout.response"].sudo()
+        if post.get("homepage"):  # honeypot: people never see this field
+            return self._render_done(token_sudo.last_answer or "stop_all", token)
+        values, errors = Response._validate_answer(post)
+        if errors:
+            return self._render_link(token, token_sudo, values=values, errors=errors)
+        if Response._rate_limited(self._ip()):
+            return self._render_rate_limited()
+        Response._submit(values, token=token_sudo, request_info=self._request_info())
+        return self._render_done(values["answer"], token)
+
+    # --- without a link -------------------------------------------------
+    @http.route(
+        "/callflow/optout",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET"],
+    )
+    def optout_page(self, **kwargs):
+        return self._render_neutral()
+
+    @http.route(
+        "/callflow/optout",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["POST"],
+    )
+    def optout_page_submit(self, **post):
+        Response = request.env["callflow.optout.response"].sudo()
+        values, errors = Response._validate_answer(post)
+        region = request.website.company_id.country_id.code
+        e164 = False
+        if "number_input" not in errors:
+            e164, _reason = try_parse_number(values["number_input"], region)
+            if not e164:
+                errors["number_input"] = request.env._(
+                    "This does not look like a phone number. Please check it "
+                    "and include the area code."
+                )
+        if post.get("homepage"):  # honeypot: pretend it worked
+            return self._render_done(values["answer"] or "stop_all", None)
+        if errors:
+            return self._render_neutral(values=values, errors=errors)
+        if Response._rate_limited(self._ip()):
+            return self._render_rate_limited()
+        Response._submit(values, e164=e164, request_info=self._request_info())
+        # Same wording whether or not the number is in the CRM.
+        return self._render_done(values["answer"], None)
+
+    # --- helpers --------------------------------------------------------
+    def _find_token(self, token):
+        # Visitors cannot read tokens; the raw token proves the right.
+        return request.env["callflow.optout.token"].sudo()._find(token)
+
+    def _ip(self):
+        return request.httprequest.remote_addr
+
+    def _request_info(self):
+        return {
+            "ip": self._ip(),
+            "user_agent": request.httprequest.headers.get("User-Agent"),
+        }
+
+    def _base_values(self):
+        company = request.website.company_id.sudo()
+        return {
+            "company": company,
+            "values": {"answer": "stop_all"},
+            "errors": {},
+        }
+
+    def _render_link(self, token, token_sudo, values=None, errors=None):
+        qcontext = self._base_values()
+        qcontext.update(
+            action=f"/o/{token}",
+            masked_number=mask_number(token_sudo.number),
+            context_note=token_sudo.context_note,
+            current_answer=token_sudo.last_answer,
+        )
+        if token_sudo.last_answer:
+            qcontext["values"] = {"answer": token_sudo.last_answer}
+        if values is not None:
+            qcontext["values"] = values
+        qcontext["errors"] = errors or {}
+        return request.render(
+            "callflow_optout.optout_page", qcontext, status=400 if errors else 200
+        )
+
+    def _render_neutral(self, values=None, errors=None):
+        qcontext = self._base_values()
+        qcontext.update(action="/callflow/optout", ask_number=True)
+        if values is not None:
+            qcontext["values"] = values
+        qcontext["errors"] = errors or {}
+        return request.render(
+            "callflow_optout.optout_page", qcontext, status=400 if errors else 200
+        )
+
+    def _render_done(self, answer, token):
+        qcontext = self._base_values()
+        qcontext.update(
+            answer=answer,
+            change_url=f"/o/{token}" if token else "/callflow/optout",
+        )
+        return request.render("callflow_optout.optout_done", qcontext)
+
+    def _render_rate_limited(self):
+        qcontext = self._base_values()
+        return request.render(
+            "callflow_optout.optout_rate_limited", qcontext, status=429
+        )

@@ -1,0 +1,347 @@
+"""Every answer posted on the opt-out page, and what it does to the CRM."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import email_normalize, html_escape
+
+from odoo.addons.callflow_odoo.tools.phone import mask_number
+
+from .callflow_optout_token import ANSWERS
+
+REASONS = [
+    ("wrong_person", "I left that company / wrong person"),
+    ("too_many_calls", "Too many calls"),
+    ("not_interested", "Not interested"),
+    ("other", "Other"),
+]
+# Strict lengths, checked on the server whatever the browser sends.
+MAX_LENGTHS = {
+    "email": 254,
+    "times_note": 200,
+    "reason_other": 200,
+    "comments": 1000,
+    "number_input": 64,
+}
+# Ledger events per answer: (channel, action).
+ANSWER_EVENTS = {
+    "stop_all": [("all", "opt_out")],
+    "no_calls": [("call", "opt_out")],
+    "no_sms": [("sms", "opt_out")],
+    "email_only": [("call", "opt_out"), ("sms", "opt_out")],
+    "certain_times": [],
+    "keep_contacting": [("all", "opt_in")],
+}
+
+
+class CallflowOptoutResponse(models.Model):
+    _name = "callflow.optout.response"
+    _description = "Answer from the opt-out page"
+    _order = "id desc"
+    _rec_name = "number"
+
+    token_id = fields.Many2one(
+        "callflow.optout.token",
+        string="Link",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="Personal link the answer came through; empty for the page "
+        "without a link.",
+    )
+    number = fields.Char(readonly=True, index=True, help="E.164 number concerned.")
+    number_input = fields.Char(
+        string="Number as typed", readonly=True, help="Page without a link only."
+    )
+    partner_id = fields.Many2one("res.partner", string="Contact", readonly=True)
+    lead_id = fields.Many2one("crm.lead", readonly=True)
+    answer = fields.Selection(ANSWERS, required=True, readonly=True)
+    times_note = fields.Char(
+        string="Preferred times", readonly=True, help="When contact is welcome."
+    )
+    email = fields.Char(readonly=True)
+    reason = fields.Selection(REASONS, readonly=True)
+    reason_other = fields.Char(string="Other reason", readonly=True)
+    comments = fields.Text(readonly=True)
+    request_ip = fields.Char(string="IP address", readonly=True, index=True)
+    user_agent = fields.Char(readonly=True)
+    state = fields.Selection(
+        [("applied", "Applied"), ("repeat", "Repeat (no change)")],
+        readonly=True,
+        default="applied",
+        help="A repeat of the answer already in force changes nothing.",
+    )
+    event_ids = fields.Many2many(
+        "callflow.preference.event",
+        string="Ledger events",
+        readonly=True,
+        help="Preference events this answer wrote.",
+    )
+    company_id = fields.Many2one(
+        "res.company", readonly=True, default=lambda self: self.env.company
+    )
+
+    # ------------------------------------------------------------------
+    # Validation and abuse limits
+    # ------------------------------------------------------------------
+    @api.model
+    def _validate_answer(self, post):
+        """Clean a posted form. Return ``(values, errors)``; never raises.
+
+        ``errors`` maps field names to messages meant for the visitor.
+        """
+        errors = {}
+        values = {}
+        answer = post.get("answer") or ""
+        if answer not in dict(ANSWERS):
+            errors["answer"] = self.env._("Please choose how we may contact you.")
+        values["answer"] = answer
+        reason = post.get("reason") or False
+        if reason and reason not in dict(REASONS):
+            errors["reason"] = self.env._("Please choose one of the reasons.")
+        values["reason"] = reason
+        for fname, limit in MAX_LENGTHS.items():
+            value = post.get(fname)
+            value = value.strip() if isinstance(value, str) else ""
+            if len(value) > limit:
+                errors[fname] = self.env._(
+                    "Please keep this under %(limit)s characters.", limit=limit
+                )
+            values[fname] = value
+        if values["email"]:
+            normalized = email_normalize(values["email"], strict=True)
+            if not normalized:
+                errors["email"] = self.env._(
+                    "This does not look like an email address."
+                )
+            values["email"] = normalized or values["email"]
+        if answer == "certain_times" and not values["times_note"]:
+            errors["times_note"] = self.env._(
+                "Please tell us which days and times suit you."
+            )
+        return values, errors
+
+    @api.model
+    def _rate_limited(self, ip):
+        """Too many answers from this IP address lately?
+
+        Counted from the stored answers, so every worker sees the same count.
+        The limit is tunable with the system parameters
+        ``callflow_optout.rate_limit`` (answers) and
+        ``callflow_optout.rate_limit_minutes``.
+        """
+        if not ip:
+            return False
+        params = self.env["ir.config_parameter"].sudo()
+        limit = int(params.get_param("callflow_optout.rate_limit", 10) or 0)
+        minutes = int(params.get_param("callflow_optout.rate_limit_minutes", 10) or 0)
+        if limit <= 0 or minutes <= 0:
+            return False
+        since = fields.Datetime.now() - timedelta(minutes=minutes)
+        count = self.sudo().search_count(
+            [("request_ip", "=", ip), ("create_date", ">=", since)], limit=limit
+        )
+        return count >= limit
+
+    # ------------------------------------------------------------------
+    # Submitting
+    # ------------------------------------------------------------------
+    @api.model
+    def _answer_key(self, values):
+        data = [values.get(k) or "" for k in ("answer", "reason", "times_note")]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+    @api.model
+    def _submit(self, values, token=None, e164=None, request_info=None):
+        """Store one answer and apply it to the CRM in this transaction.
+
+        ``token`` is a live ``callflow.optout.token`` (personal link) or
+        ``e164`` the number typed on the page without a link.  Posting the
+        same answer again through the same link stores the answer but writes
+        no new event, note or activity.
+        """
+        request_info = request_info or {}
+        key = self._answer_key(values)
+        vals = {
+            "answer": values["answer"],
+            "reason": values.get("reason") or False,
+            "times_note": values.get("times_note") or False,
+            "reason_other": values.get("reason_other") or False,
+            "email": values.get("email") or False,
+            "comments": values.get("comments") or False,
+            "request_ip": request_info.get("ip"),
+            "user_agent": (request_info.get("user_agent") or "")[:256] or False,
+        }
+        if token:
+            # Writing the token first makes two concurrent posts on the same
+            # link conflict; the request retried then sees the first answer.
+            repeat = token.last_answer_key == key
+            token.write(
+                {
+                    "last_answer": values["answer"],
+                    "last_answer_key": key,
+                    "last_answer_date": fields.Datetime.now(),
+                }
+            )
+            vals.update(
+                token_id=token.id,
+                number=token.number,
+                partner_id=token.partner_id.id,
+                lead_id=token.lead_id.id,
+            )
+        else:
+            previous = self.search(
+                [
+                    ("token_id", "=", False),
+                    ("number", "=", e164),
+                    ("state", "=", "applied"),
+                ],
+                limit=1,
+            )
+            repeat = bool(previous) and self._answer_key(previous) == key
+            vals.update(number=e164, number_input=values.get("number_input"))
+        vals["state"] = "repeat" if repeat else "applied"
+        response = self.create(vals)
+        if not repeat:
+            response._apply()
+        return response
+
+    def _event_vals(self):
+        self.ensure_one()
+        if self.token_id:
+            how = self.env._("personal link #%(token)s", token=self.token_id.id)
+        else:
+            how = self.env._("number typed by the visitor, not verified")
+        evidence = self.env._(
+            "Opt-out page answer #%(response)s (%(how)s), IP %(ip)s, %(agent)s",
+            response=self.id,
+            how=how,
+            ip=self.request_ip or "-",
+            agent=self.user_agent or "-",
+        )
+        reason_label = dict(self._fields["reason"]._description_selection(self.env))
+        reason = ", ".join(
+            filter(None, [reason_label.get(self.reason), self.reason_other])
+        )
+        common = {
+            "number": self.number,
+            "partner_id": self.partner_id.id,
+            "scope": "all",
+            "source": "web",
+            "reason": reason or False,
+            "evidence": evidence,
+            "request_ip": self.request_ip,
+            "event_date": self.create_date,
+        }
+        vals_list = [
+            dict(common, channel=channel, action=action)
+            for channel, action in ANSWER_EVENTS[self.answer]
+        ]
+        if self.reason == "wrong_person":
+            vals_list.append(dict(common, channel="all", action="obsolete"))
+        return vals_list
+
+    def _apply(self):
+        """Ledger events, chatter notes and an activity for one answer."""
+        for response in self:
+            vals_list = response._event_vals()
+            if vals_list:
+                # Public visitors post here; the ledger is written for them.
+                events = self.env["callflow.preference.event"].sudo()._record(vals_list)
+                response.event_ids = events
+            response._notify_owners()
+
+    def _open_leads(self):
+        """Open leads of the contact (or, without one, of the number)."""
+        self.ensure_one()
+        Lead = self.env["crm.lead"].sudo()
+        if self.partner_id:
+            # The person's own leads, not their colleagues'.
+            domain = [("partner_id", "=", self.partner_id.id)]
+        elif self.lead_id:
+            domain = [("id", "=", self.lead_id.id)]
+        else:
+            domain = [("phone_sanitized", "=", self.number)]
+        leads = Lead.search(
+            domain + [("active", "=", True), ("stage_id.is_won", "=", False)], limit=50
+        )
+        return leads | self.lead_id.sudo().filtered("active")
+
+    def _summary_html(self):
+        self.ensure_one()
+        answer = dict(self._fields["answer"]._description_selection(self.env))
+        reason = dict(self._fields["reason"]._description_selection(self.env))
+        lines = [
+            self.env._(
+                "Contact preference answered on the opt-out page: %(answer)s",
+                answer=answer[self.answer],
+            ),
+            self.env._(
+                "Number: %(number)s",
+                number=mask_number(self.number) if not self.token_id else self.number,
+            ),
+        ]
+        if self.times_note:
+            lines.append(
+                self.env._("Preferred times: %(times)s", times=self.times_note)
+            )
+        if self.reason:
+            lines.append(self.env._("Reason: %(reason)s", reason=reason[self.reason]))
+        if self.reason_other:
+            lines.append(self.env._("Other reason: %(text)s", text=self.reason_other))
+        if self.email:
+            lines.append(self.env._("Email: %(email)s", email=self.email))
+        if self.comments:
+            lines.append(self.env._("Comments: %(text)s", text=self.comments))
+        if not self.token_id:
+            lines.append(
+                self.env._(
+                    "The visitor typed the number; the page did not verify "
+                    "who they are."
+                )
+            )
+        if self.answer == "certain_times":
+            lines.append(
+                self.env._(
+                    "Call only at the times above; the dialer does not enforce them."
+                )
+            )
+        return Markup("<br/>").join(html_escape(line) for line in lines)
+
+    def _notify_owners(self):
+        """Note on the contact and its open leads, activity for the owner.
+
+        Runs for public visitors, hence ``sudo()`` on the CRM records.
+        """
+        self.ensure_one()
+        body = self._summary_html()
+        partner = self.partner_id.sudo()
+        leads = self._open_leads()
+        for record in [*partner, *leads]:
+            record.message_post(
+                body=body,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+                author_id=partner.id or None,
+            )
+        owner_record, owner = self.env["res.partner"], self.env["res.users"]
+        if partner.user_id:
+            owner_record, owner = partner, partner.user_id
+        else:
+            lead = leads.filtered("user_id")[:1]
+            if lead:
+                owner_record, owner = lead, lead.user_id
+        if owner_record:
+            answer = dict(self._fields["answer"]._description_selection(self.env))
+            owner_record.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=owner.id,
+                summary=self.env._(
+                    "Contact preference: %(answer)s", answer=answer[self.answer]
+                ),
+                note=body,
+            )

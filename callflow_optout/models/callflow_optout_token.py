@@ -1,0 +1,136 @@
+"""Personal opt-out links: one random token per recipient and message."""
+
+import hashlib
+import re
+import secrets
+
+from odoo import api, fields, models
+from odoo.tools import consteq
+
+from odoo.addons.callflow_odoo.tools.purposes import PURPOSES
+
+# 16 random bytes = 128 bits, 22 base64url characters: fits in an SMS.
+TOKEN_BYTES = 16
+# What a raw token may look like; anything else is not even looked up.
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+ANSWERS = [
+    ("stop_all", "Stop all contact"),
+    ("no_calls", "No phone calls"),
+    ("no_sms", "No SMS"),
+    ("email_only", "Email only"),
+    ("certain_times", "Only at certain times"),
+    ("keep_contacting", "Please keep contacting me"),
+]
+
+
+def hash_token(raw_token):
+    """The stored form of a token: a leaked table gives no working link."""
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+class CallflowOptoutToken(models.Model):
+    _name = "callflow.optout.token"
+    _description = "Personal opt-out link"
+    _order = "id desc"
+    _rec_name = "number"
+
+    token_hash = fields.Char(
+        required=True,
+        readonly=True,
+        copy=False,
+        help="SHA-256 of the token in the link; the token itself is never stored.",
+    )
+    number = fields.Char(
+        required=True,
+        readonly=True,
+        help="Number (E.164) the message was sent to or the call came from.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", readonly=True, index="btree_not_null"
+    )
+    lead_id = fields.Many2one("crm.lead", readonly=True, index="btree_not_null")
+    caller_number_id = fields.Many2one(
+        "callflow.caller.number",
+        string="Called from",
+        readonly=True,
+        help="The company number that contacted this person.",
+    )
+    purpose = fields.Selection(PURPOSES, readonly=True)
+    context_note = fields.Char(
+        string="Why contacted",
+        readonly=True,
+        help="Shown on the page, e.g. 'Tokyo sales desk called you on 20 Nov "
+        "about your inquiry'.",
+    )
+    res_model = fields.Char(
+        string="Sent with (model)",
+        readonly=True,
+        help="Model of the message that carried the link, e.g. sms.sms.",
+    )
+    res_id = fields.Integer(string="Sent with (id)", readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Contacted by", readonly=True, help="Who contacted."
+    )
+    company_id = fields.Many2one(
+        "res.company", readonly=True, default=lambda self: self.env.company
+    )
+    revoked = fields.Boolean(
+        help="A revoked link shows the neutral page, as an unknown one does."
+    )
+    last_answer = fields.Selection(
+        ANSWERS, readonly=True, help="The answer currently in force for this link."
+    )
+    last_answer_date = fields.Datetime(readonly=True)
+    last_answer_key = fields.Char(
+        readonly=True, help="Fingerprint of the last answer: a repeat is a no-op."
+    )
+    response_ids = fields.One2many(
+        "callflow.optout.response", "token_id", string="Answers", readonly=True
+    )
+
+    _sql_constraints = [
+        ("token_hash_unique", "unique(token_hash)", "Token hashes are unique."),
+    ]
+
+    @api.model
+    def _issue_tokens(self, vals_list):
+        """Create one link per recipient; return the raw tokens, same order.
+
+        Whoever sends a message issues its link, operators included; the
+        records are read-only for users, hence ``sudo()``.
+        """
+        raws = [secrets.token_urlsafe(TOKEN_BYTES) for _vals in vals_list]
+        create_vals = []
+        for raw, vals in zip(raws, vals_list, strict=True):
+            vals = dict(vals)
+            sms_id = vals.pop("sms_id", False)
+            if sms_id:
+                vals.setdefault("res_model", "sms.sms")
+                vals.setdefault("res_id", sms_id)
+            vals["token_hash"] = hash_token(raw)
+            create_vals.append(vals)
+        self.sudo().create(create_vals)
+        return raws
+
+    @api.model
+    def _get_url(self, raw_token):
+        """The short absolute link to put into a message."""
+        return f"{self.get_base_url()}/o/{raw_token}"
+
+    @api.model
+    def _find(self, raw_token):
+        """The live token record for a raw token, or an empty recordset.
+
+        Malformed, unknown and revoked tokens all give the same empty answer.
+        """
+        if not isinstance(raw_token, str) or not TOKEN_RE.match(raw_token):
+            return self.browse()
+        digest = hash_token(raw_token)
+        token = self.search([("token_hash", "=", digest)], limit=1)
+        if not token or token.revoked or not consteq(token.token_hash, digest):
+            return self.browse()
+        return token
+
+    def action_revoke(self):
+        self.revoked = True
