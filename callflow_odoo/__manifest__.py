@@ -16,8 +16,15 @@
         "security/callflow_security.xml",
         "security/ir.model.access.csv",
         "views/callflow_menus.xml",
+        "views/callflow_preference_event_views.xml",
+        "views/callflow_preference_state_views.xml",
+        "views/callflow_preference_event_wizard_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_lead_views.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/callflow_preference_event_demo.xml",
+    ],
     "application": True,
     "installable": True,
 }

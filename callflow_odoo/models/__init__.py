@@ -1,1 +1,5 @@
-
+from . import callflow_preference_event
+from . import callflow_preference_state
+from . import callflow_preference_state_line
+from . import res_partner
+from . import crm_lead

@@ -8,3 +8,9 @@ PURPOSES = [
     ("payment_reminder", "Payment reminder"),
     ("other", "Other"),
 ]
+
+# Purposes that solicit (marketing in the sense of an "all marketing" opt-out
+# and of the Specified Commercial Transactions Act).  A payment reminder or an
+# "other" service call is not marketing: an opt-out of all marketing does not
+# stop it, an opt-out of all contact does.
+MARKETING_PURPOSES = frozenset({"sales", "after_sales", "survey"})

@@ -1,0 +1,316 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools.phone import try_parse_number
+from ..tools.purposes import PURPOSES
+
+CHANNELS = [
+    ("call", "Phone calls"),
+    ("sms", "SMS"),
+    ("email", "Email"),
+    ("all", "All channels"),
+]
+SCOPES = [
+    ("all", "All contact"),
+    ("marketing", "All marketing"),
+    ("purpose", "One purpose"),
+]
+ACTIONS = [
+    ("opt_in", "Opt-in"),
+    ("opt_out", "Opt-out"),
+    ("refusal", "Refusal"),
+    ("dnc", "Do not call"),
+    ("obsolete", "Number obsolete"),
+]
+SOURCES = [
+    ("web", "Web page"),
+    ("sms", "SMS keyword"),
+    ("operator", "Operator during a call"),
+    ("import", "Import"),
+    ("website_form", "Website form"),
+    ("manual", "Manual entry"),
+]
+# Sources where the person speaks for themselves (or, for ``manual``, a
+# manager records a documented correction): only an opt-in from one of these
+# lifts a refusal, a do-not-call or an obsolete number.
+SELF_SOURCES = frozenset({"web", "sms", "website_form", "manual"})
+
+
+class CallflowPreferenceEvent(models.Model):
+    """One thing a person said (or we learnt) about being contacted.
+
+    Append-only: events are never edited or deleted by users; a correction is
+    a new event.  Creating an event updates ``callflow.preference.state`` (the
+    table the dialer and the SMS sender query) and ``phone.blacklist`` in the
+    same transaction.  Server code records events with :meth:`_record`.
+
+    Precedence (evaluated by ``callflow.preference.state._check_numbers``):
+
+    * An event applies to its channel (``all`` covers call, SMS and email) and
+      its scope: ``all`` covers every purpose, ``marketing`` the purposes in
+      ``MARKETING_PURPOSES``, ``purpose`` one purpose.
+    * For one check (number, channel, purpose) every applicable event counts;
+      the latest one (event date, then id) wins, with one exception:
+    * a refusal, a do-not-call or an obsolete number is only lifted by a later
+      opt-in from the person themselves (source web, SMS or website form) or a
+      manager's manual correction.  An opt-in from an operator or an import
+      never lifts it (it does lift a plain opt-out).
+    * An obsolete number always applies to all channels and all contact, a
+      do-not-call to all contact on its channel.
+    """
+
+    _name = "callflow.preference.event"
+    _description = "Contact preference event"
+    _order = "event_date desc, id desc"
+    _rec_name = "number"
+
+    number = fields.Char(
+        required=True,
+        index=True,
+        readonly=True,
+        help="The phone number in E.164 form (normalised when recorded).",
+    )
+    state_id = fields.Many2one(
+        "callflow.preference.state",
+        string="Preferences",
+        index=True,
+        readonly=True,
+        ondelete="restrict",
+        help="Current preferences of this number.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Contact",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="set null",
+        help="The contact who holds this number, when known.",
+    )
+    channel = fields.Selection(
+        CHANNELS,
+        required=True,
+        default="all",
+        readonly=True,
+        help="Which way of contacting the event is about.",
+    )
+    scope = fields.Selection(
+        SCOPES,
+        required=True,
+        default="all",
+        readonly=True,
+        help="All contact, all marketing, or only one purpose.",
+    )
+    purpose = fields.Selection(
+        PURPOSES,
+        readonly=True,
+        help="The purpose concerned when the scope is one purpose.",
+    )
+    action = fields.Selection(
+        ACTIONS,
+        required=True,
+        readonly=True,
+        help="Opt-in or opt-out; refusal: do not solicit again for this purpose "
+        "(Specified Commercial Transactions Act); do not call; number obsolete: "
+        "the person left or it is the wrong person.",
+    )
+    source = fields.Selection(
+        SOURCES,
+        required=True,
+        readonly=True,
+        help="Where the event came from.",
+    )
+    reason = fields.Char(readonly=True, help="Why, in a few words.")
+    evidence = fields.Text(
+        readonly=True,
+        help="What proves it: the message, the token, the request.",
+    )
+    request_ip = fields.Char(
+        string="Request IP", readonly=True, help="Address of the web request."
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Recorded by",
+        readonly=True,
+        default=lambda self: self.env.user,
+        ondelete="set null",
+        help="The user who recorded the event (public user for web pages).",
+    )
+    event_date = fields.Datetime(
+        required=True,
+        index=True,
+        readonly=True,
+        default=fields.Datetime.now,
+        help="When the person said it.",
+    )
+    is_self = fields.Boolean(
+        string="From the person",
+        compute="_compute_is_self",
+        help="From the person themselves: lifts a refusal or do-not-call.",
+    )
+
+    _sql_constraints = (
+        (
+            "purpose_with_scope",
+            "CHECK((scope = 'purpose') = (purpose IS NOT NULL))",
+            "A purpose is set exactly when the scope is one purpose.",
+        ),
+    )
+
+    @api.depends("source")
+    def _compute_is_self(self):
+        for event in self:
+            event.is_self = event.source in SELF_SOURCES
+
+    @api.depends("number", "action", "channel")
+    def _compute_display_name(self):
+        actions = dict(self._fields["action"]._description_selection(self.env))
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for event in self:
+            event.display_name = self.env._(
+                "%(number)s: %(action)s (%(channel)s)",
+                number=event.number or "",
+                action=actions.get(event.action, ""),
+                channel=channels.get(event.channel, ""),
+            )
+
+    # ------------------------------------------------------------------
+    # Append-only
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # before the state upsert below, which is plain SQL
+        self.check_access("create")
+        vals_list = self._prepare_event_vals(vals_list)
+        states = self.env["callflow.preference.state"]._ensure_states(
+            {vals["number"]: vals.get("partner_id") for vals in vals_list}
+        )
+        for vals in vals_list:
+            vals["state_id"] = states[vals["number"]]
+        events = super().create(vals_list)
+        self.env["callflow.preference.state.line"]._apply_events(events)
+        events._sync_blacklist()
+        return events
+
+    def write(self, vals):
+        # Only code running as superuser (migrations, data repair) may touch
+        # an event; access rights already keep users out, this also stops a
+        # careless sudo() in another module.
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Contact preference events cannot be changed: record a new "
+                    "event instead."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Contact preference events cannot be deleted: they are the "
+                    "evidence of what people asked. Record a new event instead."
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # API
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _record(self, vals_list):
+        """Record preference events; return them.
+
+        Trusted server code (call logging, the opt-out page after checking its
+        token, imports, the manual wizard) calls this.  Numbers may be raw
+        text; the contact's country (else the company's) is the region.
+        ``user_id`` defaults to the current user.
+        """
+        if isinstance(vals_list, dict):
+            vals_list = [vals_list]
+        vals_list = [dict(vals, user_id=vals.get("user_id", self.env.uid)) for vals in vals_list]
+        # sudo: users have read-only access to the ledger so nobody can forge
+        # or edit events from the UI or RPC; this private method is the one
+        # door, used only by server code that has validated its input.
+        return self.sudo().create(vals_list).sudo(False)
+
+    @api.model
+    def _prepare_event_vals(self, vals_list):
+        """Normalise numbers and make scope/purpose/channel consistent."""
+        partner_ids = {
+            vals["partner_id"] for vals in vals_list if vals.get("partner_id")
+        }
+        partners = self.env["res.partner"].sudo().browse(partner_ids)
+        regions = {p.id: p.country_id.code for p in partners}
+        default_region = self.env.company.country_id.code
+        result = []
+        for vals in vals_list:
+            vals = dict(vals)
+            region = regions.get(vals.get("partner_id")) or default_region
+            e164, error = try_parse_number(vals.get("number"), region)
+            if not e164:
+                raise ValidationError(
+                    self.env._(
+                        "“%(number)s” is not a usable phone number (%(error)s).",
+                        number=vals.get("number") or "",
+                        error=error,
+                    )
+                )
+            vals["number"] = e164
+            action = vals.get("action")
+            if action == "obsolete":
+                vals.update(channel="all", scope="all")
+            elif action == "dnc":
+                vals["scope"] = "all"
+            scope = vals.get("scope") or "all"
+            if scope == "purpose" and not vals.get("purpose"):
+                raise ValidationError(
+                    self.env._("Choose the purpose the preference is about.")
+                )
+            if scope != "purpose":
+                vals["purpose"] = False
+            result.append(vals)
+        return result
+
+    def _sync_blacklist(self):
+        """Keep Odoo's ``phone.blacklist`` (obeyed by SMS marketing) in step.
+
+        An opt-out (or refusal, do-not-call, obsolete) of all contact by SMS
+        or on every channel blacklists the number; the person's own opt-in
+        to SMS for all contact removes it again once nothing else in the
+        ledger blocks SMS to that number.
+        """
+        latest = {}  # number -> "add" / "remove", from its latest event here
+        for event in self.sorted(lambda e: (e.event_date, e.id)):
+            if event.channel not in ("sms", "all") or event.scope != "all":
+                continue
+            if event.action != "opt_in":
+                latest[event.number] = "add"
+            elif event.is_self:
+                latest[event.number] = "remove"
+        to_add = {number for number, todo in latest.items() if todo == "add"}
+        to_remove = set(latest) - to_add
+        # sudo: phone.blacklist is writable by system administrators only, but
+        # every preference event must reach it or SMS marketing would ignore it.
+        blacklist = self.env["phone.blacklist"].sudo()
+        if to_add:
+            blacklist._add(
+                sorted(to_add),
+                message=self.env._("Opted out in the Callflow contact preferences."),
+            )
+        if to_remove:
+            still_blocked = self.env["callflow.preference.state"]._check_numbers(
+                to_remove, "sms", include_blacklist=False
+            )
+            listed = blacklist.search(
+                [("number", "in", sorted(to_remove - set(still_blocked)))]
+            )
+            if listed:
+                blacklist._remove(
+                    listed.mapped("number"),
+                    message=self.env._(
+                        "Opted in again in the Callflow contact preferences."
+                    ),
+                )

@@ -1,0 +1,377 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.phone import format_number, try_parse_number
+from ..tools.purposes import MARKETING_PURPOSES
+
+# When several things block a number, the reason shown is the strongest one.
+REASON_RANK = {"obsolete": 1, "dnc": 2, "refusal": 3, "opt_out": 4, "blacklist": 5}
+
+
+class CallflowPreferenceState(models.Model):
+    """Current contact preferences of one phone number.
+
+    Maintained by ``callflow.preference.event`` (never edited by hand).  Its
+    lines keep, per channel/scope/purpose/action, the latest event; the
+    precedence rule documented on the event model is applied when checking,
+    by :meth:`_check_numbers`, in one indexed query.
+    """
+
+    _name = "callflow.preference.state"
+    _description = "Contact preferences of a number"
+    _order = "last_event_date desc, id desc"
+    _rec_name = "number"
+    # Rows are upserted in SQL by the ledger (concurrent opt-outs); the event
+    # history says who and when.
+    _log_access = False
+
+    number = fields.Char(
+        required=True,
+        readonly=True,
+        help="The phone number in E.164 form.",
+    )
+    number_international = fields.Char(
+        string="Number (formatted)",
+        compute="_compute_number_international",
+        help="The number as people read it.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Contact",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="set null",
+        help="The contact last known to hold this number.",
+    )
+    event_ids = fields.One2many(
+        "callflow.preference.event", "state_id", string="History", readonly=True
+    )
+    event_count = fields.Integer(compute="_compute_event_count", string="Events")
+    line_ids = fields.One2many(
+        "callflow.preference.state.line",
+        "state_id",
+        string="Current preferences",
+        readonly=True,
+    )
+    last_event_date = fields.Datetime(
+        readonly=True, help="When the latest event was recorded for the number."
+    )
+    call_status = fields.Char(
+        string="Calls", compute="_compute_status", help="May this number be called?"
+    )
+    sms_status = fields.Char(
+        string="SMS", compute="_compute_status", help="May this number be texted?"
+    )
+    email_status = fields.Char(
+        string="Email", compute="_compute_status", help="May this person be emailed?"
+    )
+    is_blocked = fields.Boolean(
+        string="Blocked",
+        compute="_compute_status",
+        search="_search_is_blocked",
+        help="Some channel is blocked for some purpose.",
+    )
+
+    _sql_constraints = (
+        ("number_unique", "UNIQUE(number)", "One preference record per number."),
+    )
+
+    @api.depends("number")
+    def _compute_number_international(self):
+        for state in self:
+            state.number_international = format_number(state.number)
+
+    def _compute_event_count(self):
+        counts = dict(
+            self.env["callflow.preference.event"]._read_group(
+                [("state_id", "in", self.ids)], ["state_id"], ["__count"]
+            )
+        )
+        for state in self:
+            state.event_count = counts.get(state, 0)
+
+    def _compute_status(self):
+        numbers = [n for n in self.mapped("number") if n]
+        # Purpose-less check: any block for any purpose counts, so the summary
+        # never says "allowed" while a purpose is refused.
+        blocked = {
+            channel: self._check_numbers(numbers, channel)
+            for channel in ("call", "sms", "email")
+        }
+        allowed = self.env._("Allowed")
+        for state in self:
+            for channel in ("call", "sms", "email"):
+                code = blocked[channel].get(state.number)
+                state[f"{channel}_status"] = (
+                    self._reason_label(code) if code else allowed
+                )
+            state.is_blocked = any(state.number in blocked[c] for c in blocked)
+
+    def _search_is_blocked(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        # Candidates are the numbers with some block line; the checks then
+        # drop those whose blocks were all lifted by a later opt-in.
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT number FROM callflow_preference_state_line"
+                " WHERE action != 'opt_in'"
+            )
+        )
+        candidates = [row[0] for row in self.env.cr.fetchall()]
+        blocked = set()
+        for channel in ("call", "sms", "email"):
+            blocked.update(self._check_numbers(candidates, channel))
+        positive = (operator == "=") == value
+        return [("number", "in" if positive else "not in", list(blocked))]
+
+    # ------------------------------------------------------------------
+    # API
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _reason_label(self, code):
+        """Translated label of a reason code returned by _check_numbers."""
+        labels = {
+            "opt_out": self.env._("Opted out"),
+            "refusal": self.env._("Refused (do not solicit again)"),
+            "dnc": self.env._("Do not call"),
+            "obsolete": self.env._("Number obsolete (person left or wrong person)"),
+            "blacklist": self.env._("Blacklisted for SMS"),
+        }
+        return labels.get(code, code or "")
+
+    @api.model
+    def _check_numbers(self, numbers, channel, purpose=None, include_blacklist=True):
+        """Which of ``numbers`` may NOT be contacted now on ``channel``.
+
+        :param numbers: iterable of E.164 numbers (any count)
+        :param channel: ``call``, ``sms`` or ``email``
+        :param purpose: a PURPOSES key; ``None`` = unknown purpose, checked
+            conservatively (a block for any purpose counts, only an opt-in for
+            all contact or all marketing lifts it)
+        :return: ``{e164: reason}`` for the blocked numbers only; reason is
+            ``obsolete``, ``dnc``, ``refusal``, ``opt_out`` or ``blacklist``
+            (the strongest when several apply)
+
+        One SQL query whatever the number of numbers.
+        """
+        # Only E.164 strings can be in the ledger or the blacklist; the rest
+        # is dropped, which also makes the comma-joined parameter safe.
+        numbers = {n for n in numbers if n and n[0] == "+" and n[1:].isdigit()}
+        if not numbers:
+            return {}
+        # One text parameter split in SQL: much cheaper to send and to plan
+        # than an array literal of 100,000 items, and used in both branches.
+        numbers = SQL("string_to_array(%s, ',')::varchar[]", ",".join(numbers))
+        marketing = purpose is None or purpose in MARKETING_PURPOSES
+        channels = [channel, "all"]
+        if purpose is None:
+            block_purpose = SQL("TRUE")
+        else:
+            block_purpose = SQL("b.purpose = %s", purpose)
+        # A later opt-in lifts the block when it covers this check; for an
+        # unknown purpose only a broad (all / all marketing) opt-in does.
+        lift_purpose = (
+            SQL("FALSE") if purpose is None else SQL("o.purpose = %s", purpose)
+        )
+        blacklist = SQL()
+        if channel == "sms" and include_blacklist:
+            blacklist = SQL(
+                """
+                UNION ALL
+                SELECT bl.number, 'blacklist', 5
+                  FROM phone_blacklist bl
+                 WHERE bl.active AND bl.number = ANY(%(numbers)s)
+                """,
+                numbers=numbers,
+            )
+        query = SQL(
+            """
+            SELECT DISTINCT ON (blocked.number) blocked.number, blocked.reason
+              FROM (
+                SELECT b.number, b.action AS reason,
+                       CASE b.action WHEN 'obsolete' THEN 1 WHEN 'dnc' THEN 2
+                                     WHEN 'refusal' THEN 3 ELSE 4 END AS rank
+                  FROM callflow_preference_state_line b
+                 WHERE b.number = ANY(%(numbers)s)
+                   AND b.action != 'opt_in'
+                   AND b.channel = ANY(%(channels)s)
+                   AND (b.scope = 'all'
+                        OR (b.scope = 'marketing' AND %(marketing)s)
+                        OR (b.scope = 'purpose' AND %(block_purpose)s))
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM callflow_preference_state_line o
+                        WHERE o.number = b.number
+                          AND o.action = 'opt_in'
+                          AND o.channel = ANY(%(channels)s)
+                          AND (o.scope = 'all'
+                               OR (o.scope = 'marketing' AND %(marketing)s)
+                               OR (o.scope = 'purpose' AND %(lift_purpose)s))
+                          AND (o.event_date, o.event_id) > (b.event_date, b.event_id)
+                          AND (o.is_self OR b.action = 'opt_out'))
+                %(blacklist)s
+              ) AS blocked
+             ORDER BY blocked.number, blocked.rank
+            """,
+            numbers=numbers,
+            channels=channels,
+            marketing=marketing,
+            block_purpose=block_purpose,
+            lift_purpose=lift_purpose,
+            blacklist=blacklist,
+        )
+        self.env["callflow.preference.state.line"].flush_model()
+        self.env["phone.blacklist"].flush_model(["number", "active"])
+        self.env.cr.execute(query)
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _ensure_states(self, partner_by_number):
+        """Return ``{number: state_id}``, creating missing states.
+
+        ``INSERT .. ON CONFLICT`` so that concurrent opt-outs of the same number
+        (parallel web requests) never fail on the unique constraint.
+        """
+        if not partner_by_number:
+            return {}
+        numbers = list(partner_by_number)
+        partners = [partner_by_number[n] or None for n in numbers]
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO callflow_preference_state (number, partner_id)
+                SELECT number, partner_id
+                  FROM unnest(%s::varchar[], %s::int[]) AS t(number, partner_id)
+                ON CONFLICT (number) DO UPDATE
+                   SET partner_id = COALESCE(EXCLUDED.partner_id,
+                                             callflow_preference_state.partner_id)
+                RETURNING number, id
+                """,
+                numbers,
+                partners,
+            )
+        )
+        result = dict(self.env.cr.fetchall())
+        self.invalidate_model(["partner_id"])
+        return result
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_record_event(self):
+        """Open the manual-entry wizard for this number."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_preference_event_wizard_action"
+        )
+        action["context"] = {
+            "default_number": self.number,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
+
+    # ------------------------------------------------------------------
+    # Contacts and leads: smart button and warning banner
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _summarise_contacts(self, contacts):
+        """Preference summary of several contacts at once.
+
+        :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
+        :return: ``{key: {"numbers": [e164], "event_count": int,
+                  "warning": str}}`` (warning empty when nothing is blocked)
+
+        A handful of queries for any number of records (no query per record).
+        sudo: the warning must reach every user who might contact the person,
+        also users without access to the ledger; only counts and reason labels
+        are exposed.
+        """
+        sudo_self = self.sudo()
+        numbers_by_key = {}
+        for key, (_partner, raw_numbers, region) in contacts.items():
+            numbers = set()
+            for raw in raw_numbers:
+                e164, _error = try_parse_number(raw, region)
+                if e164:
+                    numbers.add(e164)
+            numbers_by_key[key] = numbers
+        partner_ids = {partner for partner, _n, _r in contacts.values() if partner}
+        if partner_ids:
+            for state in sudo_self.search_fetch(
+                [("partner_id", "in", list(partner_ids))], ["number", "partner_id"]
+            ):
+                for key, (partner, _n, _r) in contacts.items():
+                    if partner == state.partner_id.id:
+                        numbers_by_key[key].add(state.number)
+        all_numbers = set().union(*numbers_by_key.values()) if numbers_by_key else set()
+        blocked = {
+            channel: sudo_self._check_numbers(all_numbers, channel)
+            for channel in ("call", "sms")
+        }
+        groups = []
+        if all_numbers or partner_ids:
+            groups = (
+                self.env["callflow.preference.event"]
+                .sudo()
+                ._read_group(
+                    [
+                        "|",
+                        ("partner_id", "in", list(partner_ids)),
+                        ("number", "in", list(all_numbers)),
+                    ],
+                    ["partner_id", "number"],
+                    ["__count"],
+                )
+            )
+        channel_labels = {"call": self.env._("Calls"), "sms": self.env._("SMS")}
+        result = {}
+        for key, (partner, _n, _r) in contacts.items():
+            numbers = numbers_by_key[key]
+            count = sum(
+                n
+                for group_partner, number, n in groups
+                if (partner and group_partner.id == partner) or number in numbers
+            )
+            parts = []
+            for channel in ("call", "sms"):
+                reasons = {
+                    blocked[channel][n] for n in numbers if n in blocked[channel]
+                }
+                if reasons:
+                    strongest = min(reasons, key=REASON_RANK.get)
+                    parts.append(
+                        self.env._(
+                            "%(channel)s: %(reason)s",
+                            channel=channel_labels[channel],
+                            reason=self._reason_label(strongest),
+                        )
+                    )
+            warning = ""
+            if parts:
+                warning = self.env._(
+                    "Contact preferences: %(blocked)s. Check the history before "
+                    "contacting this person.",
+                    blocked="; ".join(parts),
+                )
+            result[key] = {
+                "numbers": sorted(numbers),
+                "event_count": count,
+                "warning": warning,
+            }
+        return result
+
+    @api.model
+    def _action_open_events(self, partner_id, numbers, name):
+        """Event history of a contact: its own events and its numbers'."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_preference_event_action"
+        )
+        domain = [("number", "in", list(numbers))]
+        if partner_id:
+            domain = ["|", ("partner_id", "=", partner_id), *domain]
+        action.update(domain=domain, name=name, context={"create": False})
+        return action

@@ -1,0 +1,46 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    callflow_preference_count = fields.Integer(
+        string="Preference events",
+        compute="_compute_callflow_preferences",
+        help="Contact preference events recorded for this contact or its numbers.",
+    )
+    callflow_preference_warning = fields.Char(
+        string="Contact preference warning",
+        compute="_compute_callflow_preferences",
+        help="Set when the person opted out, refused or must not be called.",
+    )
+
+    def _compute_callflow_preferences(self):
+        default_region = self.env.company.country_id.code
+        contacts = {
+            partner: (
+                partner._origin.id,
+                [partner.phone, partner.mobile],
+                partner.country_id.code or default_region,
+            )
+            for partner in self
+        }
+        summary = self.env["callflow.preference.state"]._summarise_contacts(contacts)
+        for partner in self:
+            partner.callflow_preference_count = summary[partner]["event_count"]
+            partner.callflow_preference_warning = summary[partner]["warning"]
+
+    def action_view_callflow_preferences(self):
+        self.ensure_one()
+        summary = self.env["callflow.preference.state"]._summarise_contacts(
+            {
+                self: (
+                    self.id,
+                    [self.phone, self.mobile],
+                    self.country_id.code or self.env.company.country_id.code,
+                )
+            }
+        )
+        return self.env["callflow.preference.state"]._action_open_events(
+            self.id, summary[self]["numbers"], self.display_name
+        )

@@ -1,0 +1,1 @@
+from . import callflow_preference_event_wizard
