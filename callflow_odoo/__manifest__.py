@@ -11,7 +11,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["crm", "phone_validation", "website"],
-    "external_dependencies": {"python": ["phonenumbers", "vobject"]},
+    "external_dependencies": {"python": ["phonenumbers", "vobject", "qrcode"]},
     "data": [
         "security/callflow_security.xml",
         "security/ir.model.access.csv",
@@ -21,10 +21,21 @@
         "views/callflow_preference_event_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
+        "security/callflow_caller_number_security.xml",
+        "views/callflow_caller_number_views.xml",
+        "views/res_company_views.xml",
+        "views/callflow_numbers_templates.xml",
+        "data/website_menu_data.xml",
     ],
     "demo": [
         "demo/callflow_preference_event_demo.xml",
+        "demo/callflow_caller_number_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -1,0 +1,65 @@
+"""Public directory of the numbers the company calls from: page with lookup,
+and vCard downloads.  The logic is on ``callflow.caller.number``."""
+
+from odoo import fields, http
+from odoo.http import content_disposition, request
+
+from ..tools.purposes import PURPOSES
+
+_PURPOSE_KEYS = {key for key, _label in PURPOSES}
+
+
+class CallflowDirectory(http.Controller):
+    def _directory_models(self):
+        # sudo: visitors have no access to caller numbers; the model methods
+        # used below only ever read published numbers of the website's company.
+        numbers = request.env["callflow.caller.number"].sudo()
+        company = request.website.company_id.sudo()
+        return numbers, company
+
+    def _absolute_url(self, path):
+        return request.website.get_base_url() + request.env["ir.http"]._url_for(path)
+
+    @http.route(
+        "/callflow/numbers", type="http", auth="public", website=True, sitemap=True
+    )
+    def callflow_numbers(self, number=None, **kwargs):
+        numbers, company = self._directory_models()
+        vcard_url = self._absolute_url("/callflow/numbers.vcf")
+        values = {
+            "company": company,
+            "groups": numbers._directory_groups(company),
+            "lookup": numbers._lookup_public(
+                number if isinstance(number, str) else "", company
+            ),
+            "vcard_url": vcard_url,
+            "qr_data_uri": numbers._qr_data_uri(vcard_url),
+            "purpose_labels": numbers._purpose_labels(),
+            "today": fields.Date.context_today(numbers),
+        }
+        return request.render("callflow_odoo.callflow_numbers_page", values)
+
+    @http.route(
+        ["/callflow/numbers.vcf", "/callflow/numbers/<string:purpose>.vcf"],
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+    )
+    def callflow_numbers_vcard(self, purpose=None, **kwargs):
+        if purpose is not None and purpose not in _PURPOSE_KEYS:
+            raise request.not_found()
+        numbers, company = self._directory_models()
+        body = numbers._build_vcard(
+            company,
+            purpose=purpose,
+            directory_url=self._absolute_url("/callflow/numbers"),
+        )
+        filename = numbers._vcard_filename(company, purpose)
+        return request.make_response(
+            body,
+            headers=[
+                ("Content-Type", "text/vcard; charset=utf-8"),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )

@@ -1,0 +1,496 @@
+"""The numbers the company calls from, and their public directory.
+
+People search the web for an unknown number that called them.  Publishing
+the numbers (page, lookup, vCard) lets them recognise, save or block them.
+The card building and the lookup live here so the controller stays thin and
+the benchmark and tests can call them directly.
+"""
+
+import base64
+import io
+import re
+import uuid
+from functools import lru_cache
+
+import qrcode
+import qrcode.image.svg
+import vobject
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import image_process
+from odoo.tools.lru import LRU
+
+from ..tools.phone import PhoneParseError, format_number, parse_number
+from ..tools.purposes import PURPOSES
+
+# vCard lines are folded at 75 octets (RFC 2425 5.8.1), the continuation
+# starts with one space.
+VCARD_LINE_OCTETS = 75
+# iCloud refuses cards over 256 KB and photos over 224 KB: keep the logo small.
+VCARD_LOGO_MAX_BYTES = 48 * 1024
+VCARD_LOGO_SIZES = (256, 160, 96)
+# vobject upper-cases property names; Apple's importers write these in
+# mixed case, which some older importers compare case-sensitively.
+_APPLE_NAMES = {
+    "X-ABLABEL": "X-ABLabel",
+    "X-ABSHOWAS": "X-ABShowAs",
+}
+_APPLE_NAMES_RE = re.compile(
+    r"^((?:[A-Za-z0-9-]+\.)?)(" + "|".join(_APPLE_NAMES) + r")([;:])", re.MULTILINE
+)
+# Built cards, per worker: building one with vobject costs ~25 ms for 200
+# numbers, serving a cached one well under a millisecond.  The key holds
+# every input of the card (see _build_vcard), so a change is never hidden.
+_VCARD_CACHE = LRU(64)
+_UID_NAMESPACE = uuid.UUID("6f1d3c1e-8d7a-4b43-9a3f-0ca11f10a000")
+
+
+def fold_vcard_line(line, limit=VCARD_LINE_OCTETS):
+    """Fold one unfolded content line so no physical line exceeds ``limit``
+    octets, never cutting inside a UTF-8 sequence (vobject counts characters,
+    not octets, so a Japanese line would come out three times too long)."""
+    if line.isascii():  # the base64 logo: one octet per character
+        if len(line) <= limit:
+            return [line]
+        step = limit - 1
+        return [line[:limit]] + [
+            " " + line[i : i + step] for i in range(limit, len(line), step)
+        ]
+    if len(line.encode()) <= limit:
+        return [line]
+    parts = []
+    current = []
+    size = 0
+    room = limit
+    for char in line:
+        width = len(char.encode())
+        if size + width > room:
+            parts.append("".join(current))
+            current, size, room = [], 0, limit - 1  # continuation starts with " "
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return [parts[0]] + [" " + part for part in parts[1:]]
+
+
+def finish_vcard(text):
+    """vobject's output → what phones import: Apple's property casing, lines
+    folded at 75 octets, CRLF line ends, UTF-8 without BOM."""
+    # vobject ends lines with CRLF and folds with CRLF + space; no value
+    # holds a raw line break (they are escaped as \n), so unfolding is safe.
+    unfolded = text.replace("\r\n ", "").replace("\r\n", "\n")
+    unfolded = _APPLE_NAMES_RE.sub(
+        lambda m: m.group(1) + _APPLE_NAMES[m.group(2)] + m.group(3), unfolded
+    )
+    lines = []
+    for line in unfolded.split("\n"):
+        if line:
+            lines.extend(fold_vcard_line(line))
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+class CallflowCallerNumber(models.Model):
+    _name = "callflow.caller.number"
+    _description = "Caller Number"
+    _inherit = "mail.thread"
+    _order = "purpose, sequence, id"
+    _rec_names_search = ("name", "number", "number_national")
+
+    name = fields.Char(
+        string="Label",
+        required=True,
+        translate=True,
+        tracking=True,
+        help="What the person called sees next to the number, e.g. 'Tokyo sales desk'.",
+    )
+    sequence = fields.Integer(default=10, help="Order within its purpose.")
+    number = fields.Char(
+        required=True,
+        tracking=True,
+        index=True,
+        help="Type it as usual (03-1234-5678, +81 3 1234 5678, full-width "
+        "digits…); it is stored in E.164 form. Numbers without a country code "
+        "are read in the company's country.",
+    )
+    number_international = fields.Char(
+        string="International Format",
+        compute="_compute_number_formats",
+        store=True,
+        help="How the number is shown to people abroad and written in the vCard.",
+    )
+    number_national = fields.Char(
+        string="National Format",
+        compute="_compute_number_formats",
+        store=True,
+        help="How the number is dialled within its own country.",
+    )
+    purpose = fields.Selection(
+        PURPOSES,
+        required=True,
+        default="sales",
+        tracking=True,
+        help="Why the company calls from this number; the directory groups "
+        "numbers by purpose.",
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        tracking=True,
+        help="Team whose operators call from this number.",
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        string="Users",
+        help="People who call from this number.",
+    )
+    description = fields.Text(
+        translate=True,
+        help="Public text shown in the directory, e.g. 'We call customers who "
+        "asked for a quote, weekdays 9:00-18:00'.",
+    )
+    date_start = fields.Date(
+        string="In Service From",
+        tracking=True,
+        help="First day calls are made from this number.",
+    )
+    date_end = fields.Date(
+        string="In Service Until",
+        tracking=True,
+        help="Last day of service. A retired number stays listed as retired "
+        "with this date, so people can still look it up.",
+    )
+    is_retired = fields.Boolean(
+        string="Retired",
+        compute="_compute_is_retired",
+        search="_search_is_retired",
+        help="The end of service date has been reached.",
+    )
+    can_sms = fields.Boolean(
+        string="Can Receive SMS",
+        help="People may reply to this number by SMS.",
+    )
+    is_published = fields.Boolean(
+        string="Published",
+        default=True,
+        tracking=True,
+        help="Listed on the public directory page, the lookup and the vCard. "
+        "Unpublished numbers are never revealed to visitors.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+        help="Company calling from this number; its country is the default "
+        "for numbers typed without a country code.",
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = (
+        (
+            "number_company_uniq",
+            "unique(company_id, number)",
+            "This number is already registered for this company.",
+        ),
+        (
+            "dates_check",
+            "CHECK(date_end IS NULL OR date_start IS NULL OR date_end >= date_start)",
+            "The end of service cannot be before its start.",
+        ),
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("number")
+    def _compute_number_formats(self):
+        for rec in self:
+            rec.number_international = format_number(rec.number, "international")
+            rec.number_national = format_number(rec.number, "national")
+
+    @api.depends("date_end")
+    def _compute_is_retired(self):
+        today = fields.Date.context_today(self)
+        for rec in self:
+            rec.is_retired = bool(rec.date_end and rec.date_end <= today)
+
+    def _search_is_retired(self, operator, value):
+        if operator not in ("=", "!="):
+            raise ValidationError(self.env._("Unsupported search on 'Retired'."))
+        today = fields.Date.context_today(self)
+        retired = [("date_end", "!=", False), ("date_end", "<=", today)]
+        if (operator == "=") == bool(value):
+            return retired
+        return ["|", ("date_end", "=", False), ("date_end", ">", today)]
+
+    @api.depends("name", "number_international")
+    def _compute_display_name(self):
+        for rec in self:
+            if rec.number_international:
+                rec.display_name = f"{rec.name} ({rec.number_international})"
+            else:
+                rec.display_name = rec.name or ""
+
+    # ------------------------------------------------------------------
+    # Normalisation
+    # ------------------------------------------------------------------
+    def _normalize_number(self, text, company):
+        """E.164 form of what the user typed, or a message saying why not."""
+        region = company.country_id.code or None
+        try:
+            return parse_number(text, region)
+        except PhoneParseError as exc:
+            raise ValidationError(
+                self.env._(
+                    "“%(text)s” is not a valid phone number (%(reason)s). "
+                    "Type it with its area code, e.g. 03-1234-5678, or with "
+                    "the country code, e.g. +81 3 1234 5678.",
+                    text=text,
+                    reason=exc,
+                )
+            ) from exc
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = self.env["res.company"].browse(
+            {vals["company_id"] for vals in vals_list if vals.get("company_id")}
+        )
+        for vals in vals_list:
+            if vals.get("number"):
+                company = (
+                    companies.filtered(lambda c, v=vals: c.id == v.get("company_id"))
+                    or self.env.company
+                )
+                vals["number"] = self._normalize_number(vals["number"], company)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("number"):
+            company = (
+                self.env["res.company"].browse(vals["company_id"])
+                if vals.get("company_id")
+                else self.company_id[:1] or self.env.company
+            )
+            vals = dict(vals, number=self._normalize_number(vals["number"], company))
+        return super().write(vals)
+
+    def action_view_directory(self):
+        """Open the public directory page where this number is listed."""
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/callflow/numbers",
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------
+    # Public directory
+    # ------------------------------------------------------------------
+    @api.model
+    def _published_domain(self, company, purpose=None):
+        domain = [("is_published", "=", True), ("company_id", "=", company.id)]
+        if purpose:
+            domain.append(("purpose", "=", purpose))
+        return domain
+
+    @api.model
+    def _get_published(self, company, purpose=None, in_service_only=False):
+        """Published numbers of ``company``: one query whatever their count."""
+        domain = self._published_domain(company, purpose)
+        if in_service_only:
+            domain += self._search_is_retired("=", False)
+        return self.search(domain)
+
+    @api.model
+    def _purpose_labels(self):
+        return dict(self._fields["purpose"]._description_selection(self.env))
+
+    @api.model
+    def _directory_groups(self, company):
+        """Published numbers grouped by purpose, in the order of PURPOSES."""
+        numbers = self._get_published(company)
+        labels = self._purpose_labels()
+        groups = []
+        for key, _label in PURPOSES:
+            recs = numbers.filtered(lambda n, k=key: n.purpose == k)
+            if recs:
+                in_service = recs.filtered(lambda n: not n.is_retired)
+                retired = (recs - in_service).sorted(lambda n: n.date_end, reverse=True)
+                groups.append(
+                    {
+                        "purpose": key,
+                        "label": labels[key],
+                        "numbers": in_service,
+                        "retired": retired,
+                    }
+                )
+        return groups
+
+    @api.model
+    def _lookup_public(self, text, company):
+        """Answer "did this number call you?" for what a visitor typed.
+
+        Returns ``{"status": "empty"|"invalid"|"unknown"|"ours", "number":
+        record or False, "query": text}``.  Only published numbers are
+        matched: an unpublished number answers exactly like a stranger's.
+        """
+        text = (text or "").strip()[:128]
+        result = {"status": "empty", "number": False, "query": text}
+        if not text:
+            return result
+        try:
+            e164 = parse_number(text, company.country_id.code or None)
+        except PhoneParseError:
+            result["status"] = "invalid"
+            return result
+        match = self.search(
+            self._published_domain(company) + [("number", "=", e164)], limit=1
+        )
+        result.update(status="ours" if match else "unknown", number=match)
+        result["formatted"] = format_number(e164, "international")
+        return result
+
+    # ------------------------------------------------------------------
+    # vCard
+    # ------------------------------------------------------------------
+    @api.model
+    def _vcard_filename(self, company, purpose=None):
+        base = re.sub(r"[^\w.-]+", "-", company.name or "numbers", flags=re.UNICODE)
+        base = base.strip("-") or "numbers"
+        return f"{base}-{purpose}.vcf" if purpose else f"{base}.vcf"
+
+    @api.model
+    def _vcard_logo(self, company):
+        """Base64 PNG/JPEG of the company logo small enough for any phone.
+
+        ``logo_web`` is already a stored 180 px PNG (read with the company
+        row, no file access); fall back to smaller JPEGs if it is too heavy.
+        """
+        logo = company.logo_web
+        if not logo:
+            return None, None
+        if len(logo) <= VCARD_LOGO_MAX_BYTES:
+            return logo.decode() if isinstance(logo, bytes) else logo, "PNG"
+        raw = base64.b64decode(logo)
+        for size in VCARD_LOGO_SIZES:
+            small = base64.b64encode(
+                image_process(raw, size=(size, size), quality=80, output_format="JPEG")
+            )
+            if len(small) <= VCARD_LOGO_MAX_BYTES:
+                return small.decode(), "JPEG"
+        return None, None
+
+    @api.model
+    def _vcard_uid(self, company, purpose=None):
+        """Same UID for the same card on every download, so a re-import
+        updates the contact instead of duplicating it (where supported)."""
+        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        key = f"{dbuuid}/callflow-directory/{company.id}/{purpose or 'all'}"
+        return f"urn:uuid:{uuid.uuid5(_UID_NAMESPACE, key)}"
+
+    @api.model
+    def _build_vcard(self, company, purpose=None, directory_url=None):
+        """One contact card holding every published in-service number of
+        ``company`` (of one purpose if given), as bytes ready to serve."""
+        numbers = self._get_published(company, purpose, in_service_only=True)
+        last_change = max([company.write_date, *numbers.mapped("write_date")])
+        # Everything written in the card: several changes in one transaction
+        # share one write_date, so the values themselves are in the key.
+        key = (
+            self.env.cr.dbname,
+            self.env.lang,
+            purpose,
+            directory_url,
+            last_change,
+            company.id,
+            company.name,
+            company.callflow_phonetic_name,
+            company.callflow_directory_intro,
+            hash(company.logo_web),
+            tuple((n.id, n.name, n.number_international, n.purpose) for n in numbers),
+        )
+        card = _VCARD_CACHE.get(key)
+        if card is None:
+            card = _VCARD_CACHE[key] = self._serialize_vcard(
+                company, numbers, purpose, directory_url, last_change
+            )
+        return card
+
+    @api.model
+    def _serialize_vcard(self, company, numbers, purpose, directory_url, last_change):
+        labels = self._purpose_labels()
+        org = company.name or ""
+        card = vobject.vCard()
+        card.add("prodid").value = "-//Callflow//Odoo caller numbers//EN"
+        card.add("uid").value = self._vcard_uid(company, purpose)
+        card.add("n").value = vobject.vcard.Name(family=org)
+        card.add("fn").value = org
+        card.add("org").value = [org]
+        card.add("x-abshowas").value = "COMPANY"
+        reading = company.callflow_phonetic_name
+        if reading:
+            card.add("x-phonetic-org").value = reading
+            card.add("x-phonetic-last-name").value = reading
+            card.add("sort-string").value = reading
+        for index, rec in enumerate(numbers, start=1):
+            tel = card.add("tel", group=f"item{index}")
+            tel.value = rec.number_international or rec.number
+            tel.type_paramlist = ["WORK", "VOICE"]
+            card.add("x-ablabel", group=f"item{index}").value = rec.name
+        if directory_url:
+            card.add("url").value = directory_url
+        card.add("note").value = self._vcard_note(
+            company, numbers, labels, last_change, purpose
+        )
+        card.add("rev").value = last_change.strftime("%Y-%m-%dT%H:%M:%SZ")
+        logo, logo_type = self._vcard_logo(company)
+        if logo:
+            for name in ("logo", "photo"):
+                line = card.add(name)
+                # vobject keeps an already encoded value as is with this flag.
+                line.value = logo
+                line.encoded = True
+                line.encoding_param = "b"
+                line.type_param = logo_type
+        # Folding is done by finish_vcard (by octets): vobject folds by
+        # characters, and slowly, so it is told not to.
+        return finish_vcard(card.serialize(lineLength=1 << 30))
+
+    @api.model
+    def _vcard_note(self, company, numbers, labels, last_change, purpose=None):
+        intro = company.callflow_directory_intro or self.env._(
+            "%(company)s calls from these numbers. Save this contact to "
+            "recognise our calls, or block it if you prefer not to be called.",
+            company=company.name,
+        )
+        present = set(numbers.mapped("purpose")) | ({purpose} if purpose else set())
+        used = [labels[key] for key, _label in PURPOSES if key in present]
+        lines = [intro]
+        if used:
+            lines.append(self.env._("Used for: %(purposes)s", purposes=", ".join(used)))
+        lines.append(
+            self.env._(
+                "List as of %(date)s",
+                date=fields.Date.to_string(last_change.date()),
+            )
+        )
+        return "\n".join(lines)
+
+    @api.model
+    def _qr_data_uri(self, url):
+        """QR code of ``url`` as an SVG data URI, for a desktop reader to
+        scan the vCard link with a phone."""
+        return _qr_svg_data_uri(url)
+
+
+@lru_cache(maxsize=64)
+def _qr_svg_data_uri(url):
+    image = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=2,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -1,0 +1,38 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    callflow_phonetic_name = fields.Char(
+        string="Phonetic Reading",
+        help="How the company name is read, e.g. in katakana (カブシキガイシャ…). "
+        "Written in the directory vCard (X-PHONETIC-ORG) so Japanese phones sort "
+        "the contact under the right letter.",
+    )
+    callflow_directory_intro = fields.Text(
+        string="Directory Introduction",
+        translate=True,
+        help="Shown at the top of the public caller number directory and in the "
+        "note of its vCard. Leave empty for a standard text.",
+    )
+
+    def _callflow_directory_settings_action(self):
+        """Open the current company's directory settings (Callflow menu)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Directory Settings"),
+            "res_model": "res.company",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "callflow_odoo.res_company_view_form_callflow_directory"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "current",
+        }
