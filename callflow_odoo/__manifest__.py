@@ -26,6 +26,10 @@
         "views/res_company_views.xml",
         "views/callflow_numbers_templates.xml",
         "data/website_menu_data.xml",
+        "security/callflow_call_security.xml",
+        "views/callflow_call_views.xml",
+        "views/callflow_call_log_views.xml",
+        "views/callflow_dialer_views.xml",
     ],
     "demo": [
         "demo/callflow_preference_event_demo.xml",

@@ -5,3 +5,4 @@ from . import res_partner
 from . import crm_lead
 from . import callflow_caller_number
 from . import res_company
+from . import callflow_call
