@@ -2,61 +2,73 @@ from odoo import fields, models
 
 
 class CallflowCallResult(models.Model):
-    """A business result an operator picks after a call.
+    """The business result an operator picks after a call.
 
-    The flags say what the result does; the technical outcome (no answer,
-    busy, ...) is logged separately on the call.
+    The technical outcome (no answer, busy, answered…) says what the line did;
+    the result says what it means for the sale and what Callflow must do next
+    (retry, call back, stop, write to the ledger, move the lead).
     """
 
     _name = "callflow.call.result"
-    _description = "Call result"
+    _description = "Call Result"
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     color = fields.Integer()
-    description = fields.Text(translate=True, help="When operators should pick it.")
+    outcome_hint = fields.Selection(
+        [
+            ("no_answer", "No answer"),
+            ("busy", "Busy"),
+            ("voicemail", "Voicemail"),
+            ("answered", "Answered"),
+            ("failed", "Failed / wrong number"),
+        ],
+        help="Technical outcome this result usually goes with; the call log "
+        "proposes it.",
+    )
     is_final = fields.Boolean(
-        "Final",
-        help="The entry is done: it is not called again from this list.",
+        string="Final",
+        help="The entry is done: it will not be called again from this list.",
     )
     schedule_callback = fields.Boolean(
-        "Schedule a callback",
-        help="The operator must give a date and time; the entry comes back to "
-        "them then, with a 'Call' activity as a reminder.",
+        string="Schedule Callback",
+        help="Ask for a callback date and time; the entry comes back to the "
+        "same operator when it is due.",
     )
     is_refusal = fields.Boolean(
-        "Refusal (do not solicit again)",
-        help="Records a refusal for the list's purpose in the contact "
-        "preferences: nobody may call this number for that purpose again "
-        "(特定商取引法 §17).",
+        string="Refusal",
+        help="The person refused calls for this purpose: a refusal is written "
+        "to the contact-preference ledger and no list of this purpose calls "
+        "them again (特定商取引法 §17).",
     )
     is_dnc = fields.Boolean(
-        "Do not call",
-        help="Records a do-not-call request: the number is never called again, "
-        "by anyone, from any list.",
+        string="Do Not Call",
+        help="The person asked never to be called: a do-not-call event is "
+        "written to the contact-preference ledger.",
     )
     is_obsolete = fields.Boolean(
-        "Number obsolete",
-        help="The person left or it is the wrong person: the number is marked "
-        "obsolete for this contact so no list picks it up again.",
+        string="Number Obsolete",
+        help="Wrong person or the person left: the number is marked obsolete "
+        "in the ledger.",
     )
     is_positive = fields.Boolean(
-        "Positive",
-        help="Counts as a success in the reports; can move the lead forward.",
+        string="Positive",
+        help="Counts as a success in the reports; may move the lead to a stage "
+        "or create an opportunity.",
     )
     stage_id = fields.Many2one(
         "crm.stage",
-        "Move lead to stage",
-        help="For a positive result: the lead or opportunity moves to this stage.",
+        string="Move Lead to Stage",
+        help="For positive results: the lead's new stage.",
     )
     create_opportunity = fields.Boolean(
-        help="For a positive result on a contact without a lead: create an "
-        "opportunity; a lead is converted into an opportunity.",
+        help="For positive results: convert the lead to an opportunity (or "
+        "create one for a contact).",
     )
-    retry_delay_hours = fields.Float(
-        "Retry after (hours)",
-        help="For a result that is not final: the entry is not offered again "
-        "before this delay (the list's minimum gap applies too).",
-    )
+
+    def _ends_entry(self):
+        """Whether logging this result closes the list entry for good."""
+        self.ensure_one()
+        return self.is_final or self.is_refusal or self.is_dnc or self.is_obsolete
