@@ -46,6 +46,7 @@
     "assets": {
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_dialer_tour.js",
         ],
     },
     "application": True,

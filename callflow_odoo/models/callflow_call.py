@@ -60,7 +60,8 @@ class CallflowCall(models.Model):
     @api.depends("partner_id", "lead_id", "date_start")
     def _compute_name(self):
         for call in self:
-            who = call.partner_id.display_name or call.lead_id.display_name or ""
+            # sudo: the lead may belong to another salesperson (see _crm_records)
+            who = call.partner_id.display_name or call.lead_id.sudo().display_name or ""
             call.name = f"{who} {call.dialed_number or ''}".strip()
 
     @api.depends("outcome", "result_id.is_positive")
@@ -114,7 +115,7 @@ class CallflowCall(models.Model):
     def _ledger_vals(self, action, scope, purpose=False):
         return {
             "number": self.dialed_number,
-            "partner_id": self.partner_id.id or self.lead_id.partner_id.id,
+            "partner_id": self.partner_id.id or self.lead_id.sudo().partner_id.id,
             "channel": "call" if action != "obsolete" else "all",
             "scope": scope,
             "purpose": purpose,
@@ -146,6 +147,9 @@ class CallflowCall(models.Model):
             self._schedule_callback_activity()
         if result.is_positive:
             self._move_lead_forward()
+        # Recompute what these writes touched as superuser too, not later in
+        # the operator's environment (see _crm_records).
+        self.env["crm.lead"].sudo().env.flush_all()
 
     def _suppress_other_entries(self):
         """Pending entries for this number on other lists stop being offered
@@ -176,8 +180,19 @@ class CallflowCall(models.Model):
                     }
                 )
 
+    def _crm_records(self):
+        """The lead and the contact of the call, as superuser.
+
+        sudo: operators work lists of leads other salespeople own; logging
+        the call there (chatter, callback activity, stage) is the point of
+        the dialer, and the entry - which record rules limit to the lists
+        the operator works - vouches for the link.
+        """
+        return self.lead_id.sudo(), self.partner_id.sudo()
+
     def _schedule_callback_activity(self):
-        record = self.lead_id or self.partner_id
+        lead, partner = self._crm_records()
+        record = lead or partner
         if not record:
             return
         local = fields.Datetime.context_timestamp(
@@ -197,7 +212,7 @@ class CallflowCall(models.Model):
 
     def _move_lead_forward(self):
         result = self.result_id
-        lead = self.lead_id
+        lead, partner = self._crm_records()
         if lead:
             vals = {}
             if result.create_opportunity and lead.type == "lead":
@@ -206,8 +221,8 @@ class CallflowCall(models.Model):
                 vals["stage_id"] = result.stage_id.id
             if vals:
                 lead.write(vals)
-        elif result.create_opportunity and self.partner_id:
-            self.lead_id = self.env["crm.lead"].create(
+        elif result.create_opportunity and partner:
+            self.sudo().lead_id = lead.create(
                 {
                     "name": self.env._(
                         "%(partner)s – %(list)s",
@@ -215,7 +230,7 @@ class CallflowCall(models.Model):
                         list=self.list_id.name,
                     ),
                     "type": "opportunity",
-                    "partner_id": self.partner_id.id,
+                    "partner_id": partner.id,
                     "user_id": self.user_id.id,
                     "team_id": self.list_id.team_id.id,
                     "stage_id": result.stage_id.id or False,
@@ -251,9 +266,10 @@ class CallflowCall(models.Model):
 
     def _post_on_chatter(self):
         body = self._chatter_body()
-        for record in (self.lead_id, self.partner_id):
+        for record in self._crm_records():
             if record:
                 record._message_log(body=body)
+        self.env["crm.lead"].sudo().env.flush_all()
 
 
 class CallflowListEntry(models.Model):
@@ -273,9 +289,8 @@ class CallflowListEntry(models.Model):
         related="list_id.caller_number_id.name", string="Caller number"
     )
     commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", string="Company"
+        related="partner_id.commercial_partner_id", string="Customer company"
     )
-    list_purpose = fields.Selection(related="list_id.purpose", string="Purpose")
     note = fields.Text("Notes", help="Notes about this person, kept on the entry.")
 
     def _compute_preference_warning(self):
@@ -351,3 +366,30 @@ class CallflowListEntry(models.Model):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "callflow_odoo.callflow_list_action"
         )
+
+
+class CallflowList(models.Model):
+    _inherit = "callflow.list"
+
+    call_count = fields.Integer("Calls", compute="_compute_call_count")
+
+    def _compute_call_count(self):
+        counts = dict(
+            self.env["callflow.call"]._read_group(
+                [("list_id", "in", self.ids)], ["list_id"], ["__count"]
+            )
+        )
+        for rec in self:
+            rec.call_count = counts.get(rec, 0)
+
+    def action_start_calling(self):
+        """Open the dialer on the next entry of these lists."""
+        return self.env["callflow.list.entry"].action_start_calling(list_ids=self.ids)
+
+    def action_view_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_call_action"
+        )
+        action["domain"] = [("list_id", "=", self.id)]
+        return action
