@@ -5,6 +5,7 @@ registry.category("web_tour.tours").add("callflow_dialer_tour", {
         {
             content: "The dialer shows the number to call as a tel: link",
             trigger: ".o_callflow_dialer a[href^='tel:+8190']",
+            timeout: 30000,
         },
         {
             content: "Log the result",
@@ -32,6 +33,7 @@ registry.category("web_tour.tours").add("callflow_dialer_tour", {
         {
             content: "The next entry is on screen, nothing logged on it yet",
             trigger: ".o_callflow_dialer:not(:has(.modal)) button.o_callflow_log",
+            timeout: 30000,
         },
         {
             trigger: "body:not(:has(.modal))",
