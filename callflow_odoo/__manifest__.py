@@ -42,6 +42,7 @@
     "demo": [
         "demo/callflow_preference_event_demo.xml",
         "demo/callflow_caller_number_demo.xml",
+        "demo/callflow_dialer_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
