@@ -507,7 +507,7 @@ class CallflowList(models.Model):
                 )
             )
         self.env["callflow.list.entry"].invalidate_model()
-        self.invalidate_recordset(["entry_ids"])
+        self.invalidate_recordset()
 
     @api.model
     def _cron_sync_lists(self):

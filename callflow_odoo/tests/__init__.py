@@ -5,3 +5,4 @@ from . import test_caller_number
 from . import test_directory_http
 from . import test_phone_tools
 from . import test_dialer_eligibility
+from . import test_dialer_build
