@@ -6,3 +6,4 @@ from . import test_directory_http
 from . import test_phone_tools
 from . import test_dialer_eligibility
 from . import test_dialer_build
+from . import test_dialer_concurrency

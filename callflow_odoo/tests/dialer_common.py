@@ -80,3 +80,44 @@ class DialerCommon:
     def pick(self, user=None, lists=None):
         env = self.env(user=user or self.operator)
         return env["callflow.list.entry"]._pick_next(lists.ids if lists else None)
+
+
+def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
+    """What one operator does at the dialer, on a cursor of its own: pick
+    the next entry (one transaction), log a final result (another), until
+    the list is empty. Returns the ids taken, in order.
+
+    Serialization failures are retried as Odoo's RPC layer does.
+    """
+    import time
+
+    from psycopg2.errors import SerializationFailure
+
+    from odoo import api, sql_db
+
+    taken = [] if taken is None else taken
+    attempts = 0
+    while limit is None or len(taken) < limit:
+        cr = sql_db.db_connect(dbname).cursor()
+        try:
+            env = api.Environment(cr, uid, {})
+            entry = env["callflow.list.entry"]._pick_next(list_ids)
+            if not entry:
+                cr.rollback()
+                break
+            cr.commit()
+            taken.append(entry.id)
+            entry._register_attempt(
+                result=env["callflow.call.result"].browse(result_id),
+                outcome="answered",
+            )
+            cr.commit()
+        except SerializationFailure:
+            cr.rollback()
+            attempts += 1
+            if attempts > 50:
+                raise
+            time.sleep(0.005 * attempts)
+        finally:
+            cr.close()
+    return taken
