@@ -42,6 +42,7 @@
     "assets": {
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_preference_banner_tour.js",
         ],
     },
     "application": True,

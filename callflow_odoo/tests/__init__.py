@@ -7,3 +7,4 @@ from . import test_phone_tools
 from . import test_dialer_eligibility
 from . import test_dialer_build
 from . import test_dialer_concurrency
+from . import test_preference_ui
