@@ -7,6 +7,8 @@ on all 100,000 numbers for calls and for SMS (which also reads
 ``phone.blacklist``).
 """
 
+import time
+
 from odoo.tools import SQL
 
 from bench.common import environment, parse_args, report, timed
@@ -93,6 +95,39 @@ def main():
             )
             figures.update(numbers=len(numbers), blocked=len(blocked), queries=queries)
             report(f"_check_numbers 100k ({channel}, sales)", figures, limit_ms=1000)
+        Event = env["callflow.preference.event"]
+        start = time.perf_counter()
+        Event._record(
+            [
+                {
+                    "number": f"+8180{20000000 + i}",
+                    "action": "opt_out",
+                    "source": "import",
+                }
+                for i in range(1000)
+            ]
+        )
+        batch_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        for i in range(200):
+            Event._record(
+                [
+                    {
+                        "number": f"+8170{30000000 + i}",
+                        "action": "opt_out",
+                        "source": "web",
+                    }
+                ]
+            )
+        single_ms = (time.perf_counter() - start) * 1000 / 200
+        report(
+            "_record (state upsert + blacklist sync)",
+            {
+                "batch_1000_ms": round(batch_ms, 1),
+                "single_event_ms": round(single_ms, 2),
+            },
+        )
+        env.cr.rollback()
         env.cr.execute(
             SQL(
                 "EXPLAIN ANALYZE SELECT 1 FROM callflow_preference_state_line"

@@ -47,6 +47,7 @@
     "assets": {
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_preference_banner_tour.js",
             "callflow_odoo/static/tests/tours/callflow_dialer_tour.js",
         ],
     },

@@ -10,8 +10,9 @@ import base64
 import io
 import re
 import uuid
-from functools import lru_cache
+from functools import lru_cache, partial
 
+import phonenumbers
 import qrcode
 import qrcode.image.svg
 import vobject
@@ -21,7 +22,12 @@ from odoo.exceptions import ValidationError
 from odoo.tools import image_process
 from odoo.tools.lru import LRU
 
-from ..tools.phone import PhoneParseError, format_number, parse_number
+from ..tools.phone import (
+    PhoneParseError,
+    format_number,
+    parse_number,
+    try_parse_number,
+)
 from ..tools.purposes import PURPOSES
 
 # vCard lines are folded at 75 octets (RFC 2425 5.8.1), the continuation
@@ -294,12 +300,30 @@ class CallflowCallerNumber(models.Model):
         return domain
 
     @api.model
-    def _get_published(self, company, purpose=None, in_service_only=False):
-        """Published numbers of ``company``: one query whatever their count."""
+    def _get_published(
+        self, company, purpose=None, in_service_only=False, field_names=None
+    ):
+        """Published numbers of ``company``, read in one query whatever their
+        count (``field_names``: the fields the caller will read)."""
         domain = self._published_domain(company, purpose)
         if in_service_only:
             domain += self._search_is_retired("=", False)
-        return self.search(domain)
+        return self.search_fetch(domain, field_names or self._directory_fields())
+
+    @api.model
+    def _directory_fields(self):
+        return [
+            "name",
+            "number",
+            "number_international",
+            "number_national",
+            "purpose",
+            "description",
+            "date_start",
+            "date_end",
+            "can_sms",
+            "write_date",
+        ]
 
     @api.model
     def _purpose_labels(self):
@@ -307,21 +331,28 @@ class CallflowCallerNumber(models.Model):
 
     @api.model
     def _directory_groups(self, company):
-        """Published numbers grouped by purpose, in the order of PURPOSES."""
+        """Published numbers grouped by purpose, in the order of PURPOSES;
+        in-service numbers first, then the retired ones, latest first."""
         numbers = self._get_published(company)
         labels = self._purpose_labels()
+        today = fields.Date.context_today(self)
+        by_purpose = {key: ([], []) for key, _label in PURPOSES}
+        for rec in numbers:
+            retired = bool(rec.date_end and rec.date_end <= today)
+            by_purpose[rec.purpose][retired].append(rec.id)
         groups = []
         for key, _label in PURPOSES:
-            recs = numbers.filtered(lambda n, k=key: n.purpose == k)
-            if recs:
-                in_service = recs.filtered(lambda n: not n.is_retired)
-                retired = (recs - in_service).sorted(lambda n: n.date_end, reverse=True)
+            in_service, retired = by_purpose[key]
+            if in_service or retired:
+                retired_recs = self.browse(retired).with_prefetch(numbers._prefetch_ids)
                 groups.append(
                     {
                         "purpose": key,
                         "label": labels[key],
-                        "numbers": in_service,
-                        "retired": retired,
+                        "numbers": self.browse(in_service).with_prefetch(
+                            numbers._prefetch_ids
+                        ),
+                        "retired": retired_recs.sorted("date_end", reverse=True),
                     }
                 )
         return groups
@@ -338,16 +369,30 @@ class CallflowCallerNumber(models.Model):
         result = {"status": "empty", "number": False, "query": text}
         if not text:
             return result
-        try:
-            e164 = parse_number(text, company.country_id.code or None)
-        except PhoneParseError:
+        published = self._get_published(company, field_names=["number"])
+        # A number typed without its country code is read in the company's
+        # country first, then in the countries of our published numbers (a
+        # Tokyo desk of a company registered abroad).
+        regions = [company.country_id.code or None]
+        for rec in published:
+            region = _region_of(rec.number)
+            if region not in regions:
+                regions.append(region)
+        by_number = {rec.number: rec for rec in published}
+        parsed = [
+            e164 for e164, _reason in map(partial(try_parse_number, text), regions)
+        ]
+        parsed = [e164 for e164 in parsed if e164]
+        if not parsed:
             result["status"] = "invalid"
             return result
-        match = self.search(
-            self._published_domain(company) + [("number", "=", e164)], limit=1
+        e164 = next((n for n in parsed if n in by_number), parsed[0])
+        match = by_number.get(e164, self.browse())
+        result.update(
+            status="ours" if match else "unknown",
+            number=match,
+            formatted=format_number(e164, "international"),
         )
-        result.update(status="ours" if match else "unknown", number=match)
-        result["formatted"] = format_number(e164, "international")
         return result
 
     # ------------------------------------------------------------------
@@ -392,7 +437,12 @@ class CallflowCallerNumber(models.Model):
     def _build_vcard(self, company, purpose=None, directory_url=None):
         """One contact card holding every published in-service number of
         ``company`` (of one purpose if given), as bytes ready to serve."""
-        numbers = self._get_published(company, purpose, in_service_only=True)
+        numbers = self._get_published(
+            company,
+            purpose,
+            in_service_only=True,
+            field_names=["name", "number_international", "purpose", "write_date"],
+        )
         last_change = max([company.write_date, *numbers.mapped("write_date")])
         # Everything written in the card: several changes in one transaction
         # share one write_date, so the values themselves are in the key.
@@ -481,6 +531,11 @@ class CallflowCallerNumber(models.Model):
         """QR code of ``url`` as an SVG data URI, for a desktop reader to
         scan the vCard link with a phone."""
         return _qr_svg_data_uri(url)
+
+
+@lru_cache(maxsize=4096)
+def _region_of(e164):
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
 
 
 @lru_cache(maxsize=64)

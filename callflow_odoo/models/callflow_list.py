@@ -1,4 +1,5 @@
 import logging
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -9,7 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools.phone import try_parse_number
+from ..tools.phone import clean_input, try_parse_number
 from ..tools.purposes import PURPOSES
 
 _logger = logging.getLogger(__name__)
@@ -33,17 +34,39 @@ and log "Refused".</em></p>
 """
 
 
-@lru_cache(maxsize=65536)
+_ZONE_BY_PREFIX = {}
+# Time zones in phonenumbers' data are keyed by country code + area prefix;
+# the first seven characters of an E.164 number ("+1212555", "+819012")
+# always decide it, so numbers sharing them share the zone.
+ZONE_PREFIX = 7
+_SEPARATORS_RE = re.compile(r"[\s\-\.\(\)/]")
+
+
 def _number_time_zone(e164):
     """The recipient's time zone guessed from the number (prefix data of
-    phonenumbers); None when the number spans several zones or is unknown."""
-    try:
-        zones = phone_timezone.time_zones_for_number(phonenumbers.parse(e164))
-    except phonenumbers.NumberParseException:
-        return None
-    if len(zones) == 1 and zones[0] != phone_timezone.UNKNOWN_TIMEZONE:
-        return zones[0]
-    return zones[0] if zones and len(set(zones)) == 1 else None
+    phonenumbers); None when the prefix spans several zones or is unknown."""
+    prefix = e164[:ZONE_PREFIX]
+    if prefix not in _ZONE_BY_PREFIX:
+        try:
+            zones = set(phone_timezone.time_zones_for_number(phonenumbers.parse(e164)))
+        except phonenumbers.NumberParseException:
+            zones = set()
+        zones.discard(phone_timezone.UNKNOWN_TIMEZONE)
+        _ZONE_BY_PREFIX[prefix] = zones.pop() if len(zones) == 1 else None
+    return _ZONE_BY_PREFIX[prefix]
+
+
+@lru_cache(maxsize=131072)
+def _parse_key(raw, region):
+    """Parse a typed number once per (digits, region): "090-1234-5678",
+    "090 1234 5678" and "０９０１２３４５６７８" are one parse."""
+    key = _SEPARATORS_RE.sub("", clean_input(raw))
+    return _parse_digits(key or raw, region)
+
+
+@lru_cache(maxsize=131072)
+def _parse_digits(key, region):
+    return try_parse_number(key, region)
 
 
 class CallflowList(models.Model):
@@ -507,7 +530,7 @@ class CallflowList(models.Model):
                 )
             )
         self.env["callflow.list.entry"].invalidate_model()
-        self.invalidate_recordset(["entry_ids"])
+        self.invalidate_recordset()
 
     @api.model
     def _cron_sync_lists(self):

@@ -12,6 +12,8 @@ DEFAULT_HOLD_TIMEOUT = 15
 # other operator of the list may take it.
 CALLBACK_GRACE = timedelta(hours=1)
 PICK_BATCH = 10
+PICK_PAGE = 50
+PICK_PAGE_MAX = 20000
 
 ENTRY_STATES = [
     ("pending", "Pending"),
@@ -99,9 +101,8 @@ class CallflowListEntry(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_idx
-                    ON callflow_list_entry
-                       (list_id, priority DESC, attempt_count, id)
+                CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_order_idx
+                    ON callflow_list_entry (priority DESC, attempt_count, id)
                  WHERE state IN ('pending', 'callback_due', 'in_call')
                 """
             )
@@ -273,35 +274,85 @@ class CallflowListEntry(models.Model):
             uid=user.id,
             grace=now - CALLBACK_GRACE,
         )
-        for condition in (mine_first, others):
-            while True:
-                cr.execute(
-                    SQL(
-                        """
-                        SELECT e.id, e.number, l.purpose
-                          FROM callflow_list_entry e
-                          JOIN callflow_list l ON l.id = e.list_id
-                          JOIN res_company c ON c.id = l.company_id
-                         WHERE e.list_id = ANY(%(lists)s)
-                           AND e.state IN ('pending', 'callback_due', 'in_call')
-                           AND %(condition)s AND %(eligible)s
-                      ORDER BY e.priority DESC, e.attempt_count, e.id
-                         LIMIT %(limit)s
-                           FOR UPDATE OF e SKIP LOCKED
-                        """,
-                        lists=lists.ids,
-                        condition=condition,
-                        eligible=eligible,
-                        limit=PICK_BATCH,
-                    )
+        # 1. The user's own due callbacks: few rows, on their own index.
+        entry_id = self._pick_from(lists, mine_first, eligible)
+        if entry_id:
+            return self._hold(entry_id, now)
+        # 2. Everybody's queue, walked in pick order a page at a time: the
+        # window, gaps and caps are checked on each page only, so a pick
+        # reads a few hundred rows, not the whole list.
+        last = None
+        page = PICK_PAGE
+        while True:
+            keyset = SQL("TRUE")
+            if last:
+                keyset = SQL(
+                    """
+                    (e.priority < %(p)s OR (e.priority = %(p)s
+                     AND (e.attempt_count > %(a)s
+                          OR (e.attempt_count = %(a)s AND e.id > %(i)s))))
+                    """,
+                    p=last[1],
+                    a=last[2],
+                    i=last[0],
                 )
-                candidates = cr.fetchall()
-                if not candidates:
-                    break
-                entry_id = self._first_allowed(candidates)
-                if entry_id:
-                    return self._hold(entry_id, now)
-        return self.browse()
+            cr.execute(
+                SQL(
+                    """
+                    SELECT e.id, e.priority, e.attempt_count
+                      FROM callflow_list_entry e
+                     WHERE e.state IN ('pending', 'callback_due', 'in_call')
+                       AND e.list_id = ANY(%(lists)s) AND %(others)s AND %(keyset)s
+                  ORDER BY e.priority DESC, e.attempt_count, e.id
+                     LIMIT %(page)s
+                    """,
+                    lists=lists.ids,
+                    others=others,
+                    keyset=keyset,
+                    page=page,
+                )
+            )
+            rows = cr.fetchall()
+            if not rows:
+                return self.browse()
+            last = rows[-1]
+            in_page = SQL("e.id = ANY(%s)", [row[0] for row in rows])
+            entry_id = self._pick_from(lists, SQL("%s AND %s", others, in_page), eligible)
+            if entry_id:
+                return self._hold(entry_id, now)
+            page = min(page * 4, PICK_PAGE_MAX)
+
+    def _pick_from(self, lists, condition, eligible):
+        """Lock the first eligible rows matching ``condition`` (SKIP LOCKED),
+        ask the ledger about them and return the first allowed id."""
+        cr = self.env.cr
+        while True:
+            cr.execute(
+                SQL(
+                    """
+                    SELECT e.id, e.number, l.purpose
+                      FROM callflow_list_entry e
+                      JOIN callflow_list l ON l.id = e.list_id
+                      JOIN res_company c ON c.id = l.company_id
+                     WHERE e.list_id = ANY(%(lists)s)
+                       AND e.state IN ('pending', 'callback_due', 'in_call')
+                       AND %(condition)s AND %(eligible)s
+                  ORDER BY e.priority DESC, e.attempt_count, e.id
+                     LIMIT %(limit)s
+                       FOR UPDATE OF e SKIP LOCKED
+                    """,
+                    lists=lists.ids,
+                    condition=condition,
+                    eligible=eligible,
+                    limit=PICK_BATCH,
+                )
+            )
+            candidates = cr.fetchall()
+            if not candidates:
+                return None
+            entry_id = self._first_allowed(candidates)
+            if entry_id:
+                return entry_id
 
     @api.model
     def _first_allowed(self, candidates):

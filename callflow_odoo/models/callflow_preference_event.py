@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools.phone import try_parse_number
 from ..tools.purposes import PURPOSES
@@ -34,6 +35,9 @@ SOURCES = [
 # manager records a documented correction): only an opt-in from one of these
 # lifts a refusal, a do-not-call or an obsolete number.
 SELF_SOURCES = frozenset({"web", "sms", "website_form", "manual"})
+# Above this many numbers in one batch, blacklist entries are upserted in SQL
+# (no chatter note on each).
+BLACKLIST_NOTE_LIMIT = 20
 
 
 class CallflowPreferenceEvent(models.Model):
@@ -230,7 +234,9 @@ class CallflowPreferenceEvent(models.Model):
         """
         if isinstance(vals_list, dict):
             vals_list = [vals_list]
-        vals_list = [dict(vals, user_id=vals.get("user_id", self.env.uid)) for vals in vals_list]
+        vals_list = [
+            dict(vals, user_id=vals.get("user_id", self.env.uid)) for vals in vals_list
+        ]
         # sudo: users have read-only access to the ledger so nobody can forge
         # or edit events from the UI or RPC; this private method is the one
         # door, used only by server code that has validated its input.
@@ -296,10 +302,37 @@ class CallflowPreferenceEvent(models.Model):
         # every preference event must reach it or SMS marketing would ignore it.
         blacklist = self.env["phone.blacklist"].sudo()
         if to_add:
-            blacklist._add(
-                sorted(to_add),
-                message=self.env._("Opted out in the Callflow contact preferences."),
-            )
+            if len(to_add) <= BLACKLIST_NOTE_LIMIT:
+                blacklist._add(
+                    sorted(to_add),
+                    message=self.env._(
+                        "Opted out in the Callflow contact preferences."
+                    ),
+                )
+            else:
+                # An import of thousands of opt-outs: the ORM path formats
+                # each (already E.164) number again and logs a chatter note
+                # per entry, minutes for a big file; the ledger is the record.
+                blacklist.flush_model()
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        INSERT INTO phone_blacklist
+                               (number, active, create_uid, write_uid,
+                                create_date, write_date)
+                        SELECT number, TRUE, %(uid)s, %(uid)s,
+                               now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                          FROM unnest(%(numbers)s::varchar[]) AS t(number)
+                        ON CONFLICT (number) DO UPDATE
+                           SET active = TRUE, write_uid = EXCLUDED.write_uid,
+                               write_date = EXCLUDED.write_date
+                         WHERE NOT phone_blacklist.active
+                        """,
+                        uid=self.env.uid,
+                        numbers=sorted(to_add),
+                    )
+                )
+                blacklist.invalidate_model()
         if to_remove:
             still_blocked = self.env["callflow.preference.state"]._check_numbers(
                 to_remove, "sms", include_blacklist=False

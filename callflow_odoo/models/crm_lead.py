@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmLead(models.Model):
@@ -22,6 +22,7 @@ class CrmLead(models.Model):
             self.country_id.code or self.env.company.country_id.code,
         )
 
+    @api.depends("phone", "mobile", "country_id", "partner_id")
     def _compute_callflow_preferences(self):
         summary = self.env["callflow.preference.state"]._summarise_contacts(
             {lead: lead._callflow_contact() for lead in self}

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -15,6 +15,7 @@ class ResPartner(models.Model):
         help="Set when the person opted out, refused or must not be called.",
     )
 
+    @api.depends("phone", "mobile", "country_id")
     def _compute_callflow_preferences(self):
         default_region = self.env.company.country_id.code
         contacts = {

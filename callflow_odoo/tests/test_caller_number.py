@@ -171,3 +171,24 @@ class TestCallerNumber(CallerNumberCommon, TransactionCase):
         for part in folded:
             self.assertLessEqual(len(part.encode()), 75)
         self.assertEqual("".join(p[1:] if i else p for i, p in enumerate(folded)), line)
+
+    def test_directory_settings_menu_opens_current_company(self):
+        """Callflow > Configuration > Directory Settings edits the phonetic
+        reading of the current company."""
+        action = self.env.ref("callflow_odoo.res_company_action_callflow_directory")
+        result = action.with_company(self.company).run()
+        self.assertEqual(result["res_model"], "res.company")
+        self.assertEqual(result["res_id"], self.company.id)
+        view = self.env["res.company"].get_view(result["views"][0][0], "form")
+        self.assertIn("callflow_phonetic_name", view["arch"])
+
+    def test_lookup_reads_national_input_in_our_numbers_countries(self):
+        """A company registered in the US with a Tokyo desk: a visitor types
+        the Tokyo number without +81 and is still answered."""
+        self.company.country_id = self.env.ref("base.us")
+        tokyo = self.create_number("+81 3-4567-8901", name="Tokyo desk")
+        result = self.Number._lookup_public("03-4567-8901", self.company)
+        self.assertEqual(result["number"], tokyo)
+        result = self.Number._lookup_public("(415) 555-0199", self.company)
+        self.assertEqual(result["status"], "unknown")
+        self.assertEqual(result["formatted"], "+1 415-555-0199")

@@ -244,3 +244,21 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         menus = self.env["website.menu"].search([("url", "=", "/callflow/numbers")])
         self.assertTrue(menus)
         self.assertIn(self.env["website"].get_current_website(), menus.website_id)
+
+    def test_page_and_card_in_japanese(self):
+        """A Japanese visitor reads the page and gets the card in Japanese."""
+        lang = self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(["callflow_odoo"], ["ja_JP"])
+        website = self.env["website"].get_current_website()
+        website.language_ids |= lang
+        self.sales.with_context(lang="ja_JP").name = "東京営業窓口"
+        response = self.url_open("/ja/callflow/numbers?number=０３－４５６７－８９０１")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("当社からの発信番号", response.text)
+        self.assertIn("東京営業窓口", response.text)
+        self.assertIn("は当社の番号です", response.text)
+        card = vobject.readOne(self._vcard("/ja/callflow/numbers.vcf").decode())
+        self.assertIn(
+            "東京営業窓口", [line.value for line in card.contents["x-ablabel"]]
+        )
+        self.assertIn("用途", card.note.value)

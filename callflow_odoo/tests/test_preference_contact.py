@@ -91,3 +91,27 @@ class TestPreferenceOnContacts(TransactionCase):
         self.assertIn("SMS", self.quiet.callflow_preference_warning)
         with Form(self.quiet) as form:
             self.assertTrue(form.callflow_preference_warning)
+
+    def test_computed_in_batch(self):
+        """Same number of queries for 2 contacts as for 20 (no query per record)."""
+        Partner = self.env["res.partner"]
+        many = Partner.create(
+            [{"name": f"P{i}", "mobile": f"+81 90-5555-{1000 + i}"} for i in range(20)]
+        )
+        self.env.invalidate_all()
+        two = self.refused | self.quiet
+        with self.assertQueryCount(9):
+            two.mapped("callflow_preference_warning")
+        self.env.invalidate_all()
+        with self.assertQueryCount(9):
+            many.mapped("callflow_preference_warning")
+
+    def test_lead_form_shows_banner(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Inquiry", "partner_id": self.quiet.id}
+        )
+        with Form(lead) as form:
+            self.assertFalse(form.callflow_preference_warning)
+            # the salesperson types the number the person refused from
+            form.phone = "+81 90-1111-2222"
+            self.assertIn("Refused", form.callflow_preference_warning)

@@ -297,3 +297,27 @@ class TestPreferenceStateSearch(TransactionCase):
         self.assertIn(
             OTHER, State.search([("is_blocked", "=", False)]).mapped("number")
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPreferenceImport(TransactionCase):
+    def test_large_import_blacklists_every_number(self):
+        """An import of many SMS opt-outs reaches phone.blacklist (bulk path),
+        re-activating an entry that had been lifted."""
+        numbers = [f"+8190{20000000 + i}" for i in range(30)]
+        Blacklist = self.env["phone.blacklist"].sudo().with_context(active_test=False)
+        Blacklist._remove([numbers[0]])
+        self.assertFalse(Blacklist.search([("number", "=", numbers[0])]).active)
+        self.env["callflow.preference.event"]._record(
+            [
+                {"number": n, "action": "opt_out", "channel": "sms", "source": "import"}
+                for n in numbers
+            ]
+        )
+        entries = Blacklist.search([("number", "in", numbers)])
+        self.assertEqual(len(entries), 30)
+        self.assertTrue(all(entries.mapped("active")))
+        self.assertEqual(
+            self.env["callflow.preference.state"]._check_numbers(numbers, "sms"),
+            dict.fromkeys(numbers, "opt_out"),
+        )
