@@ -125,7 +125,8 @@ def main():
             counts[state] = count
         verdict = "OK" if elapsed < 30 else "OVER the 30 s goal"
         print(
-            f"build from {N} leads: {elapsed:.2f} s, {added} entries {counts}  {verdict}",
+            f"build from {N} leads: {elapsed:.2f} s, {added} entries {counts}"
+            f"  {verdict}",
             flush=True,
         )
         call_list.action_start()
@@ -183,7 +184,7 @@ def main():
                 limit=TAKE // OPERATORS,
                 taken=taken[index],
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported after the threads
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(OPERATORS)]

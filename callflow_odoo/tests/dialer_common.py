@@ -105,12 +105,16 @@ def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
             if not entry:
                 cr.rollback()
                 break
+            # each step is a request of its own
+            # pylint: disable=invalid-commit
             cr.commit()
             taken.append(entry.id)
             entry._register_attempt(
                 result=env["callflow.call.result"].browse(result_id),
                 outcome="answered",
             )
+            # each step is a request of its own
+            # pylint: disable=invalid-commit
             cr.commit()
         except SerializationFailure:
             cr.rollback()

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
 from .dialer_common import DialerCommon
@@ -93,8 +93,10 @@ class TestDialerBuild(DialerCommon, TransactionCase):
         call_list.write({"keep_in_sync": True, "state": "running"})
         self.env["callflow.list"]._cron_sync_lists()
         self.assertEqual(call_list.entry_count, 8)
-        self.assertEqual(call_list.entry_ids.filtered(lambda e: e.lead_id == lead).number,
-                         "+819055550000")
+        self.assertEqual(
+            call_list.entry_ids.filtered(lambda e: e.lead_id == lead).number,
+            "+819055550000",
+        )
 
     def test_foreign_number_without_country(self):
         """With no country anywhere, a national number cannot be placed."""
@@ -145,7 +147,7 @@ class TestDialerBuild(DialerCommon, TransactionCase):
         hidden = self.env["callflow.caller.number"].create(
             {"name": "Hidden", "number": "03-6000-0002", "is_published": False}
         )
-        with self.assertRaises(Exception):
+        with self.assertRaises(ValidationError):
             self._list().caller_number_id = hidden
             self.env.flush_all()
 
@@ -163,7 +165,9 @@ class TestDialerAccess(DialerCommon, TransactionCase):
 
     def test_operator_sees_own_lists_only(self):
         Lists = self.env["callflow.list"].with_user(self.operator)
-        self.assertEqual(Lists.search([("id", "in", (self.mine | self.theirs).ids)]), self.mine)
+        self.assertEqual(
+            Lists.search([("id", "in", (self.mine | self.theirs).ids)]), self.mine
+        )
         Entries = self.env["callflow.list.entry"].with_user(self.operator)
         found = Entries.search([("id", "in", (self.my_entry | self.their_entry).ids)])
         self.assertEqual(found, self.my_entry)
