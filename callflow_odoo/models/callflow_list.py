@@ -19,6 +19,7 @@ _logger = logging.getLogger(__name__)
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SOURCE_CHUNK = 20000
 INSERT_CHUNK = 20000
+ANALYZE_THRESHOLD = 10000
 
 
 _ZONE_BY_PREFIX = {}
@@ -533,6 +534,10 @@ class CallflowList(models.Model):
                     tz=list(columns[7]),
                 )
             )
+        if len(rows) >= ANALYZE_THRESHOLD:
+            # fresh statistics, or the planner keeps the plans of an empty
+            # table and picking reads the whole list
+            cr.execute(SQL("ANALYZE callflow_list_entry"))
         self.env["callflow.list.entry"].invalidate_model()
         self.invalidate_recordset()
 

@@ -194,3 +194,22 @@ class TestDialerAccess(DialerCommon, TransactionCase):
             self.env["callflow.call.result"].with_user(self.operator).create(
                 {"name": "Mine"}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestDialerDefaults(TransactionCase):
+    def test_script_starts_with_identification(self):
+        """§16: the caller names the company, themselves and the purpose."""
+        call_list = self.env["callflow.list"].create({"name": "Script"})
+        script = str(call_list.script)
+        self.assertTrue(script.startswith("<h3>1. Identify yourself"))
+        self.assertIn(self.env.company.name, script)
+        self.assertIn("[your name]", script)
+
+    def test_company_caps_on_by_default(self):
+        company = self.env["res.company"].create({"name": "New branch"})
+        self.assertTrue(company.callflow_cap_enabled)
+        self.assertEqual(company.callflow_cap_calls_per_day, 2)
+        self.assertEqual(company.callflow_cap_gap_hours, 4.0)
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.callflow_hold_timeout, 15)
