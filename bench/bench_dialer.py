@@ -7,6 +7,7 @@
    entries in total: zero duplicates.
 """
 
+import random
 import threading
 import time
 
@@ -53,12 +54,15 @@ def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
             # each step is a request of its own
             # pylint: disable=invalid-commit
             cr.commit()
+            attempts = 0
         except SerializationFailure:
+            # another operator committed a row this transaction had seen:
+            # retry with a fresh snapshot, as Odoo's RPC layer does
             cr.rollback()
             attempts += 1
-            if attempts > 50:
+            if attempts > 30:
                 raise
-            time.sleep(0.005 * attempts)
+            time.sleep(random.uniform(0, 0.01 * attempts))
         finally:
             cr.close()
     return taken
