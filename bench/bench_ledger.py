@@ -7,8 +7,10 @@ on all 100,000 numbers for calls and for SMS (which also reads
 ``phone.blacklist``).
 """
 
+import threading
 import time
 
+from odoo.service.model import retrying
 from odoo.tools import SQL
 
 from bench.common import environment, parse_args, report, timed
@@ -26,8 +28,8 @@ def fill(env):
             CREATE TEMP TABLE bench_numbers AS
                 SELECT i, '+8190' || (10000000 + i)::text AS number
                   FROM generate_series(1, %(n)s) AS i;
-            INSERT INTO callflow_preference_state (number, last_event_date)
-                 SELECT number, now() AT TIME ZONE 'UTC' FROM bench_numbers;
+            INSERT INTO callflow_preference_state (number)
+                 SELECT number FROM bench_numbers;
             -- every third number has an event; mod(i, 9) picks the kind
             INSERT INTO callflow_preference_event
                    (number, state_id, channel, scope, purpose, action, source,
@@ -74,6 +76,62 @@ def fill(env):
         )
     )
     env.invalidate_all()
+
+
+def concurrent_opt_outs(dbname, threads=20, per_thread=10):
+    """Parallel transactions opting out the same number (and their own): every
+    event must be recorded, none may fail on a unique constraint or deadlock."""
+    errors = []
+
+    def worker(k):
+        for j in range(per_thread):
+            try:
+                with environment(dbname) as env:
+                    # as an HTTP request does: retried on serialization failure
+                    retrying(
+                        lambda env=env, j=j: env["callflow.preference.event"]._record(
+                            [
+                                {
+                                    "number": "+819099990000",
+                                    "action": "opt_out",
+                                    "source": "web",
+                                },
+                                {
+                                    "number": f"+8190888{k:02d}{j:03d}",
+                                    "action": "opt_out",
+                                    "source": "web",
+                                },
+                            ]
+                        ),
+                        env,
+                    )
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors.append(repr(exc))
+
+    start = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = (time.perf_counter() - start) * 1000
+    with environment(dbname) as env:
+        recorded = env["callflow.preference.event"].search_count(
+            [("number", "=", "+819099990000")]
+        )
+        listed = env["phone.blacklist"].search_count([("number", "=", "+819099990000")])
+    report(
+        "concurrent _record (same number)",
+        {
+            "transactions": threads * per_thread,
+            "recorded": recorded,
+            "errors": len(errors),
+            "blacklisted": listed,
+            "total_ms": round(elapsed, 1),
+        },
+    )
+    if errors:
+        print(errors[:3])
 
 
 def main():
@@ -137,6 +195,7 @@ def main():
         )
         plan = " ".join(row[0] for row in env.cr.fetchall())
         report("index used for a lookup", {"index_scan": "Index" in plan})
+    concurrent_opt_outs(args.database)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ class CallflowCallResult(models.Model):
         help="The entry is done: it will not be called again from this list.",
     )
     schedule_callback = fields.Boolean(
-        string="Schedule Callback",
         help="Ask for a callback date and time; the entry comes back to the "
         "same operator when it is due.",
     )

@@ -3,6 +3,7 @@ import re
 from functools import lru_cache
 
 import phonenumbers
+from markupsafe import Markup
 from phonenumbers import timezone as phone_timezone
 
 from odoo import api, fields, models
@@ -18,20 +19,7 @@ _logger = logging.getLogger(__name__)
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SOURCE_CHUNK = 20000
 INSERT_CHUNK = 20000
-
-DEFAULT_SCRIPT = """
-<h3>1. Identify yourself (required first)</h3>
-<p>"Hello, this is <strong>[company]</strong>. My name is
-<strong>[your name]</strong>. I am calling about <strong>[purpose]</strong>."</p>
-<p><em>Japan, Act on Specified Commercial Transactions §16: before anything else,
-say the company name, your own name, that the call is to sell, and what you
-sell. If the person says they do not want the call, thank them, end the call
-and log "Refused".</em></p>
-<h3>2. Reason for the call</h3>
-<p>...</p>
-<h3>3. Next step</h3>
-<p>...</p>
-"""
+ANALYZE_THRESHOLD = 10000
 
 
 _ZONE_BY_PREFIX = {}
@@ -94,7 +82,6 @@ class CallflowList(models.Model):
     )
     caller_number_id = fields.Many2one(
         "callflow.caller.number",
-        string="Caller Number",
         tracking=True,
         domain="[('is_published', '=', True), ('is_retired', '=', False),"
         " ('company_id', 'in', [company_id, False])]",
@@ -196,8 +183,7 @@ class CallflowList(models.Model):
     _sql_constraints = [
         (
             "window_check",
-            "CHECK(window_start >= 0 AND window_end <= 24 "
-            "AND window_start < window_end)",
+            "CHECK(window_start >= 0 AND window_end <= 24 AND window_start<window_end)",
             "The calling window must start before it ends, within the day.",
         ),
         (
@@ -208,7 +194,26 @@ class CallflowList(models.Model):
     ]
 
     def _default_script(self):
-        return self.env._(DEFAULT_SCRIPT)  # pylint: disable=translation-not-lazy
+        """Script template: the §16 identification comes first."""
+        return Markup(
+            "<h3>%s</h3><p>%s</p><p><em>%s</em></p><h3>%s</h3><p>…</p>"
+            "<h3>%s</h3><p>…</p>"
+        ) % (
+            self.env._("1. Identify yourself (required first)"),
+            self.env._(
+                "“Hello, this is %(company)s. My name is [your name]. "
+                "I am calling about [purpose of the call].”",
+                company=self.env.company.name,
+            ),
+            self.env._(
+                "Japan, Act on Specified Commercial Transactions §16: before "
+                "anything else, say the company name, your own name, that the "
+                "call is to sell and what you sell. If the person does not want "
+                "the call, thank them, end the call and log “Refused”."
+            ),
+            self.env._("2. Reason for the call"),
+            self.env._("3. Next step"),
+        )
 
     @api.depends("state")
     def _compute_state_sequence(self):
@@ -245,7 +250,7 @@ class CallflowList(models.Model):
             )
         )
         for rec in self:
-            get = lambda state, rid=rec.id: by_state.get((rid, state), 0)  # noqa: E731
+            get = lambda state, rid=rec.id: by_state.get((rid, state), 0)
             total = sum(
                 get(state)
                 for state in (
@@ -529,6 +534,10 @@ class CallflowList(models.Model):
                     tz=list(columns[7]),
                 )
             )
+        if len(rows) >= ANALYZE_THRESHOLD:
+            # fresh statistics, or the planner keeps the plans of an empty
+            # table and picking reads the whole list
+            cr.execute(SQL("ANALYZE callflow_list_entry"))
         self.env["callflow.list.entry"].invalidate_model()
         self.invalidate_recordset()
 

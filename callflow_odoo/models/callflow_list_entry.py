@@ -42,15 +42,15 @@ class CallflowListEntry(models.Model):
     list_state = fields.Selection(related="list_id.state", string="List Status")
     purpose = fields.Selection(related="list_id.purpose")
     name = fields.Char(help="Who is called: the contact or lead name.")
-    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
-    lead_id = fields.Many2one("crm.lead", string="Lead", index="btree_not_null")
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", index="btree_not_null"
+    )
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null")
     number = fields.Char(
         index=True, help="The number to dial, normalised to E.164 (+81…)."
     )
     raw_number = fields.Char(string="Number as Typed")
-    state = fields.Selection(
-        ENTRY_STATES, default="pending", required=True, index=True
-    )
+    state = fields.Selection(ENTRY_STATES, default="pending", required=True, index=True)
     state_reason = fields.Char(
         string="Reason",
         help="Why the entry is suppressed, invalid or done (the ledger's "
@@ -67,13 +67,13 @@ class CallflowListEntry(models.Model):
         help="Only this operator gets the entry (a callback stays with the "
         "operator who promised it, for an hour past its time).",
     )
-    held_by_id = fields.Many2one("res.users", string="Held By", readonly=True)
+    held_by_id = fields.Many2one("res.users", readonly=True)
     held_since = fields.Datetime(readonly=True)
     priority = fields.Selection(
         [("0", "Normal"), ("1", "Medium"), ("2", "High"), ("3", "Very High")],
         default="0",
     )
-    last_result_id = fields.Many2one("callflow.call.result", string="Last Result")
+    last_result_id = fields.Many2one("callflow.call.result")
     tz = fields.Char(
         string="Time Zone",
         help="The recipient's time zone: the calling window applies in it. "
@@ -235,7 +235,9 @@ class CallflowListEntry(models.Model):
         user = self.env.user
         List = self.env["callflow.list"]
         if list_ids is None:
-            lists = List.search([("user_ids", "in", user.id), ("state", "=", "running")])
+            lists = List.search(
+                [("user_ids", "in", user.id), ("state", "=", "running")]
+            )
         else:
             lists = List.browse(list_ids).exists()
             lists.check_access("read")
@@ -317,7 +319,9 @@ class CallflowListEntry(models.Model):
                 return self.browse()
             last = rows[-1]
             in_page = SQL("e.id = ANY(%s)", [row[0] for row in rows])
-            entry_id = self._pick_from(lists, SQL("%s AND %s", others, in_page), eligible)
+            entry_id = self._pick_from(
+                lists, SQL("%s AND %s", others, in_page), eligible
+            )
             if entry_id:
                 return self._hold(entry_id, now)
             page = min(page * 4, PICK_PAGE_MAX)

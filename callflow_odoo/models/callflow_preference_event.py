@@ -35,8 +35,7 @@ SOURCES = [
 # manager records a documented correction): only an opt-in from one of these
 # lifts a refusal, a do-not-call or an obsolete number.
 SELF_SOURCES = frozenset({"web", "sms", "website_form", "manual"})
-# Above this many numbers in one batch, blacklist entries are upserted in SQL
-# (no chatter note on each).
+# Above this many new blacklist entries in one batch, no chatter note on each.
 BLACKLIST_NOTE_LIMIT = 20
 
 
@@ -240,7 +239,7 @@ class CallflowPreferenceEvent(models.Model):
         # sudo: users have read-only access to the ledger so nobody can forge
         # or edit events from the UI or RPC; this private method is the one
         # door, used only by server code that has validated its input.
-        return self.sudo().create(vals_list).sudo(False)
+        return self.sudo().create(vals_list).with_env(self.env)
 
     @api.model
     def _prepare_event_vals(self, vals_list):
@@ -302,37 +301,43 @@ class CallflowPreferenceEvent(models.Model):
         # every preference event must reach it or SMS marketing would ignore it.
         blacklist = self.env["phone.blacklist"].sudo()
         if to_add:
-            if len(to_add) <= BLACKLIST_NOTE_LIMIT:
-                blacklist._add(
-                    sorted(to_add),
-                    message=self.env._(
-                        "Opted out in the Callflow contact preferences."
-                    ),
+            # Upsert in SQL rather than phone.blacklist._add(): concurrent
+            # opt-outs of one number (parallel web requests) must not fail on
+            # its unique constraint, and an import must not format every
+            # (already E.164) number again.
+            blacklist.flush_model()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO phone_blacklist
+                           (number, active, create_uid, write_uid,
+                            create_date, write_date)
+                    SELECT number, TRUE, %(uid)s, %(uid)s,
+                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                      FROM unnest(%(numbers)s::varchar[]) AS t(number)
+                    ON CONFLICT (number) DO UPDATE
+                       SET active = TRUE, write_uid = EXCLUDED.write_uid,
+                           write_date = EXCLUDED.write_date
+                     WHERE NOT phone_blacklist.active
+                    RETURNING id
+                    """,
+                    uid=self.env.uid,
+                    numbers=sorted(to_add),
                 )
-            else:
-                # An import of thousands of opt-outs: the ORM path formats
-                # each (already E.164) number again and logs a chatter note
-                # per entry, minutes for a big file; the ledger is the record.
-                blacklist.flush_model()
-                self.env.cr.execute(
-                    SQL(
-                        """
-                        INSERT INTO phone_blacklist
-                               (number, active, create_uid, write_uid,
-                                create_date, write_date)
-                        SELECT number, TRUE, %(uid)s, %(uid)s,
-                               now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                          FROM unnest(%(numbers)s::varchar[]) AS t(number)
-                        ON CONFLICT (number) DO UPDATE
-                           SET active = TRUE, write_uid = EXCLUDED.write_uid,
-                               write_date = EXCLUDED.write_date
-                         WHERE NOT phone_blacklist.active
-                        """,
-                        uid=self.env.uid,
-                        numbers=sorted(to_add),
+            )
+            changed = blacklist.browse(row[0] for row in self.env.cr.fetchall())
+            blacklist.invalidate_model()
+            # A note on each new or re-activated entry says where it came
+            # from; not for big imports (one message each would take minutes;
+            # the ledger is the record).
+            if len(changed) <= BLACKLIST_NOTE_LIMIT:
+                for entry in changed.with_context(mail_create_nosubscribe=True):
+                    entry.message_post(
+                        body=self.env._(
+                            "Opted out in the Callflow contact preferences."
+                        ),
+                        subtype_xmlid="mail.mt_note",
                     )
-                )
-                blacklist.invalidate_model()
         if to_remove:
             still_blocked = self.env["callflow.preference.state"]._check_numbers(
                 to_remove, "sms", include_blacklist=False

@@ -19,7 +19,7 @@ class CallflowPreferenceState(models.Model):
 
     _name = "callflow.preference.state"
     _description = "Contact preferences of a number"
-    _order = "last_event_date desc, id desc"
+    _order = "id desc"
     _rec_name = "number"
     # Rows are upserted in SQL by the ledger (concurrent opt-outs); the event
     # history says who and when.
@@ -54,7 +54,8 @@ class CallflowPreferenceState(models.Model):
         readonly=True,
     )
     last_event_date = fields.Datetime(
-        readonly=True, help="When the latest event was recorded for the number."
+        compute="_compute_event_count",
+        help="When the latest event was recorded for the number.",
     )
     call_status = fields.Char(
         string="Calls", compute="_compute_status", help="May this number be called?"
@@ -82,13 +83,18 @@ class CallflowPreferenceState(models.Model):
             state.number_international = format_number(state.number)
 
     def _compute_event_count(self):
-        counts = dict(
-            self.env["callflow.preference.event"]._read_group(
-                [("state_id", "in", self.ids)], ["state_id"], ["__count"]
+        # Not stored: writing it on every event would make concurrent events
+        # of one number collide on this row.
+        groups = {
+            state: (count, last)
+            for state, count, last in self.env["callflow.preference.event"]._read_group(
+                [("state_id", "in", self.ids)],
+                ["state_id"],
+                ["__count", "event_date:max"],
             )
-        )
+        }
         for state in self:
-            state.event_count = counts.get(state, 0)
+            state.event_count, state.last_event_date = groups.get(state, (0, False))
 
     def _compute_status(self):
         numbers = [n for n in self.mapped("number") if n]
@@ -231,12 +237,14 @@ class CallflowPreferenceState(models.Model):
     def _ensure_states(self, partner_by_number):
         """Return ``{number: state_id}``, creating missing states.
 
-        ``INSERT .. ON CONFLICT`` so that concurrent opt-outs of the same number
-        (parallel web requests) never fail on the unique constraint.
+        ``INSERT .. ON CONFLICT DO NOTHING`` and no write to an existing row
+        unless its contact changes: concurrent opt-outs of one number
+        (parallel web requests) then neither fail on the unique constraint
+        nor collide on the same row.
         """
         if not partner_by_number:
             return {}
-        numbers = list(partner_by_number)
+        numbers = sorted(partner_by_number)  # same lock order in every batch
         partners = [partner_by_number[n] or None for n in numbers]
         self.env.cr.execute(
             SQL(
@@ -244,13 +252,31 @@ class CallflowPreferenceState(models.Model):
                 INSERT INTO callflow_preference_state (number, partner_id)
                 SELECT number, partner_id
                   FROM unnest(%s::varchar[], %s::int[]) AS t(number, partner_id)
-                ON CONFLICT (number) DO UPDATE
-                   SET partner_id = COALESCE(EXCLUDED.partner_id,
-                                             callflow_preference_state.partner_id)
-                RETURNING number, id
+                ON CONFLICT (number) DO NOTHING
                 """,
                 numbers,
                 partners,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE callflow_preference_state s
+                   SET partner_id = t.partner_id
+                  FROM unnest(%s::varchar[], %s::int[]) AS t(number, partner_id)
+                 WHERE s.number = t.number
+                   AND t.partner_id IS NOT NULL
+                   AND s.partner_id IS DISTINCT FROM t.partner_id
+                """,
+                numbers,
+                partners,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT number, id FROM callflow_preference_state"
+                " WHERE number = ANY(%s::varchar[])",
+                numbers,
             )
         )
         result = dict(self.env.cr.fetchall())

@@ -84,7 +84,8 @@ class CallflowPreferenceStateLine(models.Model):
             latest[key] = event
         if not latest:
             return
-        rows = list(latest.values())
+        keys = sorted(latest)  # same lock order in every batch: no deadlock
+        rows = [latest[key] for key in keys]
         self.env.cr.execute(
             SQL(
                 """
@@ -109,27 +110,10 @@ class CallflowPreferenceStateLine(models.Model):
                 [e.scope for e in rows],
                 [e.purpose or None for e in rows],
                 [e.action for e in rows],
-                [key[5] for key in latest],
+                [key[5] for key in keys],
                 [e.id for e in rows],
                 [e.event_date for e in rows],
             )
         )
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE callflow_preference_state s
-                   SET last_event_date = GREATEST(s.last_event_date, t.event_date)
-                  FROM (SELECT state_id, MAX(event_date) AS event_date
-                          FROM unnest(%s::int[], %s::timestamp[])
-                               AS u(state_id, event_date)
-                         GROUP BY state_id) AS t
-                 WHERE s.id = t.state_id
-                """,
-                [e.state_id.id for e in rows],
-                [e.event_date for e in rows],
-            )
-        )
         self.invalidate_model()
-        self.env["callflow.preference.state"].invalidate_model(
-            ["last_event_date", "line_ids"]
-        )
+        self.env["callflow.preference.state"].invalidate_model(["line_ids"])

@@ -89,6 +89,7 @@ def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
 
     Serialization failures are retried as Odoo's RPC layer does.
     """
+    import random
     import time
 
     from psycopg2.errors import SerializationFailure
@@ -105,19 +106,26 @@ def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
             if not entry:
                 cr.rollback()
                 break
+            # each step is a request of its own
+            # pylint: disable=invalid-commit
             cr.commit()
             taken.append(entry.id)
             entry._register_attempt(
                 result=env["callflow.call.result"].browse(result_id),
                 outcome="answered",
             )
+            # each step is a request of its own
+            # pylint: disable=invalid-commit
             cr.commit()
+            attempts = 0
         except SerializationFailure:
+            # another operator committed a row this transaction had seen:
+            # retry with a fresh snapshot, as Odoo's RPC layer does
             cr.rollback()
             attempts += 1
-            if attempts > 50:
+            if attempts > 30:
                 raise
-            time.sleep(0.005 * attempts)
+            time.sleep(random.uniform(0, 0.01 * attempts))
         finally:
             cr.close()
     return taken

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
 from .dialer_common import DialerCommon
@@ -93,8 +93,10 @@ class TestDialerBuild(DialerCommon, TransactionCase):
         call_list.write({"keep_in_sync": True, "state": "running"})
         self.env["callflow.list"]._cron_sync_lists()
         self.assertEqual(call_list.entry_count, 8)
-        self.assertEqual(call_list.entry_ids.filtered(lambda e: e.lead_id == lead).number,
-                         "+819055550000")
+        self.assertEqual(
+            call_list.entry_ids.filtered(lambda e: e.lead_id == lead).number,
+            "+819055550000",
+        )
 
     def test_foreign_number_without_country(self):
         """With no country anywhere, a national number cannot be placed."""
@@ -145,7 +147,7 @@ class TestDialerBuild(DialerCommon, TransactionCase):
         hidden = self.env["callflow.caller.number"].create(
             {"name": "Hidden", "number": "03-6000-0002", "is_published": False}
         )
-        with self.assertRaises(Exception):
+        with self.assertRaises(ValidationError):
             self._list().caller_number_id = hidden
             self.env.flush_all()
 
@@ -163,7 +165,9 @@ class TestDialerAccess(DialerCommon, TransactionCase):
 
     def test_operator_sees_own_lists_only(self):
         Lists = self.env["callflow.list"].with_user(self.operator)
-        self.assertEqual(Lists.search([("id", "in", (self.mine | self.theirs).ids)]), self.mine)
+        self.assertEqual(
+            Lists.search([("id", "in", (self.mine | self.theirs).ids)]), self.mine
+        )
         Entries = self.env["callflow.list.entry"].with_user(self.operator)
         found = Entries.search([("id", "in", (self.my_entry | self.their_entry).ids)])
         self.assertEqual(found, self.my_entry)
@@ -190,3 +194,22 @@ class TestDialerAccess(DialerCommon, TransactionCase):
             self.env["callflow.call.result"].with_user(self.operator).create(
                 {"name": "Mine"}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestDialerDefaults(TransactionCase):
+    def test_script_starts_with_identification(self):
+        """§16: the caller names the company, themselves and the purpose."""
+        call_list = self.env["callflow.list"].create({"name": "Script"})
+        script = str(call_list.script)
+        self.assertTrue(script.startswith("<h3>1. Identify yourself"))
+        self.assertIn(self.env.company.name, script)
+        self.assertIn("[your name]", script)
+
+    def test_company_caps_on_by_default(self):
+        company = self.env["res.company"].create({"name": "New branch"})
+        self.assertTrue(company.callflow_cap_enabled)
+        self.assertEqual(company.callflow_cap_calls_per_day, 2)
+        self.assertEqual(company.callflow_cap_gap_hours, 4.0)
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.callflow_hold_timeout, 15)

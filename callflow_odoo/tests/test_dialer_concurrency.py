@@ -35,8 +35,11 @@ class TestDialerConcurrency(BaseCase):
             for index in range(OPERATORS):
                 users |= new_test_user(env, f"cf_conc_{index}", groups=groups)
             number = env["callflow.caller.number"].create(
-                {"name": "Concurrency desk", "number": "+81360009999",
-                 "is_published": True}
+                {
+                    "name": "Concurrency desk",
+                    "number": "+81360009999",
+                    "is_published": True,
+                }
             )
             call_list = env["callflow.list"].create(
                 {
@@ -64,19 +67,25 @@ class TestDialerConcurrency(BaseCase):
             self.list_id = call_list.id
             self.number_id = number.id
             self.result_id = env.ref("callflow_odoo.call_result_not_interested").id
+            # other cursors must see the data
+            # pylint: disable=invalid-commit
             cr.commit()
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         with self._cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["callflow.number.attempt"].search([("list_id", "=", self.list_id)]).unlink()
+            env["callflow.number.attempt"].search(
+                [("list_id", "=", self.list_id)]
+            ).unlink()
             env["callflow.list"].browse(self.list_id).unlink()
             env["callflow.caller.number"].browse(self.number_id).unlink()
             users = env["res.users"].browse(self.user_ids)
             partners = users.partner_id
             users.unlink()
             partners.unlink()
+            # other cursors must see the data
+            # pylint: disable=invalid-commit
             cr.commit()
 
     def test_two_open_transactions_get_different_entries(self):
@@ -108,7 +117,7 @@ class TestDialerConcurrency(BaseCase):
                     self.result_id,
                     taken=results[index],
                 )
-            except Exception as exc:  # reported below, not lost in the thread
+            except Exception as exc:  # noqa: BLE001 - reported below, not lost
                 errors.append(exc)
 
         threads = [
@@ -126,6 +135,8 @@ class TestDialerConcurrency(BaseCase):
         self.assertGreater(sum(1 for ids in results if ids), 1, "work was shared")
         with self._cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            entries = env["callflow.list.entry"].search([("list_id", "=", self.list_id)])
+            entries = env["callflow.list.entry"].search(
+                [("list_id", "=", self.list_id)]
+            )
             self.assertEqual(set(entries.mapped("state")), {"done"})
             self.assertEqual(set(entries.mapped("attempt_count")), {1})

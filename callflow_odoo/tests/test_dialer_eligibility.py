@@ -50,7 +50,10 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
     def test_list_gap_between_attempts(self):
         self.list.min_gap_hours = 4
         entry = self.make_entry(
-            self.list, MOBILE, attempt_count=1, last_attempt=NOON_TOKYO - timedelta(hours=3)
+            self.list,
+            MOBILE,
+            attempt_count=1,
+            last_attempt=NOON_TOKYO - timedelta(hours=3),
         )
         self.assertFalse(self.pick())
         entry.last_attempt = NOON_TOKYO - timedelta(hours=5)
@@ -196,7 +199,9 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
         self.assertEqual(b.operator_id, self.operator2)
         c._register_attempt(result=results["refused"], outcome="answered")
         self.assertEqual((c.state, c.state_reason), ("done", results["refused"].name))
-        attempts = self.env["callflow.number.attempt"].search([("list_id", "=", self.list.id)])
+        attempts = self.env["callflow.number.attempt"].search(
+            [("list_id", "=", self.list.id)]
+        )
         self.assertEqual(len(attempts), 4)
 
 

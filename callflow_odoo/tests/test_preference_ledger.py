@@ -223,6 +223,33 @@ class TestPreferenceAccess(TransactionCase):
                 )
         self.assertEqual(self.event.action, "opt_out")
 
+    def test_operator_records_through_the_api(self):
+        """An operator logging a refusal during a call goes through _record
+        (no create right needed); the event says who recorded it."""
+        event = (
+            self.env["callflow.preference.event"]
+            .with_user(self.operator)
+            ._record(
+                [
+                    {
+                        "number": OTHER,
+                        "action": "refusal",
+                        "scope": "purpose",
+                        "purpose": "sales",
+                        "source": "operator",
+                    }
+                ]
+            )
+        )
+        self.assertEqual(event.env.uid, self.operator.id)
+        self.assertEqual(event.user_id, self.operator)
+        self.assertEqual(
+            self.env["callflow.preference.state"]._check_numbers(
+                [OTHER], "call", "sales"
+            ),
+            {OTHER: "refusal"},
+        )
+
     def test_write_override_message(self):
         """A user reaching write() gets the reason, not only an access error."""
         with self.assertRaisesRegex(UserError, "record a new event"):

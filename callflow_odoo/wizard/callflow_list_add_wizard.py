@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 
 class CallflowListAddWizard(models.TransientModel):
-    """"Add to call list" from the lead or contact list views."""
+    """ "Add to call list" from the lead or contact list views."""
 
     _name = "callflow.list.add.wizard"
     _description = "Add to Call List"
@@ -20,7 +20,7 @@ class CallflowListAddWizard(models.TransientModel):
         domain="[('source_model', '=', source_model), ('state', '!=', 'done')]",
         help="Leave empty to create a new draft list.",
     )
-    new_list_name = fields.Char(string="New List Name")
+    new_list_name = fields.Char()
 
     @api.model
     def default_get(self, fields_list):
@@ -46,13 +46,15 @@ class CallflowListAddWizard(models.TransientModel):
                 {
                     "name": self.new_list_name,
                     "source_model": self.source_model,
-                    "source_domain": "[('id', 'in', %s)]" % list(self.record_ids),
+                    "source_domain": repr([("id", "in", list(self.record_ids))]),
                 }
             )
         elif call_list.source_model != self.source_model:
             raise UserError(
-                self.env._("List %(list)s is built from another kind of record.",
-                           list=call_list.name)
+                self.env._(
+                    "List %(list)s is built from another kind of record.",
+                    list=call_list.name,
+                )
             )
         added = call_list._build_entries(record_ids=self.record_ids or [])
         call_list.message_post(
