@@ -1,0 +1,395 @@
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+OUTCOMES = [
+    ("no_answer", "No answer"),
+    ("busy", "Busy"),
+    ("voicemail", "Voicemail"),
+    ("answered", "Answered"),
+    ("failed", "Failed / wrong number"),
+]
+
+
+class CallflowCall(models.Model):
+    """One call attempt: who called whom, from which number, and what came of
+    it. Logged on the lead's and the contact's chatter."""
+
+    _name = "callflow.call"
+    _description = "Call"
+    _order = "date_start desc, id desc"
+
+    name = fields.Char(compute="_compute_name")
+    entry_id = fields.Many2one("callflow.list.entry", "Entry", index="btree_not_null")
+    list_id = fields.Many2one("callflow.list", "Call list", index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null")
+    user_id = fields.Many2one(
+        "res.users", "Operator", required=True, default=lambda self: self.env.user
+    )
+    caller_number_id = fields.Many2one("callflow.caller.number", "Called from")
+    dialed_number = fields.Char("Number called", required=True)
+    date_start = fields.Datetime("Start", required=True, default=fields.Datetime.now)
+    date_end = fields.Datetime("End")
+    duration = fields.Float("Duration (min)", aggregator="sum")
+    outcome = fields.Selection(OUTCOMES, required=True)
+    result_id = fields.Many2one("callflow.call.result", "Result")
+    note = fields.Text("Notes")
+    callback_at = fields.Datetime("Callback at")
+    is_connect = fields.Integer(
+        "Connects", compute="_compute_stats", store=True, aggregator="sum"
+    )
+    connect_rate = fields.Float(
+        "Connect rate (%)", compute="_compute_stats", store=True, aggregator="avg"
+    )
+    is_positive = fields.Integer(
+        "Positive results", compute="_compute_stats", store=True, aggregator="sum"
+    )
+
+    def init(self):
+        # Company caps count recent calls per number.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS callflow_call_number_date_idx "
+            "ON callflow_call (dialed_number, date_start)"
+        )
+
+    @api.depends("partner_id", "lead_id", "date_start")
+    def _compute_name(self):
+        for call in self:
+            # sudo: the lead may belong to another salesperson (see _crm_records)
+            who = call.partner_id.display_name or call.lead_id.sudo().display_name or ""
+            call.name = f"{who} {call.dialed_number or ''}".strip()
+
+    @api.depends("outcome", "result_id.is_positive")
+    def _compute_stats(self):
+        for call in self:
+            connected = call.outcome == "answered"
+            call.is_connect = int(connected)
+            call.connect_rate = 100.0 if connected else 0.0
+            call.is_positive = int(bool(call.result_id.is_positive))
+
+    # ------------------------------------------------------------------
+    # Logging
+    # ------------------------------------------------------------------
+    @api.model
+    def _log_call(
+        self, entry, outcome, result, note=None, callback_at=None, date_start=None
+    ):
+        """Log one attempt on ``entry``: the call record, the result's effects
+        (ledger, obsolete number, callback activity, lead stage), the chatter,
+        then the entry's new state. Returns the call."""
+        entry.ensure_one()
+        if result.schedule_callback and not callback_at:
+            raise UserError(self.env._("Give the date and time of the callback."))
+        if callback_at and callback_at <= fields.Datetime.now():
+            raise UserError(self.env._("The callback must be in the future."))
+        now = fields.Datetime.now()
+        start = date_start or entry.held_since or now
+        call = self.create(
+            {
+                "entry_id": entry.id,
+                "list_id": entry.list_id.id,
+                "company_id": entry.list_id.company_id.id,
+                "partner_id": entry.partner_id.id,
+                "lead_id": entry.lead_id.id,
+                "caller_number_id": entry.list_id.caller_number_id.id,
+                "dialed_number": entry.number,
+                "date_start": start,
+                "date_end": now,
+                "duration": max((now - start).total_seconds() / 60.0, 0.0),
+                "outcome": outcome,
+                "result_id": result.id,
+                "note": note,
+                "callback_at": callback_at,
+            }
+        )
+        call._apply_result_effects()
+        call._post_on_chatter()
+        entry._register_attempt(result, outcome, callback_at)
+        return call
+
+    def _ledger_vals(self, action, scope, purpose=False):
+        return {
+            "number": self.dialed_number,
+            "partner_id": self.partner_id.id or self.lead_id.sudo().partner_id.id,
+            "channel": "call" if action != "obsolete" else "all",
+            "scope": scope,
+            "purpose": purpose,
+            "action": action,
+            "source": "operator",
+            "reason": self.result_id.name,
+            "evidence": self.env._(
+                "Call %(call)s by %(user)s: %(note)s",
+                call=self.id,
+                user=self.user_id.name,
+                note=self.note or "-",
+            ),
+        }
+
+    def _apply_result_effects(self):
+        self.ensure_one()
+        result = self.result_id
+        events = []
+        if result.is_refusal:
+            events.append(self._ledger_vals("refusal", "purpose", self.list_id.purpose))
+        if result.is_dnc:
+            events.append(self._ledger_vals("dnc", "all"))
+        if result.is_obsolete:
+            events.append(self._ledger_vals("obsolete", "all"))
+        if events:
+            self.env["callflow.preference.event"]._record(events)
+            self._suppress_other_entries()
+        if result.schedule_callback and self.callback_at:
+            self._schedule_callback_activity()
+        if result.is_positive:
+            self._move_lead_forward()
+        # Recompute what these writes touched as superuser too, not later in
+        # the operator's environment (see _crm_records).
+        self.env["crm.lead"].sudo().env.flush_all()
+
+    def _suppress_other_entries(self):
+        """Pending entries for this number on other lists stop being offered
+        now, with the reason (the pick re-checks the ledger anyway)."""
+        Preference = self.env["callflow.preference.state"]
+        others = self.env["callflow.list.entry"].search(
+            [
+                ("number", "=", self.dialed_number),
+                ("state", "in", ("pending", "callback_due")),
+                ("id", "!=", self.entry_id.id),
+            ]
+        )
+        by_purpose = {}
+        for entry in others:
+            by_purpose.setdefault(
+                entry.list_id.purpose, self.env["callflow.list.entry"]
+            )
+            by_purpose[entry.list_id.purpose] |= entry
+        for purpose, entries in by_purpose.items():
+            code = Preference._check_numbers([self.dialed_number], "call", purpose).get(
+                self.dialed_number
+            )
+            if code:
+                entries.write(
+                    {
+                        "state": "suppressed",
+                        "state_reason": Preference._reason_label(code),
+                    }
+                )
+
+    def _crm_records(self):
+        """The lead and the contact of the call, as superuser.
+
+        sudo: operators work lists of leads other salespeople own; logging
+        the call there (chatter, callback activity, stage) is the point of
+        the dialer, and the entry - which record rules limit to the lists
+        the operator works - vouches for the link.
+        """
+        return self.lead_id.sudo(), self.partner_id.sudo()
+
+    def _schedule_callback_activity(self):
+        lead, partner = self._crm_records()
+        record = lead or partner
+        if not record:
+            return
+        local = fields.Datetime.context_timestamp(
+            self.with_user(self.user_id), self.callback_at
+        )
+        record.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=local.date(),
+            summary=self.env._(
+                "Call back at %(time)s (%(list)s)",
+                time=local.strftime("%H:%M"),
+                list=self.list_id.name,
+            ),
+            note=escape(self.note or ""),
+            user_id=self.user_id.id,
+        )
+
+    def _move_lead_forward(self):
+        result = self.result_id
+        lead, partner = self._crm_records()
+        if lead:
+            vals = {}
+            if result.create_opportunity and lead.type == "lead":
+                vals["type"] = "opportunity"
+            if result.stage_id:
+                vals["stage_id"] = result.stage_id.id
+            if vals:
+                lead.write(vals)
+        elif result.create_opportunity and partner:
+            self.sudo().lead_id = lead.create(
+                {
+                    "name": self.env._(
+                        "%(partner)s – %(list)s",
+                        partner=self.partner_id.display_name,
+                        list=self.list_id.name,
+                    ),
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "user_id": self.user_id.id,
+                    "team_id": self.list_id.team_id.id,
+                    "stage_id": result.stage_id.id or False,
+                }
+            )
+
+    def _chatter_body(self):
+        outcome = dict(OUTCOMES)[self.outcome]
+        parts = [
+            Markup("<b>%s</b>: %s")
+            % (self.env._("Call"), f"{outcome} – {self.result_id.name or ''}"),
+            Markup("%s %s, %s %s")
+            % (
+                self.env._("By"),
+                self.user_id.name,
+                self.env._("from"),
+                self.caller_number_id.number_international or "-",
+            ),
+            Markup("%s: %s") % (self.env._("List"), self.list_id.name or "-"),
+        ]
+        if self.duration:
+            parts.append(
+                Markup("%s: %.1f min") % (self.env._("Duration"), self.duration)
+            )
+        if self.callback_at:
+            parts.append(
+                Markup("%s: %s")
+                % (self.env._("Callback"), fields.Datetime.to_string(self.callback_at))
+            )
+        if self.note:
+            parts.append(escape(self.note))
+        return Markup("<br/>").join(parts)
+
+    def _post_on_chatter(self):
+        body = self._chatter_body()
+        for record in self._crm_records():
+            if record:
+                record._message_log(body=body)
+        self.env["crm.lead"].sudo().env.flush_all()
+
+
+class CallflowListEntry(models.Model):
+    """The operator's side of an entry: the dialer screen and its buttons."""
+
+    _inherit = "callflow.list.entry"
+
+    call_ids = fields.One2many("callflow.call", "entry_id", "Calls")
+    preference_warning = fields.Char(
+        "Preference on record", compute="_compute_preference_warning"
+    )
+    list_script = fields.Html(related="list_id.script", string="Call script")
+    caller_number_display = fields.Char(
+        related="list_id.caller_number_id.number_international", string="Call from"
+    )
+    caller_number_label = fields.Char(
+        related="list_id.caller_number_id.name", string="Caller number"
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", string="Customer company"
+    )
+    note = fields.Text("Notes", help="Notes about this person, kept on the entry.")
+
+    def _compute_preference_warning(self):
+        """Any block on record for the number (any purpose), in one query."""
+        Preference = self.env["callflow.preference.state"]
+        blocked = Preference._check_numbers(
+            [n for n in self.mapped("number") if n], "call"
+        )
+        for rec in self:
+            code = blocked.get(rec.number)
+            rec.preference_warning = Preference._reason_label(code) if code else False
+
+    def _action_open_dialer(self):
+        self.ensure_one()
+        view = self.env.ref("callflow_odoo.callflow_list_entry_view_form_dialer")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Calling"),
+            "res_model": "callflow.list.entry",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(view.id, "form")],
+            "target": "current",
+        }
+
+    @api.model
+    def _action_nothing_to_call(self):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Nothing to call right now"),
+                "message": self.env._(
+                    "No entry of your running lists may be called now (calling "
+                    "windows, gaps, caps or preferences). Try again later."
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def action_start_calling(self, list_ids=None):
+        """Open the dialer on the entry this operator holds, else the next."""
+        domain = [("state", "=", "in_call"), ("held_by_id", "=", self.env.uid)]
+        if list_ids:
+            domain.append(("list_id", "in", list_ids))
+        entry = self.search(domain, limit=1) or self._pick_next(list_ids)
+        return entry._action_open_dialer() if entry else self._action_nothing_to_call()
+
+    def action_log_result(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log result"),
+            "res_model": "callflow.call.log",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_entry_id": self.id},
+        }
+
+    def action_skip(self):
+        """Give this entry back and open the next one."""
+        self.ensure_one()
+        list_ids = self.list_id.ids
+        self._release()
+        nxt = self._pick_next(list_ids)
+        return nxt._action_open_dialer() if nxt else self._action_nothing_to_call()
+
+    def action_pause(self):
+        """Give the entry back and stop calling."""
+        self.filtered(lambda e: e.state == "in_call")._release()
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_list_action"
+        )
+
+
+class CallflowList(models.Model):
+    _inherit = "callflow.list"
+
+    call_count = fields.Integer("Calls", compute="_compute_call_count")
+
+    def _compute_call_count(self):
+        counts = dict(
+            self.env["callflow.call"]._read_group(
+                [("list_id", "in", self.ids)], ["list_id"], ["__count"]
+            )
+        )
+        for rec in self:
+            rec.call_count = counts.get(rec, 0)
+
+    def action_start_calling(self):
+        """Open the dialer on the next entry of these lists."""
+        return self.env["callflow.list.entry"].action_start_calling(list_ids=self.ids)
+
+    def action_view_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_call_action"
+        )
+        action["domain"] = [("list_id", "=", self.id)]
+        return action

@@ -1,0 +1,42 @@
+import { registry } from "@web/core/registry";
+
+registry.category("web_tour.tours").add("callflow_dialer_tour", {
+    steps: () => [
+        {
+            content: "The dialer shows the number to call as a tel: link",
+            trigger: ".o_callflow_dialer a[href^='tel:+8190']",
+            timeout: 30000,
+        },
+        {
+            content: "Log the result",
+            trigger: "button.o_callflow_log",
+            run: "click",
+        },
+        {
+            content: "Outcome: no answer",
+            trigger: ".modal .o_field_widget[name=outcome] input[data-value=no_answer]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=result_id] input",
+            run: "edit No answer",
+        },
+        {
+            trigger: ".ui-autocomplete .dropdown-item:contains('No answer')",
+            run: "click",
+        },
+        {
+            content: "Log and go to the next person",
+            trigger: ".modal button.o_callflow_log_next",
+            run: "click",
+        },
+        {
+            content: "The next entry is on screen, nothing logged on it yet",
+            trigger: ".o_callflow_dialer:not(:has(.modal)) button.o_callflow_log",
+            timeout: 30000,
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ],
+});

@@ -1,0 +1,297 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, TransactionCase, tagged
+
+
+class DialerCase:
+    """A running list of two leads, callable now (any day, any hour)."""
+
+    @classmethod
+    def setup_dialer(cls):
+        env = cls.env
+        cls.company = env.company
+        cls.company.country_id = env.ref("base.jp")
+        cls.company.callflow_cap_enabled = False
+        operator_group = env.ref("callflow_odoo.group_callflow_operator")
+        cls.operator = env["res.users"].create(
+            {
+                "name": "Oda Operator",
+                "login": "cf_dialer_operator",
+                "password": "cf_dialer_operator",
+                "email": "oda@example.com",
+                "tz": "Asia/Tokyo",
+                "groups_id": [(6, 0, [operator_group.id])],
+            }
+        )
+        cls.other_operator = env["res.users"].create(
+            {
+                "name": "Other Operator",
+                "login": "cf_dialer_other",
+                "groups_id": [(6, 0, [operator_group.id])],
+            }
+        )
+        cls.caller = env["callflow.caller.number"].create(
+            {
+                "name": "Tokyo test desk",
+                "number": "03-3999-0001",
+                "is_published": True,
+                "purpose": "sales",
+            }
+        )
+        cls.partner = env["res.partner"].create(
+            {"name": "Hanako Yamada", "phone": "090-1111-0001", "tz": "Asia/Tokyo"}
+        )
+        cls.lead = env["crm.lead"].create(
+            {
+                "name": "Yamada – office chairs",
+                "type": "lead",
+                "partner_id": cls.partner.id,
+                "phone": "090-1111-0001",
+                "country_id": env.ref("base.jp").id,
+            }
+        )
+        cls.lead2 = env["crm.lead"].create(
+            {
+                "name": "Sato – desks",
+                "type": "lead",
+                "contact_name": "Jiro Sato",
+                "phone": "090-1111-0002",
+                "country_id": env.ref("base.jp").id,
+            }
+        )
+        every_day = {f"window_{d}": True for d in
+                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}  # fmt: skip
+        cls.call_list = env["callflow.list"].create(
+            dict(
+                every_day,
+                name="Chairs campaign",
+                purpose="sales",
+                caller_number_id=cls.caller.id,
+                user_ids=[(6, 0, [cls.operator.id, cls.other_operator.id])],
+                source_model="crm.lead",
+                source_domain=f"[('id', 'in', {[cls.lead.id, cls.lead2.id]})]",
+                window_start=0.0,
+                window_end=24.0,
+                max_attempts=3,
+                min_gap_hours=0.0,
+            )
+        )
+        cls.call_list._build_entries()
+        cls.call_list.action_start()
+        cls.result = {
+            name: env.ref(f"callflow_odoo.call_result_{name}")
+            for name in (
+                "no_answer",
+                "callback",
+                "refused",
+                "dnc",
+                "obsolete",
+                "interested",
+                "meeting",
+            )
+        }
+
+
+@tagged("post_install", "-at_install")
+class TestCallLog(DialerCase, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_dialer()
+
+    def _pick(self):
+        entry = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
+        self.assertTrue(entry, "an entry is callable")
+        return entry.with_env(self.env)  # assertions read as the admin
+
+    def _log(self, entry, result, outcome="answered", **kw):
+        wizard = (
+            self.env["callflow.call.log"]
+            .with_user(self.operator)
+            .create(
+                dict(
+                    {"entry_id": entry.id, "outcome": outcome, "result_id": result.id},
+                    **kw,
+                )
+            )
+        )
+        return wizard.action_log_next()
+
+    def test_log_and_next_opens_the_next_entry(self):
+        first = self._pick()
+        action = self._log(first, self.result["no_answer"], outcome="no_answer")
+        self.assertEqual(action["res_model"], "callflow.list.entry")
+        self.assertNotEqual(action["res_id"], first.id)
+        self.assertEqual(
+            action["views"][0][0],
+            self.env.ref("callflow_odoo.callflow_list_entry_view_form_dialer").id,
+        )
+        call = self.env["callflow.call"].search([("entry_id", "=", first.id)])
+        self.assertEqual(call.outcome, "no_answer")
+        self.assertEqual(call.user_id, self.operator)
+        self.assertEqual(call.caller_number_id, self.caller)
+        self.assertEqual(first.attempt_count, 1)
+        self.assertEqual(first.state, "pending")
+        # The first one comes back (no answer, gap 0), then nothing is left:
+        # a notification, no crash.
+        second = self.env["callflow.list.entry"].browse(action["res_id"])
+        action = self._log(second, self.result["interested"])
+        self.assertEqual(action["res_id"], first.id)
+        action = self._log(first, self.result["refused"])
+        self.assertEqual(action["tag"], "display_notification")
+
+    def test_call_logged_on_lead_and_contact_chatter(self):
+        entry = self._pick()
+        self._log(entry, self.result["no_answer"], outcome="busy", note="Line busy")
+        record = entry.lead_id
+        body = record.message_ids[0].body
+        self.assertIn("Busy", body)
+        self.assertIn("Oda Operator", body)
+        self.assertIn("+81 3-3999-0001", body)
+        self.assertIn("Line busy", body)
+        if entry.partner_id:
+            self.assertIn("Busy", entry.partner_id.message_ids[0].body)
+
+    def test_refusal_writes_the_ledger_for_the_purpose(self):
+        entry = self._pick()
+        self._log(entry, self.result["refused"], note="いりません")
+        State = self.env["callflow.preference.state"]
+        self.assertEqual(State._check_numbers([entry.number], "call", "sales"),
+                         {entry.number: "refusal"})  # fmt: skip
+        self.assertFalse(State._check_numbers([entry.number], "call", "survey"))
+        self.assertEqual(entry.state, "done")
+        event = self.env["callflow.preference.event"].search(
+            [("number", "=", entry.number)]
+        )
+        self.assertEqual(event.source, "operator")
+        self.assertIn("いりません", event.evidence)
+
+    def test_dnc_and_obsolete_block_every_list(self):
+        entry = self._pick()
+        self._log(entry, self.result["dnc"])
+        State = self.env["callflow.preference.state"]
+        self.assertEqual(State._check_numbers([entry.number], "call", "survey"),
+                         {entry.number: "dnc"})  # fmt: skip
+        other = self._pick()
+        self._log(other, self.result["obsolete"])
+        self.assertEqual(
+            State._check_numbers([other.number], "call", "sales"),
+            {other.number: "obsolete"},
+        )
+
+    def test_callback_schedules_an_activity_and_comes_back(self):
+        entry = self._pick()
+        with self.assertRaises(UserError):
+            self._log(entry, self.result["callback"])  # no time given
+        when = fields.Datetime.now() + timedelta(hours=2)
+        self._log(entry, self.result["callback"], callback_at=when)
+        self.assertEqual(entry.state, "callback_due")
+        self.assertEqual(entry.next_attempt, when)
+        activity = entry.lead_id.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.operator)
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertIn("Call back at", activity.summary)
+
+    def test_positive_result_moves_the_lead(self):
+        stage = self.env["crm.stage"].search([], order="sequence desc", limit=1)
+        self.result["meeting"].write({"stage_id": stage.id, "create_opportunity": True})
+        entry = self._pick()
+        self._log(entry, self.result["meeting"])
+        lead = entry.lead_id
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.stage_id, stage)
+        call = self.env["callflow.call"].search([("entry_id", "=", entry.id)])
+        self.assertEqual(call.is_positive, 1)
+        self.assertEqual(call.is_connect, 1)
+
+    def test_positive_result_on_a_contact_creates_an_opportunity(self):
+        partner_list = self.call_list.copy(
+            {
+                "name": "Contacts",
+                "source_model": "res.partner",
+                "source_domain": f"[('id', '=', {self.partner.id})]",
+            }
+        )
+        partner_list._build_entries()
+        partner_list.action_start()
+        self.call_list.action_pause()
+        entry = (
+            self.env["callflow.list.entry"]
+            .with_user(self.operator)
+            ._pick_next(partner_list.ids)
+            .with_env(self.env)
+        )
+        self.assertEqual(entry.partner_id, self.partner)
+        self._log(entry, self.result["interested"])
+        opportunity = self.env["crm.lead"].search(
+            [("partner_id", "=", self.partner.id), ("type", "=", "opportunity")]
+        )
+        self.assertTrue(opportunity)
+
+    def test_operators_see_only_their_calls(self):
+        entry = self._pick()
+        self._log(entry, self.result["no_answer"], outcome="no_answer")
+        Call = self.env["callflow.call"]
+        self.assertEqual(Call.with_user(self.operator).search_count([]), 1)
+        self.assertEqual(Call.with_user(self.other_operator).search_count([]), 0)
+        with self.assertRaises(AccessError):
+            Call.search([]).with_user(self.operator).unlink()
+
+    def test_skip_and_pause_release_the_entry(self):
+        entry = self._pick()
+        entry.with_user(self.operator).action_pause()
+        entry.invalidate_recordset()
+        self.assertEqual(entry.state, "pending")
+        self.assertFalse(entry.held_by_id)
+        action = (
+            self.env["callflow.list.entry"]
+            .with_user(self.operator)
+            .action_start_calling()
+        )
+        self.assertEqual(action["res_model"], "callflow.list.entry")
+
+    def test_report_measures(self):
+        entry = self._pick()
+        self._log(entry, self.result["no_answer"], outcome="no_answer")
+        second = self._pick()
+        self._log(second, self.result["interested"])
+        groups = self.env["callflow.call"]._read_group(
+            [("list_id", "=", self.call_list.id)],
+            ["user_id"],
+            ["__count", "is_connect:sum", "connect_rate:avg", "is_positive:sum"],
+        )
+        [(user, count, connects, rate, positive)] = groups
+        self.assertEqual((user, count, connects, rate, positive),
+                         (self.operator, 2, 1, 50.0, 1))  # fmt: skip
+
+
+@tagged("post_install", "-at_install")
+class TestDialerTour(DialerCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_dialer()
+        # Only our list: other running demo lists stay out of the way.
+        cls.env["callflow.list"].search([("id", "!=", cls.call_list.id)]).write(
+            {"state": "paused"}
+        )
+
+    def test_operator_logs_a_result_and_gets_the_next_entry(self):
+        self.start_tour(
+            "/odoo/action-callflow_odoo.callflow_action_start_calling",
+            "callflow_dialer_tour",
+            login="cf_dialer_operator",
+        )
+        calls = self.env["callflow.call"].search([("list_id", "=", self.call_list.id)])
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(calls.user_id, self.operator)
+        held = self.env["callflow.list.entry"].search(
+            [("held_by_id", "=", self.operator.id), ("state", "=", "in_call")]
+        )
+        self.assertEqual(len(held), 1)
+        self.assertNotEqual(held, calls.entry_id)
