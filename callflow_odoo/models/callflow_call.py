@@ -21,13 +21,13 @@ class CallflowCall(models.Model):
     _order = "date_start desc, id desc"
 
     name = fields.Char(compute="_compute_name")
-    entry_id = fields.Many2one("callflow.list.entry", "Entry", index="btree_not_null")
+    entry_id = fields.Many2one("callflow.list.entry", index="btree_not_null")
     list_id = fields.Many2one("callflow.list", "Call list", index=True)
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
     partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
-    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null")
     user_id = fields.Many2one(
         "res.users", "Operator", required=True, default=lambda self: self.env.user
     )
@@ -37,7 +37,7 @@ class CallflowCall(models.Model):
     date_end = fields.Datetime("End")
     duration = fields.Float("Duration (min)", aggregator="sum")
     outcome = fields.Selection(OUTCOMES, required=True)
-    result_id = fields.Many2one("callflow.call.result", "Result")
+    result_id = fields.Many2one("callflow.call.result")
     note = fields.Text("Notes")
     callback_at = fields.Datetime("Callback at")
     is_connect = fields.Integer(

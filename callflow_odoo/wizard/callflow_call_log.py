@@ -11,7 +11,7 @@ class CallflowCallLog(models.TransientModel):
 
     entry_id = fields.Many2one("callflow.list.entry", required=True)
     outcome = fields.Selection(OUTCOMES, required=True, default="answered")
-    result_id = fields.Many2one("callflow.call.result", "Result", required=True)
+    result_id = fields.Many2one("callflow.call.result", required=True)
     schedule_callback = fields.Boolean(related="result_id.schedule_callback")
     note = fields.Text("Notes")
     callback_at = fields.Datetime("Call back at")
