@@ -5,3 +5,8 @@ from . import callflow_caller_number
 from . import res_company
 from . import res_partner
 from . import crm_lead
+from . import callflow_call_result
+from . import callflow_list
+from . import callflow_list_entry
+from . import callflow_number_attempt
+from . import res_config_settings

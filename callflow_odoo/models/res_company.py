@@ -36,3 +36,22 @@ class ResCompany(models.Model):
             ],
             "target": "current",
         }
+
+    # Company-wide calling caps (dialer), across all call lists.
+    callflow_cap_enabled = fields.Boolean(
+        string="Company Call Caps",
+        default=True,
+        help="Limit how often any one number is called, whatever the list or "
+        "caller number.",
+    )
+    callflow_cap_calls_per_day = fields.Integer(
+        string="Max Calls per Number per Day",
+        default=2,
+        help="Counted in the recipient's local day, across all call lists.",
+    )
+    callflow_cap_gap_hours = fields.Float(
+        string="Min Gap between Calls (hours)",
+        default=4.0,
+        help="Minimum time between any two calls to the same number, across "
+        "all call lists. A callback the person asked for is not held back.",
+    )

@@ -1,0 +1,208 @@
+"""Dialer benchmarks (issue #5).
+
+1. Build a call list from 100,000 leads with phones in mixed formats
+   (normalising, de-duplicating, one ledger check, bulk insert). Goal < 30 s.
+2. ``_pick_next`` on a list of 100,000 entries. Goal < 20 ms.
+3. 20 operators, each on a cursor of its own in a thread, taking 2,000
+   entries in total: zero duplicates.
+"""
+
+import threading
+import time
+
+from odoo.tools import SQL
+
+from bench.common import environment, parse_args, report, timed
+
+N = 100_000
+OPERATORS = 20
+TAKE = 2_000
+
+
+def fill(env):
+    """100,000 leads in SQL: Japanese numbers typed every usual way, 10 %
+    duplicates, UK numbers with their country, empty and garbage phones; a
+    DNC event for 2,000 of the numbers."""
+    jp = env.ref("base.jp")
+    gb = env.ref("base.uk")
+    env.company.country_id = jp
+    env.cr.execute(
+        SQL(
+            """
+            DELETE FROM crm_lead WHERE referred = 'callflow-bench';
+            INSERT INTO crm_lead (name, type, active, referred, company_id,
+                                  country_id, phone, create_date, write_date)
+            SELECT 'Bench lead ' || i, 'lead', TRUE, 'callflow-bench', %(company)s,
+                   CASE WHEN mod(i, 10) = 7 THEN %(gb)s END,
+                   CASE mod(i, 10)
+                     WHEN 0 THEN '090-' || lpad((d / 10000)::text, 4, '0') || '-'
+                                 || lpad(mod(d, 10000)::text, 4, '0')
+                     WHEN 1 THEN '+81 80 ' || lpad(d::text, 8, '0')
+                     WHEN 2 THEN translate('070' || lpad(d::text, 8, '0'),
+                                           '0123456789', '０１２３４５６７８９')
+                     WHEN 3 THEN '03-' || lpad((d / 10000)::text, 4, '0') || '-'
+                                 || lpad(mod(d, 10000)::text, 4, '0') || ' 内線12'
+                     WHEN 4 THEN '(06) ' || lpad((d / 10000)::text, 4, '0') || ' '
+                                 || lpad(mod(d, 10000)::text, 4, '0')
+                     WHEN 5 THEN '+8190' || lpad(d::text, 8, '0')
+                     WHEN 6 THEN CASE WHEN mod(i, 20) = 6 THEN '' ELSE 'n/a' END
+                     WHEN 7 THEN '020 7946 ' || lpad(mod(d, 10000)::text, 4, '0')
+                     WHEN 8 THEN '090' || lpad(d::text, 8, '0')
+                     ELSE '０８０－' || lpad(d::text, 8, '0')
+                   END,
+                   now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM (SELECT i, 10000000 + mod(i * 7919, 90000) AS d
+                      FROM generate_series(1, %(n)s) AS i) AS g
+            """,
+            company=env.company.id,
+            gb=gb.id,
+            n=N,
+        )
+    )
+    env["callflow.preference.event"]._record(
+        [
+            {
+                "number": f"+8190{10000000 + i:08d}",
+                "channel": "call",
+                "scope": "all",
+                "action": "dnc",
+                "source": "import",
+            }
+            for i in range(0, 90000, 45)
+        ]
+    )
+
+
+def setup_list(env, users):
+    number = env["callflow.caller.number"].create(
+        {"name": "Bench desk", "number": "+81360000000", "is_published": True}
+    )
+    return env["callflow.list"].create(
+        {
+            "name": "Bench",
+            "caller_number_id": number.id,
+            "user_ids": [(6, 0, users.ids)],
+            "source_model": "crm.lead",
+            "source_domain": "[('referred', '=', 'callflow-bench')]",
+            "window_start": 0,
+            "window_end": 24,
+            "window_sat": True,
+            "window_sun": True,
+            "min_gap_hours": 0,
+        }
+    )
+
+
+def main():
+    args = parse_args(__doc__)
+    # after parse_args: the addons path is known only then
+    from odoo.addons.callflow_odoo.tests.dialer_common import operator_session
+
+    dbname = args.database
+    with environment(dbname) as env:
+        fill(env)
+        group = env.ref("callflow_odoo.group_callflow_operator")
+        users = env["res.users"].create(
+            [
+                {
+                    "name": f"Bench operator {i}",
+                    "login": f"bench_op_{i}",
+                    "groups_id": [(6, 0, [env.ref("base.group_user").id, group.id])],
+                }
+                for i in range(OPERATORS)
+            ]
+        )
+        call_list = setup_list(env, users)
+        env.cr.commit()
+        start = time.perf_counter()
+        added = call_list._build_entries()
+        env.cr.commit()
+        elapsed = time.perf_counter() - start
+        counts = dict.fromkeys(("pending", "invalid", "suppressed"), 0)
+        for state, count in env["callflow.list.entry"]._read_group(
+            [("list_id", "=", call_list.id)], ["state"], ["__count"]
+        ):
+            counts[state] = count
+        verdict = "OK" if elapsed < 30 else "OVER the 30 s goal"
+        print(
+            f"build from {N} leads: {elapsed:.2f} s, {added} entries {counts}  {verdict}",
+            flush=True,
+        )
+        call_list.action_start()
+        list_id = call_list.id
+        user_ids = users.ids
+        result_id = env.ref("callflow_odoo.call_result_not_interested").id
+        env.cr.commit()
+
+    with environment(dbname, uid=user_ids[0]) as env:
+        Entry = env["callflow.list.entry"]
+
+        def pick():
+            entry = Entry._pick_next([list_id])
+            assert entry
+            env.cr.execute(
+                SQL(
+                    "UPDATE callflow_list_entry SET state = 'pending', "
+                    "held_by_id = NULL, held_since = NULL WHERE id = %s",
+                    entry.id,
+                )
+            )
+
+        report(f"_pick_next, {added} entries, caps on", timed(pick, 50), 20)
+        # half of the entries outside their calling window right now
+        env.cr.execute(
+            SQL(
+                "UPDATE callflow_list_entry SET tz = CASE WHEN mod(id, 2) = 0 "
+                "THEN %s ELSE %s END WHERE list_id = %s",
+                "Pacific/Kiritimati" if time.gmtime().tm_hour < 12 else "Pacific/Niue",
+                "Asia/Tokyo",
+                list_id,
+            )
+        )
+        env["callflow.list"].browse(list_id).write(
+            {"window_start": 0.0, "window_end": 12.0}
+        )
+        env.cr.execute(SQL("ANALYZE callflow_list_entry"))
+        report(
+            "_pick_next, window 00-12 local, entries in two time zones",
+            timed(lambda: Entry._pick_next([list_id]) and env.cr.rollback(), 30),
+            20,
+        )
+        env.cr.rollback()
+
+    taken = [[] for _user in user_ids]
+    errors = []
+
+    def work(index):
+        try:
+            operator_session(
+                dbname,
+                user_ids[index],
+                [list_id],
+                result_id,
+                limit=TAKE // OPERATORS,
+                taken=taken[index],
+            )
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(OPERATORS)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    all_taken = [entry_id for ids in taken for entry_id in ids]
+    duplicates = len(all_taken) - len(set(all_taken))
+    print(
+        f"{OPERATORS} concurrent operators: {len(all_taken)} entries taken and "
+        f"logged in {elapsed:.2f} s ({len(all_taken) / elapsed:.0f}/s), "
+        f"{duplicates} duplicates, errors: {errors or 'none'}  "
+        f"{'OK' if not duplicates and not errors else 'FAILED'}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

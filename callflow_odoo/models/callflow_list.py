@@ -1,0 +1,520 @@
+import logging
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezone
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+from ..tools.phone import try_parse_number
+from ..tools.purposes import PURPOSES
+
+_logger = logging.getLogger(__name__)
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SOURCE_CHUNK = 20000
+INSERT_CHUNK = 20000
+
+DEFAULT_SCRIPT = """
+<h3>1. Identify yourself (required first)</h3>
+<p>"Hello, this is <strong>[company]</strong>. My name is
+<strong>[your name]</strong>. I am calling about <strong>[purpose]</strong>."</p>
+<p><em>Japan, Act on Specified Commercial Transactions §16: before anything else,
+say the company name, your own name, that the call is to sell, and what you
+sell. If the person says they do not want the call, thank them, end the call
+and log "Refused".</em></p>
+<h3>2. Reason for the call</h3>
+<p>...</p>
+<h3>3. Next step</h3>
+<p>...</p>
+"""
+
+
+@lru_cache(maxsize=65536)
+def _number_time_zone(e164):
+    """The recipient's time zone guessed from the number (prefix data of
+    phonenumbers); None when the number spans several zones or is unknown."""
+    try:
+        zones = phone_timezone.time_zones_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return None
+    if len(zones) == 1 and zones[0] != phone_timezone.UNKNOWN_TIMEZONE:
+        return zones[0]
+    return zones[0] if zones and len(set(zones)) == 1 else None
+
+
+class CallflowList(models.Model):
+    """A call list: who to call, for what, from which published number and
+    under which rules (attempts, gaps, calling window in the recipient's
+    local time)."""
+
+    _name = "callflow.list"
+    _description = "Call List"
+    _inherit = ["mail.thread"]
+    _order = "state_sequence, id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    purpose = fields.Selection(
+        PURPOSES,
+        required=True,
+        default="sales",
+        tracking=True,
+        help="Why these people are called. The ledger is checked for this "
+        "purpose: a refusal for sales calls blocks sales lists only.",
+    )
+    caller_number_id = fields.Many2one(
+        "callflow.caller.number",
+        string="Caller Number",
+        tracking=True,
+        domain="[('is_published', '=', True), ('is_retired', '=', False),"
+        " ('company_id', 'in', [company_id, False])]",
+        help="The published number operators call from. Only numbers listed "
+        "in the public directory and in service can be chosen, so every "
+        "person called can look the number up.",
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        "callflow_list_user_rel",
+        "list_id",
+        "user_id",
+        string="Operators",
+        domain=lambda self: [
+            (
+                "groups_id",
+                "in",
+                self.env.ref("callflow_odoo.group_callflow_operator").id,
+            )
+        ],
+        help="Who works this list. Operators only see the lists they are assigned to.",
+    )
+    team_id = fields.Many2one("crm.team", string="Sales Team")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("paused", "Paused"),
+            ("done", "Done"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+    )
+    state_sequence = fields.Integer(
+        compute="_compute_state_sequence", store=True, export_string_translation=False
+    )
+    script = fields.Html(
+        default=lambda self: self._default_script(),
+        sanitize=True,
+        help="Shown to operators during the call. It starts with the "
+        "identification the law requires.",
+    )
+    # Rules
+    max_attempts = fields.Integer(
+        default=3, help="Attempts per entry before it is closed without a result."
+    )
+    min_gap_hours = fields.Float(
+        string="Minimum Gap (hours)",
+        default=4.0,
+        help="Minimum time between two attempts on the same entry of this list.",
+    )
+    window_mon = fields.Boolean("Monday", default=True)
+    window_tue = fields.Boolean("Tuesday", default=True)
+    window_wed = fields.Boolean("Wednesday", default=True)
+    window_thu = fields.Boolean("Thursday", default=True)
+    window_fri = fields.Boolean("Friday", default=True)
+    window_sat = fields.Boolean("Saturday")
+    window_sun = fields.Boolean("Sunday")
+    window_weekdays = fields.Char(
+        compute="_compute_window_weekdays",
+        store=True,
+        help="Days calls are allowed, ISO numbers 1 (Monday) to 7 (Sunday), "
+        "comma-separated; computed from the day checkboxes.",
+    )
+    window_start = fields.Float(
+        default=9.0, help="Earliest local time of the recipient (e.g. 9:00)."
+    )
+    window_end = fields.Float(
+        default=20.0, help="Latest local time of the recipient (e.g. 20:00)."
+    )
+    # Source
+    source_model = fields.Selection(
+        [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")],
+        default="crm.lead",
+        required=True,
+    )
+    source_domain = fields.Char(
+        default="[]", help="Which leads or contacts belong to the list."
+    )
+    keep_in_sync = fields.Boolean(
+        help="Add new matching records on a schedule (every hour) while the "
+        "list is not done."
+    )
+    last_build = fields.Datetime(readonly=True, copy=False)
+    entry_ids = fields.One2many("callflow.list.entry", "list_id", string="Entries")
+    # Counters
+    entry_count = fields.Integer(compute="_compute_counters", string="Total")
+    remaining_count = fields.Integer(compute="_compute_counters", string="Remaining")
+    done_count = fields.Integer(compute="_compute_counters", string="Done")
+    callback_due_count = fields.Integer(
+        compute="_compute_counters", string="Callbacks Due"
+    )
+    suppressed_count = fields.Integer(compute="_compute_counters", string="Suppressed")
+    invalid_count = fields.Integer(compute="_compute_counters", string="Invalid")
+    progress = fields.Float(compute="_compute_counters", string="Progress (%)")
+
+    _sql_constraints = [
+        (
+            "window_check",
+            "CHECK(window_start >= 0 AND window_end <= 24 "
+            "AND window_start < window_end)",
+            "The calling window must start before it ends, within the day.",
+        ),
+        (
+            "max_attempts_check",
+            "CHECK(max_attempts > 0)",
+            "A list needs at least one attempt per entry.",
+        ),
+    ]
+
+    def _default_script(self):
+        return self.env._(DEFAULT_SCRIPT)  # pylint: disable=translation-not-lazy
+
+    @api.depends("state")
+    def _compute_state_sequence(self):
+        order = {"running": 1, "paused": 2, "draft": 3, "done": 4}
+        for rec in self:
+            rec.state_sequence = order.get(rec.state, 5)
+
+    @api.depends(*(f"window_{day}" for day in WEEKDAYS))
+    def _compute_window_weekdays(self):
+        for rec in self:
+            rec.window_weekdays = ",".join(
+                str(index)
+                for index, day in enumerate(WEEKDAYS, start=1)
+                if rec[f"window_{day}"]
+            )
+
+    def _compute_counters(self):
+        """All counters in one grouped query."""
+        now = fields.Datetime.now()
+        by_state = {}
+        for lst, state, count in self.env["callflow.list.entry"]._read_group(
+            [("list_id", "in", self.ids)], ["list_id", "state"], ["__count"]
+        ):
+            by_state[lst.id, state] = count
+        due = dict(
+            self.env["callflow.list.entry"]._read_group(
+                [
+                    ("list_id", "in", self.ids),
+                    ("state", "=", "callback_due"),
+                    ("next_attempt", "<=", now),
+                ],
+                ["list_id"],
+                ["__count"],
+            )
+        )
+        for rec in self:
+            get = lambda state, rid=rec.id: by_state.get((rid, state), 0)  # noqa: E731
+            total = sum(
+                get(state)
+                for state in (
+                    "pending",
+                    "in_call",
+                    "callback_due",
+                    "done",
+                    "suppressed",
+                    "invalid",
+                )
+            )
+            rec.entry_count = total
+            rec.remaining_count = get("pending") + get("in_call") + get("callback_due")
+            rec.done_count = get("done")
+            rec.callback_due_count = due.get(rec, 0)
+            rec.suppressed_count = get("suppressed")
+            rec.invalid_count = get("invalid")
+            callable_total = total - get("suppressed") - get("invalid")
+            rec.progress = (
+                100.0 * get("done") / callable_total if callable_total else 0.0
+            )
+
+    @api.constrains("caller_number_id", "company_id")
+    def _check_caller_number(self):
+        for rec in self:
+            number = rec.caller_number_id
+            if number and (not number.is_published or number.is_retired):
+                raise ValidationError(
+                    self.env._(
+                        "List %(list)s: %(number)s is not a published number in "
+                        "service. People must be able to look up the number "
+                        "that calls them.",
+                        list=rec.name,
+                        number=number.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # State buttons
+    # ------------------------------------------------------------------
+    def action_start(self):
+        for rec in self:
+            if not rec.caller_number_id:
+                raise UserError(
+                    self.env._(
+                        "Choose the published caller number of list %(list)s "
+                        "before starting it.",
+                        list=rec.name,
+                    )
+                )
+            if not rec.user_ids:
+                raise UserError(
+                    self.env._(
+                        "Assign at least one operator to list %(list)s.",
+                        list=rec.name,
+                    )
+                )
+        self._check_caller_number()
+        self.write({"state": "running"})
+
+    def action_pause(self):
+        self.write({"state": "paused"})
+        self.env["callflow.list.entry"].search(
+            [("list_id", "in", self.ids), ("state", "=", "in_call")]
+        )._release()
+
+    def action_done(self):
+        self.action_pause()
+        self.write({"state": "done"})
+
+    def action_draft(self):
+        self.write({"state": "draft"})
+
+    def action_view_entries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_list_entry_action"
+        )
+        action["domain"] = [("list_id", "=", self.id)]
+        action["context"] = {"default_list_id": self.id}
+        return action
+
+    def action_start_calling(self):
+        """Placeholder for the operator screen (wired by the dialer UI)."""
+        self.ensure_one()
+        return self.action_view_entries()
+
+    # ------------------------------------------------------------------
+    # Building
+    # ------------------------------------------------------------------
+    def action_build(self):
+        added = 0
+        for rec in self:
+            added += rec._build_entries()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%(count)s entries added.", count=added),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _source_domain(self):
+        self.ensure_one()
+        try:
+            domain = safe_eval(self.source_domain or "[]")
+        except Exception as exc:
+            raise UserError(
+                self.env._(
+                    "The source filter of %(list)s is not valid.", list=self.name
+                )
+            ) from exc
+        return domain
+
+    def _build_entries(self, record_ids=None):
+        """Add the source records matching the list's filter (or the given
+        ``record_ids``) as entries; return how many were added.
+
+        Set-based: source rows are read in chunks with SQL, numbers are
+        parsed once per distinct (text, region), duplicates are merged, the
+        ledger is asked once for all numbers, and entries are inserted in
+        bulk.
+        """
+        self.ensure_one()
+        Source = self.env[self.source_model]
+        if record_ids is None:
+            ids = Source.search(self._source_domain()).ids
+        else:
+            ids = Source.browse(record_ids).exists()._filtered_access("read").ids
+        self.env.flush_all()
+        is_lead = self.source_model == "crm.lead"
+        key = "lead_id" if is_lead else "partner_id"
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT number, %s FROM callflow_list_entry WHERE list_id = %s",
+                SQL.identifier(key),
+                self.id,
+            )
+        )
+        seen_numbers = set()
+        seen_records = set()
+        for number, rid in cr.fetchall():
+            if number:
+                seen_numbers.add(number)
+            seen_records.add(rid)
+        company_region = (self.company_id.country_id.code or "").upper()
+        company_tz = self.company_id.partner_id.tz or self.env.user.tz or "UTC"
+        rows = []  # (partner_id, lead_id, name, raw, e164, state, reason, tz)
+        todo = [i for i in ids if i not in seen_records]
+        for start in range(0, len(todo), SOURCE_CHUNK):
+            chunk = todo[start : start + SOURCE_CHUNK]
+            cr.execute(self._source_query(chunk))
+            for rid, pid, name, phone, mobile, region, ptz in cr.fetchall():
+                raw = (phone or mobile or "").strip()
+                region = (region or company_region or "").upper()
+                e164, reason = (
+                    try_parse_number(raw, region) if raw else (False, "empty")
+                )
+                if not e164 and mobile and phone:
+                    alt, _reason = try_parse_number(mobile, region)
+                    if alt:
+                        e164, reason, raw = alt, None, mobile
+                lead_id = rid if is_lead else None
+                partner_id = pid if is_lead else rid
+                if not e164:
+                    rows.append(
+                        (
+                            partner_id,
+                            lead_id,
+                            name,
+                            raw,
+                            None,
+                            "invalid",
+                            self._invalid_reason(reason),
+                            ptz or company_tz,
+                        )
+                    )
+                    continue
+                if e164 in seen_numbers:
+                    continue
+                seen_numbers.add(e164)
+                tz = ptz or _number_time_zone(e164) or company_tz
+                rows.append((partner_id, lead_id, name, raw, e164, "pending", None, tz))
+        numbers = [r[4] for r in rows if r[4]]
+        blocked = self.env["callflow.preference.state"]._check_numbers(
+            numbers, "call", self.purpose
+        )
+        if blocked:
+            State = self.env["callflow.preference.state"]
+            labels = {code: State._reason_label(code) for code in set(blocked.values())}
+            rows = [
+                r[:5] + ("suppressed", labels[blocked[r[4]]], r[7])
+                if r[4] in blocked
+                else r
+                for r in rows
+            ]
+        self._insert_entries(rows)
+        self.last_build = fields.Datetime.now()
+        return len(rows)
+
+    def _invalid_reason(self, reason):
+        labels = {
+            "empty": self.env._("No phone number"),
+            "not a phone number": self.env._("Not a phone number"),
+            "not a valid number": self.env._("Not a valid number"),
+        }
+        if reason and reason.startswith("no country"):
+            return self.env._("No country: the number needs a country code (+…)")
+        return labels.get(reason, reason or self.env._("Not a phone number"))
+
+    def _source_query(self, ids):
+        """Rows (id, partner_id, name, phone, mobile, country code, tz)."""
+        if self.source_model == "crm.lead":
+            return SQL(
+                """
+                SELECT l.id, l.partner_id,
+                       COALESCE(NULLIF(l.contact_name, ''), p.name, l.name),
+                       l.phone, l.mobile,
+                       COALESCE(c.code, pc.code), p.tz
+                  FROM crm_lead l
+             LEFT JOIN res_partner p ON p.id = l.partner_id
+             LEFT JOIN res_country c ON c.id = l.country_id
+             LEFT JOIN res_country pc ON pc.id = p.country_id
+                 WHERE l.id = ANY(%s)
+              ORDER BY l.id
+                """,
+                ids,
+            )
+        return SQL(
+            """
+            SELECT p.id, p.id, p.complete_name, p.phone, p.mobile, c.code, p.tz
+              FROM res_partner p
+         LEFT JOIN res_country c ON c.id = p.country_id
+             WHERE p.id = ANY(%s)
+          ORDER BY p.id
+            """,
+            ids,
+        )
+
+    def _insert_entries(self, rows):
+        """Bulk INSERT ... SELECT FROM unnest(): one statement per chunk."""
+        if not rows:
+            return
+        cr = self.env.cr
+        uid = self.env.uid
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            columns = list(zip(*chunk, strict=True))
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO callflow_list_entry
+                           (list_id, company_id, partner_id, lead_id, name,
+                            raw_number, number, state, state_reason, tz,
+                            priority, attempt_count, create_uid, write_uid,
+                            create_date, write_date)
+                    SELECT %(list)s, %(company)s, u.partner_id, u.lead_id, u.name,
+                           u.raw, u.number, u.state, u.reason, u.tz,
+                           '0', 0, %(uid)s, %(uid)s,
+                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                      FROM unnest(%(p)s::int[], %(l)s::int[], %(n)s::varchar[],
+                                  %(r)s::varchar[], %(e)s::varchar[],
+                                  %(s)s::varchar[], %(why)s::varchar[],
+                                  %(tz)s::varchar[])
+                           AS u(partner_id, lead_id, name, raw, number, state,
+                                reason, tz)
+                    """,
+                    list=self.id,
+                    company=self.company_id.id,
+                    uid=uid,
+                    p=list(columns[0]),
+                    l=list(columns[1]),
+                    n=list(columns[2]),
+                    r=list(columns[3]),
+                    e=list(columns[4]),
+                    s=list(columns[5]),
+                    why=list(columns[6]),
+                    tz=list(columns[7]),
+                )
+            )
+        self.env["callflow.list.entry"].invalidate_model()
+        self.invalidate_recordset()
+
+    @api.model
+    def _cron_sync_lists(self):
+        """Add new matches to the lists that keep in sync."""
+        for rec in self.search([("keep_in_sync", "=", True), ("state", "!=", "done")]):
+            try:
+                with self.env.cr.savepoint():
+                    rec._build_entries()
+            except Exception:
+                _logger.exception("Callflow: could not sync call list %s", rec.id)

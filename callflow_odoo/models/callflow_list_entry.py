@@ -1,0 +1,555 @@
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+HOLD_TIMEOUT_PARAM = "callflow_odoo.hold_timeout_minutes"
+DEFAULT_HOLD_TIMEOUT = 15
+# A callback assigned to an operator waits this long for them before any
+# other operator of the list may take it.
+CALLBACK_GRACE = timedelta(hours=1)
+PICK_BATCH = 10
+PICK_PAGE = 50
+PICK_PAGE_MAX = 20000
+
+ENTRY_STATES = [
+    ("pending", "Pending"),
+    ("in_call", "In Call"),
+    ("callback_due", "Callback"),
+    ("done", "Done"),
+    ("suppressed", "Suppressed"),
+    ("invalid", "Invalid"),
+]
+
+
+class CallflowListEntry(models.Model):
+    """One person to call on one list, with the state of the attempts."""
+
+    _name = "callflow.list.entry"
+    _description = "Call List Entry"
+    _order = "list_id, priority desc, attempt_count, id"
+    _rec_name = "name"
+
+    list_id = fields.Many2one(
+        "callflow.list", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="list_id.company_id", store=True, index=True, readonly=True
+    )
+    list_state = fields.Selection(related="list_id.state", string="List Status")
+    purpose = fields.Selection(related="list_id.purpose")
+    name = fields.Char(help="Who is called: the contact or lead name.")
+    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", string="Lead", index="btree_not_null")
+    number = fields.Char(
+        index=True, help="The number to dial, normalised to E.164 (+81…)."
+    )
+    raw_number = fields.Char(string="Number as Typed")
+    state = fields.Selection(
+        ENTRY_STATES, default="pending", required=True, index=True
+    )
+    state_reason = fields.Char(
+        string="Reason",
+        help="Why the entry is suppressed, invalid or done (the ledger's "
+        "reason, the parsing error, the last result).",
+    )
+    attempt_count = fields.Integer(string="Attempts", default=0)
+    last_attempt = fields.Datetime()
+    next_attempt = fields.Datetime(
+        string="Callback At", help="When the person asked to be called back."
+    )
+    operator_id = fields.Many2one(
+        "res.users",
+        string="Assigned Operator",
+        help="Only this operator gets the entry (a callback stays with the "
+        "operator who promised it, for an hour past its time).",
+    )
+    held_by_id = fields.Many2one("res.users", string="Held By", readonly=True)
+    held_since = fields.Datetime(readonly=True)
+    priority = fields.Selection(
+        [("0", "Normal"), ("1", "Medium"), ("2", "High"), ("3", "Very High")],
+        default="0",
+    )
+    last_result_id = fields.Many2one("callflow.call.result", string="Last Result")
+    tz = fields.Char(
+        string="Time Zone",
+        help="The recipient's time zone: the calling window applies in it. "
+        "From the contact, else from the number, else the company's.",
+    )
+    blocked_reason = fields.Char(
+        compute="_compute_blocked_reason",
+        search="_search_blocked_reason",
+        string="Blocked Now",
+        help="Why the entry cannot be called at this moment (company caps, "
+        "gap, calling window).",
+    )
+
+    _sql_constraints = [
+        (
+            "number_list_unique",
+            "UNIQUE(list_id, number)",
+            "A number appears only once in a list.",
+        ),
+    ]
+
+    def init(self):
+        # Picking walks this index in order and stops at the first rows that
+        # pass the filters.
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_order_idx
+                    ON callflow_list_entry (priority DESC, attempt_count, id)
+                 WHERE state IN ('pending', 'callback_due', 'in_call')
+                """
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE INDEX IF NOT EXISTS callflow_list_entry_callback_idx
+                    ON callflow_list_entry (operator_id, next_attempt)
+                 WHERE state = 'callback_due'
+                """
+            )
+        )
+
+    @api.constrains("tz")
+    def _check_tz(self):
+        for rec in self:
+            if rec.tz and rec.tz not in pytz.all_timezones_set:
+                raise ValidationError(
+                    self.env._("%(tz)s is not a time zone.", tz=rec.tz)
+                )
+
+    # ------------------------------------------------------------------
+    # Eligibility in SQL
+    # ------------------------------------------------------------------
+    @api.model
+    def _hold_timeout(self):
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(HOLD_TIMEOUT_PARAM)
+        )  # sudo: a system parameter, read by operators when they pick
+        try:
+            return max(int(value), 1) if value else DEFAULT_HOLD_TIMEOUT
+        except ValueError:
+            return DEFAULT_HOLD_TIMEOUT
+
+    @api.model
+    def _eligibility_sql(self, now):
+        """Conditions on ``e`` (entry), ``l`` (list) and ``c`` (company):
+        the rules that make an entry callable at ``now``, except the ledger
+        (asked afterwards for the few candidates) and the operator.
+
+        Callbacks keep their promised time: they skip the gap rules (list
+        and company) but not the daily cap.
+        """
+        stale = now - timedelta(minutes=self._hold_timeout())
+        return SQL(
+            """
+            l.state = 'running' AND l.active
+            AND (e.state = 'pending'
+                 OR (e.state = 'callback_due' AND e.next_attempt <= %(now)s)
+                 OR (e.state = 'in_call' AND e.held_since < %(stale)s))
+            AND e.number IS NOT NULL
+            AND e.attempt_count < l.max_attempts
+            AND (e.state = 'callback_due' OR e.last_attempt IS NULL
+                 OR e.last_attempt <= %(now)s
+                    - make_interval(secs => l.min_gap_hours * 3600))
+            AND %(window)s
+            AND (NOT c.callflow_cap_enabled OR (%(gap)s AND %(daily)s))
+            """,
+            now=now,
+            stale=stale,
+            window=self._window_sql(now),
+            gap=self._cap_gap_sql(now),
+            daily=self._cap_daily_sql(now),
+        )
+
+    @api.model
+    def _local_sql(self, now):
+        return SQL(
+            "((%s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(e.tz, 'UTC'))",
+            now,
+        )
+
+    @api.model
+    def _window_sql(self, now):
+        local = self._local_sql(now)
+        return SQL(
+            """
+            (position(extract(isodow FROM %(local)s)::int::text
+                      IN COALESCE(l.window_weekdays, '')) > 0
+             AND extract(hour FROM %(local)s) + extract(minute FROM %(local)s) / 60.0
+                 >= l.window_start
+             AND extract(hour FROM %(local)s) + extract(minute FROM %(local)s) / 60.0
+                 < l.window_end)
+            """,
+            local=local,
+        )
+
+    @api.model
+    def _cap_gap_sql(self, now):
+        return SQL(
+            """
+            (e.state = 'callback_due' OR NOT EXISTS (
+                SELECT 1 FROM callflow_number_attempt a
+                 WHERE a.number = e.number AND a.company_id = l.company_id
+                   AND a.attempt_date > %(now)s
+                       - make_interval(secs => c.callflow_cap_gap_hours * 3600)))
+            """,
+            now=now,
+        )
+
+    @api.model
+    def _cap_daily_sql(self, now):
+        local = self._local_sql(now)
+        return SQL(
+            """
+            ((SELECT count(*) FROM callflow_number_attempt a
+               WHERE a.number = e.number AND a.company_id = l.company_id
+                 AND a.attempt_date >= (date_trunc('day', %(local)s)
+                                        AT TIME ZONE COALESCE(e.tz, 'UTC'))
+                                       AT TIME ZONE 'UTC')
+             < c.callflow_cap_calls_per_day)
+            """,
+            local=local,
+        )
+
+    # ------------------------------------------------------------------
+    # Picking
+    # ------------------------------------------------------------------
+    @api.model
+    def _pick_next(self, list_ids=None):
+        """Hold and return the next entry ``env.user`` may call now.
+
+        Due callbacks assigned to the user come first, then priority,
+        fewest attempts, oldest. Rows are locked with ``FOR UPDATE SKIP
+        LOCKED`` so two operators never get the same entry. An entry the
+        user already holds is returned again (a reloaded screen keeps its
+        call). Returns an empty recordset when nothing is callable.
+        """
+        user = self.env.user
+        List = self.env["callflow.list"]
+        if list_ids is None:
+            lists = List.search([("user_ids", "in", user.id), ("state", "=", "running")])
+        else:
+            lists = List.browse(list_ids).exists()
+            lists.check_access("read")
+        if not lists:
+            return self.browse()
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        stale = now - timedelta(minutes=self._hold_timeout())
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT id FROM callflow_list_entry
+                 WHERE held_by_id = %s AND state = 'in_call'
+                   AND held_since >= %s AND list_id = ANY(%s)
+                 LIMIT 1
+                """,
+                user.id,
+                stale,
+                lists.ids,
+            )
+        )
+        row = cr.fetchone()
+        if row:
+            return self.browse(row[0])
+        eligible = self._eligibility_sql(now)
+        mine_first = SQL(
+            "e.state = 'callback_due' AND e.operator_id = %s",
+            user.id,
+        )
+        others = SQL(
+            """
+            (e.operator_id IS NULL OR e.operator_id = %(uid)s
+             OR (e.state = 'callback_due' AND e.next_attempt <= %(grace)s))
+            """,
+            uid=user.id,
+            grace=now - CALLBACK_GRACE,
+        )
+        # 1. The user's own due callbacks: few rows, on their own index.
+        entry_id = self._pick_from(lists, mine_first, eligible)
+        if entry_id:
+            return self._hold(entry_id, now)
+        # 2. Everybody's queue, walked in pick order a page at a time: the
+        # window, gaps and caps are checked on each page only, so a pick
+        # reads a few hundred rows, not the whole list.
+        last = None
+        page = PICK_PAGE
+        while True:
+            keyset = SQL("TRUE")
+            if last:
+                keyset = SQL(
+                    """
+                    (e.priority < %(p)s OR (e.priority = %(p)s
+                     AND (e.attempt_count > %(a)s
+                          OR (e.attempt_count = %(a)s AND e.id > %(i)s))))
+                    """,
+                    p=last[1],
+                    a=last[2],
+                    i=last[0],
+                )
+            cr.execute(
+                SQL(
+                    """
+                    SELECT e.id, e.priority, e.attempt_count
+                      FROM callflow_list_entry e
+                     WHERE e.state IN ('pending', 'callback_due', 'in_call')
+                       AND e.list_id = ANY(%(lists)s) AND %(others)s AND %(keyset)s
+                  ORDER BY e.priority DESC, e.attempt_count, e.id
+                     LIMIT %(page)s
+                    """,
+                    lists=lists.ids,
+                    others=others,
+                    keyset=keyset,
+                    page=page,
+                )
+            )
+            rows = cr.fetchall()
+            if not rows:
+                return self.browse()
+            last = rows[-1]
+            in_page = SQL("e.id = ANY(%s)", [row[0] for row in rows])
+            entry_id = self._pick_from(lists, SQL("%s AND %s", others, in_page), eligible)
+            if entry_id:
+                return self._hold(entry_id, now)
+            page = min(page * 4, PICK_PAGE_MAX)
+
+    def _pick_from(self, lists, condition, eligible):
+        """Lock the first eligible rows matching ``condition`` (SKIP LOCKED),
+        ask the ledger about them and return the first allowed id."""
+        cr = self.env.cr
+        while True:
+            cr.execute(
+                SQL(
+                    """
+                    SELECT e.id, e.number, l.purpose
+                      FROM callflow_list_entry e
+                      JOIN callflow_list l ON l.id = e.list_id
+                      JOIN res_company c ON c.id = l.company_id
+                     WHERE e.list_id = ANY(%(lists)s)
+                       AND e.state IN ('pending', 'callback_due', 'in_call')
+                       AND %(condition)s AND %(eligible)s
+                  ORDER BY e.priority DESC, e.attempt_count, e.id
+                     LIMIT %(limit)s
+                       FOR UPDATE OF e SKIP LOCKED
+                    """,
+                    lists=lists.ids,
+                    condition=condition,
+                    eligible=eligible,
+                    limit=PICK_BATCH,
+                )
+            )
+            candidates = cr.fetchall()
+            if not candidates:
+                return None
+            entry_id = self._first_allowed(candidates)
+            if entry_id:
+                return entry_id
+
+    @api.model
+    def _first_allowed(self, candidates):
+        """Ask the ledger once about the candidates; suppress the blocked
+        ones (they would be blocked for every later pick too) and return the
+        first allowed id, or None."""
+        State = self.env["callflow.preference.state"]
+        blocked = {}
+        for purpose in {purpose for _id, _number, purpose in candidates}:
+            numbers = [n for _id, n, p in candidates if p == purpose]
+            for number, code in State._check_numbers(numbers, "call", purpose).items():
+                blocked[number, purpose] = code
+        chosen = None
+        suppress = {}
+        for entry_id, number, purpose in candidates:
+            code = blocked.get((number, purpose))
+            if code:
+                suppress.setdefault(code, []).append(entry_id)
+            elif chosen is None:
+                chosen = entry_id
+        for code, ids in suppress.items():
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE callflow_list_entry
+                       SET state = 'suppressed', state_reason = %s,
+                           held_by_id = NULL, held_since = NULL,
+                           write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+                     WHERE id = ANY(%s)
+                    """,
+                    State._reason_label(code),
+                    self.env.uid,
+                    ids,
+                )
+            )
+        if suppress:
+            self.invalidate_model()
+        return chosen
+
+    def _hold(self, entry_id, now):
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE callflow_list_entry
+                   SET state = 'in_call', held_by_id = %(uid)s, held_since = %(now)s,
+                       write_uid = %(uid)s, write_date = %(now)s
+                 WHERE id = %(id)s
+                """,
+                uid=self.env.uid,
+                now=now,
+                id=entry_id,
+            )
+        )
+        entry = self.browse(entry_id)
+        entry.invalidate_recordset()
+        return entry
+
+    # ------------------------------------------------------------------
+    # After the call
+    # ------------------------------------------------------------------
+    def _register_attempt(self, result=None, outcome=None, callback_at=None):
+        """Count an attempt and move the entry on; releases the hold.
+
+        :param result: ``callflow.call.result`` (optional)
+        :param outcome: technical outcome (``no_answer``, ``answered``…)
+        :param callback_at: datetime (UTC, naive) of a promised callback
+        """
+        now = fields.Datetime.now()
+        attempts = []
+        for entry in self:
+            count = entry.attempt_count + 1
+            vals = {
+                "attempt_count": count,
+                "last_attempt": now,
+                "last_result_id": result.id if result else False,
+                "held_by_id": False,
+                "held_since": False,
+                "next_attempt": False,
+            }
+            if result and result._ends_entry():
+                vals.update(state="done", state_reason=result.name)
+            elif callback_at and (not result or result.schedule_callback):
+                vals.update(
+                    state="callback_due",
+                    next_attempt=callback_at,
+                    operator_id=entry.operator_id.id or self.env.uid,
+                    state_reason=result.name if result else False,
+                )
+            elif count >= entry.list_id.max_attempts:
+                vals.update(
+                    state="done",
+                    state_reason=self.env._(
+                        "Maximum attempts reached (%(count)s)", count=count
+                    ),
+                )
+            else:
+                vals.update(
+                    state="pending", state_reason=result.name if result else False
+                )
+            entry.write(vals)
+            if entry.number:
+                attempts.append(
+                    {
+                        "number": entry.number,
+                        "company_id": entry.company_id.id,
+                        "list_id": entry.list_id.id,
+                        "entry_id": entry.id,
+                        "user_id": self.env.uid,
+                        "attempt_date": now,
+                        "outcome": outcome,
+                    }
+                )
+        # sudo: the attempt log feeds the company caps; operators never edit it
+        self.env["callflow.number.attempt"].sudo().create(attempts)
+        return True
+
+    def _release(self):
+        """Drop the hold without counting an attempt."""
+        held = self.filtered(lambda e: e.state == "in_call")
+        callbacks = held.filtered("next_attempt")
+        callbacks.write(
+            {"state": "callback_due", "held_by_id": False, "held_since": False}
+        )
+        (held - callbacks).write(
+            {"state": "pending", "held_by_id": False, "held_since": False}
+        )
+        return True
+
+    @api.model
+    def _cron_release_stale_holds(self):
+        """Give back the entries of operators who walked away."""
+        stale = fields.Datetime.now() - timedelta(minutes=self._hold_timeout())
+        self.search([("state", "=", "in_call"), ("held_since", "<", stale)])._release()
+
+    def action_release(self):
+        self._release()
+
+    # ------------------------------------------------------------------
+    # Why not callable now (managers' view of the caps)
+    # ------------------------------------------------------------------
+    def _blocked_reasons(self, ids=None, caps_only=False):
+        """``{entry_id: reason}`` for open entries blocked right now by the
+        company caps, the list gap or the calling window."""
+        now = fields.Datetime.now()
+        where = SQL("TRUE") if ids is None else SQL("e.id = ANY(%s)", list(ids))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT e.id,
+                       c.callflow_cap_enabled AND NOT %(daily)s,
+                       c.callflow_cap_enabled AND NOT %(gap)s,
+                       NOT (e.state = 'callback_due' OR e.last_attempt IS NULL
+                            OR e.last_attempt <= %(now)s
+                               - make_interval(secs => l.min_gap_hours * 3600)),
+                       NOT %(window)s
+                  FROM callflow_list_entry e
+                  JOIN callflow_list l ON l.id = e.list_id
+                  JOIN res_company c ON c.id = l.company_id
+                 WHERE %(where)s AND e.state IN ('pending', 'callback_due')
+                   AND e.number IS NOT NULL
+                """,
+                daily=self._cap_daily_sql(now),
+                gap=self._cap_gap_sql(now),
+                window=self._window_sql(now),
+                now=now,
+                where=where,
+            )
+        )
+        labels = [
+            self.env._("Company cap: calls per day reached"),
+            self.env._("Company cap: minimum gap between calls"),
+            self.env._("List gap between attempts"),
+            self.env._("Outside the calling window (recipient's time)"),
+        ]
+        result = {}
+        for entry_id, *flags in self.env.cr.fetchall():
+            if caps_only:
+                flags = flags[:2] + [False, False]
+            reasons = [label for label, flag in zip(labels, flags, strict=True) if flag]
+            if reasons:
+                result[entry_id] = ", ".join(reasons)
+        return result
+
+    def _compute_blocked_reason(self):
+        reasons = self._blocked_reasons(self.ids) if self.ids else {}
+        for entry in self:
+            entry.blocked_reason = reasons.get(entry.id, False)
+
+    def _search_blocked_reason(self, operator, value):
+        """``!= False``: blocked now; ``= 'company_cap'``: blocked by a
+        company cap; ``= False``: not blocked."""
+        if operator not in ("=", "!="):
+            raise ValidationError(self.env._("Unsupported search on Blocked Now."))
+        if value == "company_cap":
+            ids = list(self._blocked_reasons(caps_only=True))
+            return [("id", "in" if operator == "=" else "not in", ids)]
+        ids = list(self._blocked_reasons())
+        blocked = bool(value) if operator == "=" else not value
+        return [("id", "in" if blocked else "not in", ids)]

@@ -1,0 +1,192 @@
+from odoo.exceptions import AccessError
+from odoo.tests import Form, TransactionCase, tagged
+
+from .dialer_common import DialerCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDialerBuild(DialerCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_dialer()
+        cls.tag = cls.env["crm.tag"].create({"name": "callflow build test"})
+        gb = cls.env.ref("base.uk")
+        jp = cls.env.ref("base.jp")
+        cls.partner_tz = cls.env["res.partner"].create(
+            {"name": "Osaka Shoji", "tz": "Asia/Tokyo", "country_id": jp.id}
+        )
+        specs = [
+            ("Extension", "03-1234-5678 内線12", False, False),
+            ("Full width", "０９０－１２３４－５６７８", False, False),
+            ("Same number again", "+81 90 1234 5678", False, False),
+            ("Empty", False, False, False),
+            ("London", "020 7946 0958", gb.id, False),
+            ("Garbage", "call the front desk", False, False),
+            ("Blocked", "06-6123-4567", False, False),
+            ("With contact", "045-123-4567", False, cls.partner_tz.id),
+        ]
+        cls.leads = cls.env["crm.lead"].create(
+            [
+                {
+                    "name": name,
+                    "phone": phone,
+                    "country_id": country,
+                    "partner_id": partner,
+                    "tag_ids": [(6, 0, cls.tag.ids)],
+                }
+                for name, phone, country, partner in specs
+            ]
+        )
+        # crm fills the lead phone from its contact: keep what the test typed
+        cls.leads[-1].phone = "045-123-4567"
+        cls.env["callflow.preference.event"]._record(
+            [
+                {
+                    "number": "+81661234567",
+                    "channel": "all",
+                    "scope": "all",
+                    "action": "dnc",
+                    "source": "manual",
+                }
+            ]
+        )
+
+    def _list(self):
+        return self.env["callflow.list"].create(
+            {
+                "name": "Build",
+                "caller_number_id": self.caller_number.id,
+                "source_model": "crm.lead",
+                "source_domain": f"[('tag_ids', 'in', {self.tag.ids})]",
+            }
+        )
+
+    def test_build_messy_numbers(self):
+        call_list = self._list()
+        call_list.action_build()
+        entries = {e.lead_id.name: e for e in call_list.entry_ids}
+        self.assertNotIn("Same number again", entries, "merged with 'Full width'")
+        self.assertEqual(len(call_list.entry_ids), 7)
+        self.assertEqual(entries["Extension"].number, "+81312345678")
+        self.assertEqual(entries["Extension"].raw_number, "03-1234-5678 内線12")
+        self.assertEqual(entries["Full width"].number, "+819012345678")
+        self.assertEqual(entries["London"].number, "+442079460958")
+        self.assertEqual(entries["London"].tz, "Europe/London")
+        self.assertEqual(entries["Extension"].tz, "Asia/Tokyo")
+        self.assertEqual(entries["With contact"].partner_id, self.partner_tz)
+        self.assertEqual(entries["Empty"].state, "invalid")
+        self.assertEqual(entries["Empty"].state_reason, "No phone number")
+        self.assertEqual(entries["Garbage"].state, "invalid")
+        self.assertEqual(entries["Garbage"].state_reason, "Not a phone number")
+        self.assertEqual(entries["Blocked"].state, "suppressed")
+        self.assertEqual(entries["Blocked"].state_reason, "Do not call")
+        self.assertEqual(call_list.entry_count, 7)
+        self.assertEqual(call_list.remaining_count, 4)
+        self.assertEqual(call_list.invalid_count, 2)
+        self.assertEqual(call_list.suppressed_count, 1)
+        # a second build adds nothing; a new matching lead is added
+        self.assertEqual(call_list._build_entries(), 0)
+        lead = self.env["crm.lead"].create(
+            {"name": "New", "phone": "090-5555-0000", "tag_ids": [(6, 0, self.tag.ids)]}
+        )
+        call_list.write({"keep_in_sync": True, "state": "running"})
+        self.env["callflow.list"]._cron_sync_lists()
+        self.assertEqual(call_list.entry_count, 8)
+        self.assertEqual(call_list.entry_ids.filtered(lambda e: e.lead_id == lead).number,
+                         "+819055550000")
+
+    def test_foreign_number_without_country(self):
+        """With no country anywhere, a national number cannot be placed."""
+        self.company.country_id = False
+        call_list = self._list()
+        call_list._build_entries()
+        ext = call_list.entry_ids.filtered(lambda e: e.lead_id.name == "Extension")
+        self.assertEqual(ext.state, "invalid")
+        self.assertIn("country", ext.state_reason)
+
+    def test_add_to_call_list_wizard(self):
+        leads = self.leads[:2]
+        wizard = Form(
+            self.env["callflow.list.add.wizard"].with_context(
+                active_model="crm.lead", active_ids=leads.ids
+            )
+        )
+        wizard.new_list_name = "By hand"
+        action = wizard.save().action_add()
+        call_list = self.env["callflow.list"].browse(action["res_id"])
+        self.assertEqual(call_list.name, "By hand")
+        self.assertEqual(call_list.entry_ids.lead_id, leads)
+        # adding again to the existing list adds nothing twice
+        wizard = Form(
+            self.env["callflow.list.add.wizard"].with_context(
+                active_model="crm.lead", active_ids=self.leads[:3].ids
+            )
+        )
+        wizard.list_id = call_list
+        wizard.save().action_add()
+        self.assertEqual(len(call_list.entry_ids), 2, "third lead has the same number")
+
+    def test_partner_source(self):
+        call_list = self.env["callflow.list"].create(
+            {
+                "name": "Contacts",
+                "source_model": "res.partner",
+                "source_domain": f"[('id', '=', {self.partner_tz.id})]",
+            }
+        )
+        self.partner_tz.phone = "075-123-4567"
+        call_list._build_entries()
+        self.assertEqual(call_list.entry_ids.partner_id, self.partner_tz)
+        self.assertEqual(call_list.entry_ids.number, "+81751234567")
+        self.assertEqual(call_list.entry_ids.tz, "Asia/Tokyo")
+
+    def test_caller_number_must_be_published(self):
+        hidden = self.env["callflow.caller.number"].create(
+            {"name": "Hidden", "number": "03-6000-0002", "is_published": False}
+        )
+        with self.assertRaises(Exception):
+            self._list().caller_number_id = hidden
+            self.env.flush_all()
+
+
+@tagged("post_install", "-at_install")
+class TestDialerAccess(DialerCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_dialer()
+        cls.mine = cls.make_list("Mine", user_ids=[(6, 0, cls.operator.ids)])
+        cls.theirs = cls.make_list("Theirs", user_ids=[(6, 0, cls.operator2.ids)])
+        cls.my_entry = cls.make_entry(cls.mine, "+819011112222")
+        cls.their_entry = cls.make_entry(cls.theirs, "+819011113333")
+
+    def test_operator_sees_own_lists_only(self):
+        Lists = self.env["callflow.list"].with_user(self.operator)
+        self.assertEqual(Lists.search([("id", "in", (self.mine | self.theirs).ids)]), self.mine)
+        Entries = self.env["callflow.list.entry"].with_user(self.operator)
+        found = Entries.search([("id", "in", (self.my_entry | self.their_entry).ids)])
+        self.assertEqual(found, self.my_entry)
+        with self.assertRaises(AccessError):
+            self.their_entry.with_user(self.operator).read(["number"])
+        with self.assertRaises(AccessError):
+            Lists.create({"name": "Nope"})
+        with self.assertRaises(AccessError):
+            self.mine.with_user(self.operator).write({"max_attempts": 10})
+        with self.assertRaises(AccessError):
+            self.env["callflow.list.entry"].with_user(self.operator)._pick_next(
+                self.theirs.ids
+            )
+
+    def test_manager_sees_everything(self):
+        Lists = self.env["callflow.list"].with_user(self.manager)
+        both = self.mine | self.theirs
+        self.assertEqual(Lists.search([("id", "in", both.ids)]), both)
+        Lists.browse(self.mine.id).write({"max_attempts": 5})
+        self.assertEqual(self.mine.max_attempts, 5)
+        results = self.env["callflow.call.result"].with_user(self.manager)
+        results.create({"name": "Sent brochure", "is_final": True})
+        with self.assertRaises(AccessError):
+            self.env["callflow.call.result"].with_user(self.operator).create(
+                {"name": "Mine"}
+            )

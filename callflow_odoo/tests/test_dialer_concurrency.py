@@ -1,0 +1,131 @@
+"""Operators on their own database cursors, as real concurrent requests.
+
+The data is committed (other cursors cannot see the test transaction) and
+removed at the end of each test."""
+
+import threading
+
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.tests import BaseCase, new_test_user, tagged
+
+from .dialer_common import operator_session
+
+ENTRIES = 60
+OPERATORS = 6
+
+
+@tagged("post_install", "-at_install")
+class TestDialerConcurrency(BaseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from odoo.tests.common import get_db_name
+
+        cls.dbname = get_db_name()
+
+    def _cursor(self):
+        return sql_db.db_connect(self.dbname).cursor()
+
+    def setUp(self):
+        super().setUp()
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            groups = "base.group_user,callflow_odoo.group_callflow_operator"
+            users = env["res.users"]
+            for index in range(OPERATORS):
+                users |= new_test_user(env, f"cf_conc_{index}", groups=groups)
+            number = env["callflow.caller.number"].create(
+                {"name": "Concurrency desk", "number": "+81360009999",
+                 "is_published": True}
+            )
+            call_list = env["callflow.list"].create(
+                {
+                    "name": "Concurrency",
+                    "caller_number_id": number.id,
+                    "user_ids": [(6, 0, users.ids)],
+                    "window_start": 0,
+                    "window_end": 24,
+                    "window_sat": True,
+                    "window_sun": True,
+                }
+            )
+            call_list.action_start()
+            env["callflow.list.entry"].create(
+                [
+                    {
+                        "list_id": call_list.id,
+                        "number": f"+81901234{index:04d}",
+                        "tz": "Asia/Tokyo",
+                    }
+                    for index in range(ENTRIES)
+                ]
+            )
+            self.user_ids = users.ids
+            self.list_id = call_list.id
+            self.number_id = number.id
+            self.result_id = env.ref("callflow_odoo.call_result_not_interested").id
+            cr.commit()
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["callflow.number.attempt"].search([("list_id", "=", self.list_id)]).unlink()
+            env["callflow.list"].browse(self.list_id).unlink()
+            env["callflow.caller.number"].browse(self.number_id).unlink()
+            users = env["res.users"].browse(self.user_ids)
+            partners = users.partner_id
+            users.unlink()
+            partners.unlink()
+            cr.commit()
+
+    def test_two_open_transactions_get_different_entries(self):
+        """Both operators are mid-request at once: row locks keep them apart."""
+        cr1, cr2 = self._cursor(), self._cursor()
+        try:
+            env1 = api.Environment(cr1, self.user_ids[0], {})
+            env2 = api.Environment(cr2, self.user_ids[1], {})
+            first = env1["callflow.list.entry"]._pick_next([self.list_id])
+            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            self.assertTrue(first and second)
+            self.assertNotEqual(first.id, second.id)
+        finally:
+            cr1.rollback()
+            cr2.rollback()
+            cr1.close()
+            cr2.close()
+
+    def test_threads_never_share_an_entry(self):
+        results = [[] for _user in self.user_ids]
+        errors = []
+
+        def work(index):
+            try:
+                operator_session(
+                    self.dbname,
+                    self.user_ids[index],
+                    [self.list_id],
+                    self.result_id,
+                    taken=results[index],
+                )
+            except Exception as exc:  # reported below, not lost in the thread
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=work, args=(index,))
+            for index in range(len(self.user_ids))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        self.assertFalse(errors)
+        taken = [entry_id for ids in results for entry_id in ids]
+        self.assertEqual(len(taken), ENTRIES, "every entry called once")
+        self.assertEqual(len(set(taken)), ENTRIES, "no entry given twice")
+        self.assertGreater(sum(1 for ids in results if ids), 1, "work was shared")
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            entries = env["callflow.list.entry"].search([("list_id", "=", self.list_id)])
+            self.assertEqual(set(entries.mapped("state")), {"done"})
+            self.assertEqual(set(entries.mapped("attempt_count")), {1})
