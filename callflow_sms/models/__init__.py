@@ -1,1 +1,3 @@
 
+from . import res_config_settings
+from . import sms_sms
