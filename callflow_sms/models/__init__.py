@@ -1,3 +1,2 @@
-
 from . import res_config_settings
 from . import sms_sms

@@ -52,7 +52,7 @@ class SmsSms(models.Model):
             "from_number": raw["twilio_from_number"],
             "messaging_service_sid": raw["twilio_messaging_service_sid"],
             "base_url": raw["twilio_base_url"],
-            "status_callback": url_join(base_url, "/callflow_sms/status/twilio"),
+            "status_callback": url_join(base_url, "/callflow_sms/twilio/status"),
             "url": raw["http_url"],
             "auth_header_name": raw["http_auth_header_name"],
             "auth_header_value": raw["http_auth_header_value"],
@@ -131,3 +131,93 @@ class SmsSms(models.Model):
                     }
                 )
         all_sms_sudo.mail_message_id._notify_message_notification_update()
+
+    # ------------------------------------------------------------------
+    # Webhooks (called by controllers/main.py after authentication)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _callflow_update_delivery(self, uuid, status, error=False):
+        """Apply a provider delivery report to the SMS and its trackers."""
+        state = sms_gateway.DELIVERY_STATES.get((status or "").lower())
+        if not state:
+            return False
+        # sudo: the webhook is public (authenticated by signature).
+        trackers = self.env["sms.tracker"].sudo().search([("sms_uuid", "=", uuid)])
+        sms = self.sudo().search([("uuid", "=", uuid)])
+        if not (trackers or sms):
+            return False
+        if state == "error":
+            trackers._action_update_from_sms_state(
+                "error", failure_type="sms_not_delivered"
+            )
+            sms.write(
+                {
+                    "state": "error",
+                    "failure_type": "unknown",
+                    "callflow_provider_error": error or status,
+                }
+            )
+        else:
+            trackers._action_update_from_sms_state(state)
+            sms.write({"state": state})
+        return True
+
+    @api.model
+    def _callflow_handle_inbound(self, number, text, provider_ref):
+        """React to an inbound SMS: STOP / HELP / START keywords.
+
+        Returns the keyword kind handled (``stop``, ``help``, ``start``) or
+        False. A provider re-posting the same message (same ``provider_ref``)
+        changes nothing and gets no second reply.
+        """
+        kind = sms_gateway.inbound_keyword(text)
+        if not kind:
+            return False
+        Event = self.env["callflow.preference.event"].sudo()
+        evidence = self.env._(
+            "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
+        )
+        if provider_ref and Event.search_count(
+            [("evidence", "=", evidence), ("source", "=", "sms")], limit=1
+        ):
+            return kind
+        company = self.env.company
+        if kind in ("stop", "start"):
+            Event._record(
+                [
+                    {
+                        "number": number,
+                        "channel": "sms",
+                        "scope": "all",
+                        "action": "opt_out" if kind == "stop" else "opt_in",
+                        "source": "sms",
+                        "evidence": evidence,
+                    }
+                ]
+            )
+        if kind == "stop":
+            body = self.env._(
+                "%(company)s: you will receive no more SMS from us. "
+                "Reply START to receive them again.",
+                company=company.name,
+            )
+        elif kind == "start":
+            body = self.env._(
+                "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
+                company=company.name,
+            )
+        else:
+            body = self.env._(
+                "%(company)s %(phone)s. To choose which calls and messages you "
+                "receive: %(url)s . Reply STOP to opt out.",
+                company=company.name,
+                phone=company.phone or "",
+                url=url_join(self.get_base_url(), "/callflow/optout"),
+            )
+        # The one reply allowed after an opt-out: the confirmation. It is
+        # created directly (not through the composer, which skips blocked
+        # numbers) and sent at once.
+        reply = self.sudo().create({"number": number, "body": body})
+        reply.send(unlink_sent=False)
+        return kind

@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_sms_gateway
+from . import test_sms_webhook

@@ -72,8 +72,12 @@ class FakeGateway:
             params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         with self.lock:
             self.requests.append(
-                {"path": handler.path, "params": params, "key": key,
-                 "headers": dict(handler.headers)}
+                {
+                    "path": handler.path,
+                    "params": params,
+                    "key": key,
+                    "headers": dict(handler.headers),
+                }
             )
             if self.plan:
                 status, body, delay = self.plan.pop(0)

@@ -15,10 +15,13 @@ import hmac
 import json
 import logging
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from odoo.tools import consteq
 
 _logger = logging.getLogger(__name__)
 
@@ -248,3 +251,67 @@ def twilio_signature(url, params, auth_token):
     data = url + "".join(f"{k}{params[k]}" for k in sorted(params))
     digest = hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+# Provider delivery status -> sms.sms state (Twilio names; generic gateways
+# are asked to use the same words).
+DELIVERY_STATES = {
+    "accepted": "pending",
+    "queued": "pending",
+    "sending": "pending",
+    "sent": "pending",
+    "delivered": "sent",
+    "received": "sent",
+    "read": "sent",
+    "undelivered": "error",
+    "failed": "error",
+}
+
+INBOUND_KEYWORDS = {
+    "STOP": "stop",
+    "STOPALL": "stop",
+    "UNSUBSCRIBE": "stop",
+    "CANCEL": "stop",
+    "END": "stop",
+    "QUIT": "stop",
+    "停止": "stop",
+    "配信停止": "stop",
+    "HELP": "help",
+    "INFO": "help",
+    "ヘルプ": "help",
+    "START": "start",
+    "UNSTOP": "start",
+    "YES": "start",
+    "再開": "start",
+}
+
+
+def inbound_keyword(text):
+    """Keyword kind of an inbound message (``stop``/``help``/``start``) or None.
+
+    Case- and width-insensitive (NFKC: ｓｔｏｐ == STOP), surrounding spaces and
+    punctuation ignored; only a message that IS the keyword counts, so
+    "don't stop calling" does not opt anybody out.
+    """
+    if not isinstance(text, str):
+        return None
+    word = unicodedata.normalize("NFKC", text).strip().strip(".!。！、,").strip()
+    return INBOUND_KEYWORDS.get(word.upper())
+
+
+def verify_twilio_signature(url, params, auth_token, signature):
+    """True when ``signature`` is Twilio's signature of this request."""
+    if not (auth_token and signature):
+        return False
+    return consteq(twilio_signature(url, params, auth_token), signature)
+
+
+def hmac_sha256(secret, body):
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_shared_secret(secret, body, signature):
+    """Generic gateway: header is HMAC-SHA256(secret, body) hex, or the secret."""
+    if not (secret and signature):
+        return False
+    return consteq(hmac_sha256(secret, body), signature) or consteq(secret, signature)
