@@ -1,5 +1,8 @@
 import logging
+from datetime import datetime, time, timedelta
 
+import pytz
+from markupsafe import escape
 from werkzeug.urls import url_join
 
 from odoo import api, fields, models, tools
@@ -14,6 +17,13 @@ PARAM = "callflow_sms.%s"
 class SmsSms(models.Model):
     _inherit = "sms.sms"
 
+    callflow_send_after = fields.Datetime(
+        string="Send After",
+        copy=False,
+        index="btree_not_null",
+        help="Queued until this time: never sent at night in the recipient's "
+        "time zone.",
+    )
     callflow_provider_error = fields.Char(
         string="Provider Message",
         copy=False,
@@ -65,6 +75,25 @@ class SmsSms(models.Model):
             max_retries=int(get(PARAM % "max_retries") or 3),
             backoff=float(get(PARAM % "backoff") or 0.5),
             workers=int(get(PARAM % "workers") or 4),
+        )
+
+    def send(
+        self,
+        unlink_failed=False,
+        unlink_sent=True,
+        auto_commit=False,
+        raise_exception=False,
+    ):
+        """Skip messages scheduled for later (quiet hours)."""
+        now = fields.Datetime.now()
+        due = self.filtered(
+            lambda s: not s.callflow_send_after or s.callflow_send_after <= now
+        )
+        return super(SmsSms, due).send(
+            unlink_failed=unlink_failed,
+            unlink_sent=unlink_sent,
+            auto_commit=auto_commit,
+            raise_exception=raise_exception,
         )
 
     def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
@@ -221,3 +250,142 @@ class SmsSms(models.Model):
         reply = self.sudo().create({"number": number, "body": body})
         reply.send(unlink_sent=False)
         return kind
+
+    # ------------------------------------------------------------------
+    # Callflow sending (before/after a call)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _callflow_quiet_hours(self):
+        get = self.env["ir.config_parameter"].sudo().get_param
+        return (
+            float(get(PARAM % "window_start") or 9.0),
+            float(get(PARAM % "window_end") or 20.0),
+        )
+
+    @api.model
+    def _callflow_send_after(self, tz_name, now=None):
+        """UTC time the message may leave, or False if it may leave now."""
+        start, end = self._callflow_quiet_hours()
+        now = now or fields.Datetime.now()
+        try:
+            tz = pytz.timezone(tz_name or "UTC")
+        except pytz.UnknownTimeZoneError:
+            tz = pytz.utc
+        local = pytz.utc.localize(now).astimezone(tz)
+        hour = local.hour + local.minute / 60
+        if start <= hour < end:
+            return False
+        day = local.date() + timedelta(days=1 if hour >= end else 0)
+        opening = datetime.combine(day, time(int(start), int(round(start % 1 * 60))))
+        return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _callflow_send(self, records, template, when=None):
+        """Send ``template`` to call-list entries or partners.
+
+        Blocked numbers (ledger, one query) are skipped; night-time messages
+        are queued until the recipient's morning; each message carries its own
+        opt-out link and is logged on the contact's and lead's chatter.
+        Returns the created ``sms.sms`` (queued for the SMS cron).
+        """
+        when = when or template.when
+        is_entry = records._name == "callflow.list.entry"
+        company = self.env.company
+        default_tz = self.env.user.tz or "UTC"
+        recipients = []
+        for rec in records:
+            if is_entry:
+                partner, lead, call_list = rec.partner_id, rec.lead_id, rec.list_id
+                number = rec.number
+                tz_name = rec.tz or partner.tz or default_tz
+            else:
+                partner, lead, call_list = rec, self.env["crm.lead"], False
+                number = rec.phone_sanitized
+                tz_name = rec.tz or default_tz
+            if number:
+                recipients.append((rec, partner, lead, call_list, number, tz_name))
+        purposes = {r[3].purpose for r in recipients if r[3]}
+        purpose = purposes.pop() if len(purposes) == 1 else None
+        blocked = self.env["callflow.preference.state"]._check_numbers(
+            [r[4] for r in recipients], "sms", purpose=purpose
+        )
+        recipients = [r for r in recipients if r[4] not in blocked]
+        if not recipients:
+            return self.browse()
+        purpose_labels = dict(
+            self.env["callflow.list"]
+            ._fields["purpose"]
+            ._description_selection(self.env)
+        )
+        # sudo: operators send SMS without access to the SMS queue itself.
+        sms_records = self.sudo().create(
+            [
+                {
+                    "number": r[4],
+                    "partner_id": r[1].id,
+                    "body": "",
+                    "callflow_send_after": self._callflow_send_after(r[5]),
+                }
+                for r in recipients
+            ]
+        )
+        tokens = self.env["callflow.optout.token"]._issue_tokens(
+            [
+                {
+                    "number": r[4],
+                    "partner_id": r[1].id,
+                    "lead_id": r[2].id,
+                    "caller_number_id": r[3] and r[3].caller_number_id.id,
+                    "purpose": r[3] and r[3].purpose,
+                    "context_note": self.env._(
+                        "%(company)s sent you an SMS %(when)s a call",
+                        company=company.name,
+                        when=self.env._("before")
+                        if when == "before"
+                        else self.env._("after"),
+                    ),
+                    "sms_id": sms.id,
+                    "user_id": self.env.uid,
+                }
+                for r, sms in zip(recipients, sms_records, strict=True)
+            ]
+        )
+        Token = self.env["callflow.optout.token"]
+        partner_logs, lead_logs = {}, {}
+        for r, sms, token in zip(recipients, sms_records, tokens, strict=True):
+            rec, partner, lead, call_list = r[:4]
+            caller = call_list and call_list.caller_number_id
+            lang = partner.lang or self.env.lang
+            body = template.with_context(lang=lang)._render(
+                {
+                    "company": company.name,
+                    "operator": self.env.user.name,
+                    "caller_number": caller and caller.number_national or "",
+                    "purpose": call_list
+                    and purpose_labels.get(call_list.purpose, "")
+                    or "",
+                    "optout_link": Token._get_url(token),
+                }
+            )
+            sms.body = body
+            log = escape(
+                self.env._(
+                    "SMS (%(template)s) to %(number)s: %(body)s",
+                    template=template.name,
+                    number=r[4],
+                    body=body,
+                )
+            )
+            if partner:
+                partner_logs[partner.id] = log
+            if lead:
+                lead_logs[lead.id] = log
+        if partner_logs:
+            self.env["res.partner"].browse(partner_logs)._message_log_batch(
+                partner_logs
+            )
+        if lead_logs:
+            self.env["crm.lead"].browse(lead_logs)._message_log_batch(lead_logs)
+        self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
+        return sms_records
