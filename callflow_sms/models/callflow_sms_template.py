@@ -80,7 +80,7 @@ class CallflowSmsTemplate(models.Model):
                         "An SMS template must name the sender ({company}) and "
                         "carry the personal opt-out link ({optout_link}); "
                         "missing: %(missing)s.",
-                        missing=", ".join("{%s}" % m for m in missing),
+                        missing=", ".join(f"{{{m}}}" for m in missing),
                     )
                 )
             unknown = used - set(PLACEHOLDERS)
@@ -88,8 +88,8 @@ class CallflowSmsTemplate(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Unknown placeholders: %(unknown)s. Use %(known)s.",
-                        unknown=", ".join(sorted("{%s}" % u for u in unknown)),
-                        known=" ".join("{%s}" % p for p in PLACEHOLDERS),
+                        unknown=", ".join(sorted(f"{{{u}}}" for u in unknown)),
+                        known=" ".join(f"{{{p}}}" for p in PLACEHOLDERS),
                     )
                 )
 

@@ -277,7 +277,7 @@ class SmsSms(models.Model):
         if start <= hour < end:
             return False
         day = local.date() + timedelta(days=1 if hour >= end else 0)
-        opening = datetime.combine(day, time(int(start), int(round(start % 1 * 60))))
+        opening = datetime.combine(day, time(int(start), round(start % 1 * 60)))
         return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)
 
     @api.model
