@@ -51,7 +51,7 @@ class CallflowSmsTemplate(models.Model):
 
     @api.depends("body")
     def _compute_sms_counter(self):
-        link_length = len(self.get_base_url()) + len("/o/") + OPTOUT_TOKEN_LENGTH
+        link_length = len(self[:1].get_base_url()) + len("/o/") + OPTOUT_TOKEN_LENGTH
         for template in self:
             # Placeholders other than the link are counted as written: their
             # values vary per message; the link has a fixed length.

@@ -55,7 +55,7 @@ class SmsSms(models.Model):
             "http_body_template",
         )
         raw = {key: get(PARAM % key) or "" for key in keys}
-        base_url = self.get_base_url()
+        base_url = self[:1].get_base_url()
         config = {
             "account_sid": raw["twilio_account_sid"],
             "auth_token": raw["twilio_auth_token"],

@@ -7,8 +7,10 @@ recipient would really receive. Behaviour is scripted per request with
 
 import json
 import random
+import socket
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -21,14 +23,29 @@ class FakeGateway:
         self.random = random.Random(seed)
         self.requests = []
         self.delivered = {}
+        self.accepted = Counter()  # 2xx answers per idempotency key
         self.lock = threading.Lock()
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self):
+                super().setup()
+                # Headers and body go out as separate writes: without this,
+                # Nagle + delayed ACK add 40 ms to every keep-alive answer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, *args):
                 pass
+
+            def do_GET(self):
+                # Counters for a gateway run in another process (benchmark).
+                data = json.dumps(gateway.stats()).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -49,6 +66,15 @@ class FakeGateway:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def stats(self):
+        with self.lock:
+            return {
+                "requests": len(self.requests),
+                "delivered": len(self.delivered),
+                "accepted": sum(self.accepted.values()),
+                "duplicates": sum(1 for n in self.accepted.values() if n > 1),
+            }
 
     @property
     def url(self):
@@ -89,6 +115,7 @@ class FakeGateway:
                 status, body, delay = 201, None, 0
             if 200 <= status < 300:
                 # Deliver once per idempotency key, like the real providers.
+                self.accepted[key] += 1
                 msg_id = self.delivered.setdefault(key, f"SM{len(self.delivered):032d}")
                 if body is None:
                     body = json.dumps({"sid": msg_id, "id": msg_id, "status": "queued"})
