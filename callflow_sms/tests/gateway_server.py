@@ -31,10 +31,11 @@ class FakeGateway:
             protocol_version = "HTTP/1.1"
 
             def setup(self):
-                super().setup()
+                res = super().setup()
                 # Headers and body go out as separate writes: without this,
                 # Nagle + delayed ACK add 40 ms to every keep-alive answer.
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                return res
 
             def log_message(self, *args):
                 pass
@@ -61,7 +62,7 @@ class FakeGateway:
                     self.end_headers()
                     self.wfile.write(data)
                 except OSError:
-                    pass  # the client gave up (timeout)
+                    self.close_connection = True  # the client gave up (timeout)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
