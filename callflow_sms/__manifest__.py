@@ -14,6 +14,12 @@
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "views/res_config_settings_views.xml",
+        "views/callflow_sms_template_views.xml",
+        "views/callflow_list_views.xml",
+    ],
+    "demo": [
+        "demo/callflow_sms_demo.xml",
     ],
     "installable": True,
 }

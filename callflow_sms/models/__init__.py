@@ -1,1 +1,5 @@
-
+from . import res_config_settings
+from . import sms_sms
+from . import callflow_sms_template
+from . import callflow_list
+from . import callflow_list_entry

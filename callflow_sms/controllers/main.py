@@ -1,0 +1,148 @@
+import json
+import logging
+import re
+
+from odoo import http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+
+from ..tools import sms_gateway
+
+_logger = logging.getLogger(__name__)
+
+UUID_RE = re.compile(r"^[0-9a-f]{32}$")
+TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+class CallflowSmsWebhook(http.Controller):
+    """Provider webhooks: authenticate, validate, hand over to sms.sms."""
+
+    def _param(self, key):
+        # sudo: provider credentials are system parameters.
+        return (
+            request.env["ir.config_parameter"].sudo().get_param(f"callflow_sms.{key}")
+        )
+
+    def _reject(self, status, reason):
+        _logger.warning("SMS webhook rejected (%s): %s", status, reason)
+        return request.make_response(reason, status=status)
+
+    # -- Twilio-compatible ---------------------------------------------------
+    def _twilio_authenticated(self):
+        if self._param("provider") != "twilio":
+            return False
+        params = request.httprequest.form.to_dict()
+        return sms_gateway.verify_twilio_signature(
+            request.httprequest.url,
+            params,
+            self._param("twilio_auth_token"),
+            request.httprequest.headers.get("X-Twilio-Signature"),
+        )
+
+    @http.route(
+        "/callflow_sms/twilio/status",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+    )
+    def twilio_status(self, **kw):
+        if not self._twilio_authenticated():
+            return self._reject(403, "Invalid signature")
+        uuid = request.httprequest.args.get("uuid") or ""
+        status = kw.get("MessageStatus") or ""
+        if not UUID_RE.match(uuid) or status.lower() not in sms_gateway.DELIVERY_STATES:
+            return self._reject(400, "Bad parameters")
+        error = (
+            kw.get("ErrorCode") and f"{kw['ErrorCode']}: {kw.get('ErrorMessage', '')}"
+        )
+        request.env["sms.sms"]._callflow_update_delivery(uuid, status, error)
+        return request.make_response("", status=204)
+
+    @http.route(
+        "/callflow_sms/twilio/inbound",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+    )
+    def twilio_inbound(self, **kw):
+        if not self._twilio_authenticated():
+            return self._reject(403, "Invalid signature")
+        return self._inbound(kw.get("From"), kw.get("Body"), kw.get("MessageSid"))
+
+    # -- generic HTTP JSON -------------------------------------------------
+    def _json_payload(self):
+        """The authenticated JSON body, or an error response."""
+        if self._param("provider") != "http_json":
+            return None, self._reject(403, "Provider not enabled")
+        body = request.httprequest.get_data()
+        if not sms_gateway.verify_shared_secret(
+            self._param("webhook_secret"),
+            body,
+            request.httprequest.headers.get("X-Callflow-Signature"),
+        ):
+            return None, self._reject(403, "Invalid signature")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return None, self._reject(400, "Malformed JSON")
+        if not isinstance(payload, dict):
+            return None, self._reject(400, "Malformed JSON")
+        return payload, None
+
+    @http.route(
+        "/callflow_sms/http_json/status",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+    )
+    def http_json_status(self):
+        payload, error = self._json_payload()
+        if error:
+            return error
+        uuid, status = payload.get("uuid"), payload.get("status")
+        if not (
+            isinstance(uuid, str)
+            and isinstance(status, str)
+            and UUID_RE.match(uuid)
+            and status.lower() in sms_gateway.DELIVERY_STATES
+        ):
+            return self._reject(400, "Bad parameters")
+        error_text = payload.get("error")
+        request.env["sms.sms"]._callflow_update_delivery(
+            uuid, status, isinstance(error_text, str) and error_text
+        )
+        return request.make_json_response({"ok": True})
+
+    @http.route(
+        "/callflow_sms/http_json/inbound",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+    )
+    def http_json_inbound(self):
+        payload, error = self._json_payload()
+        if error:
+            return error
+        return self._inbound(
+            payload.get("from"), payload.get("text"), payload.get("id")
+        )
+
+    # -- shared --------------------------------------------------------------
+    def _inbound(self, number, text, ref):
+        if not (isinstance(number, str) and isinstance(text, str)) or len(text) > 1600:
+            return self._reject(400, "Bad parameters")
+        try:
+            request.env["sms.sms"]._callflow_handle_inbound(
+                number, text, ref if isinstance(ref, str) else False
+            )
+        except (UserError, ValidationError) as e:
+            return self._reject(400, str(e))
+        if request.httprequest.path.startswith("/callflow_sms/twilio/"):
+            return request.make_response(
+                TWIML_EMPTY, headers=[("Content-Type", "text/xml")]
+            )
+        return request.make_json_response({"ok": True})

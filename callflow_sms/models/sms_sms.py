@@ -1,0 +1,391 @@
+import logging
+from datetime import datetime, time, timedelta
+
+import pytz
+from markupsafe import escape
+from werkzeug.urls import url_join
+
+from odoo import api, fields, models, tools
+
+from ..tools import sms_gateway
+
+_logger = logging.getLogger(__name__)
+
+PARAM = "callflow_sms.%s"
+
+
+class SmsSms(models.Model):
+    _inherit = "sms.sms"
+
+    callflow_send_after = fields.Datetime(
+        string="Send After",
+        copy=False,
+        index="btree_not_null",
+        help="Queued until this time: never sent at night in the recipient's "
+        "time zone.",
+    )
+    callflow_provider_error = fields.Char(
+        string="Provider Message",
+        copy=False,
+        readonly=True,
+        help="Last message returned by the SMS provider for this SMS.",
+    )
+
+    @api.model
+    def _callflow_provider(self):
+        return (
+            self.env["ir.config_parameter"].sudo().get_param(PARAM % "provider")
+            or "odoo"
+        )
+
+    @api.model
+    def _callflow_gateway(self, provider):
+        """Build the gateway from system parameters (sudo: credentials are
+        readable by system admins only, but any user may send SMS)."""
+        get = self.env["ir.config_parameter"].sudo().get_param
+        keys = (
+            "twilio_account_sid",
+            "twilio_auth_token",
+            "twilio_from_number",
+            "twilio_messaging_service_sid",
+            "twilio_base_url",
+            "http_url",
+            "http_auth_header_name",
+            "http_auth_header_value",
+            "http_body_template",
+        )
+        raw = {key: get(PARAM % key) or "" for key in keys}
+        base_url = self[:1].get_base_url()
+        config = {
+            "account_sid": raw["twilio_account_sid"],
+            "auth_token": raw["twilio_auth_token"],
+            "from_number": raw["twilio_from_number"],
+            "messaging_service_sid": raw["twilio_messaging_service_sid"],
+            "base_url": raw["twilio_base_url"],
+            "status_callback": url_join(base_url, "/callflow_sms/twilio/status"),
+            "url": raw["http_url"],
+            "auth_header_name": raw["http_auth_header_name"],
+            "auth_header_value": raw["http_auth_header_value"],
+            "body_template": raw["http_body_template"],
+        }
+        return sms_gateway.GATEWAYS[provider](
+            config,
+            connect_timeout=float(get(PARAM % "connect_timeout") or 5),
+            read_timeout=float(get(PARAM % "read_timeout") or 10),
+            max_retries=int(get(PARAM % "max_retries") or 3),
+            backoff=float(get(PARAM % "backoff") or 0.5),
+            workers=int(get(PARAM % "workers") or 4),
+        )
+
+    def send(
+        self,
+        unlink_failed=False,
+        unlink_sent=True,
+        auto_commit=False,
+        raise_exception=False,
+    ):
+        """Skip messages scheduled for later (quiet hours)."""
+        now = fields.Datetime.now()
+        due = self.filtered(
+            lambda s: not s.callflow_send_after or s.callflow_send_after <= now
+        )
+        return super(SmsSms, due).send(
+            unlink_failed=unlink_failed,
+            unlink_sent=unlink_sent,
+            auto_commit=auto_commit,
+            raise_exception=raise_exception,
+        )
+
+    def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
+        """Send through the provider chosen in Settings (Odoo IAP by default)."""
+        provider = self._callflow_provider()
+        if provider not in sms_gateway.GATEWAYS:
+            return super()._send(
+                unlink_failed=unlink_failed,
+                unlink_sent=unlink_sent,
+                raise_exception=raise_exception,
+            )
+        gateway = self._callflow_gateway(provider)
+        messages = [(sms.uuid, sms.number, sms.body or "") for sms in self]
+        try:
+            results = gateway.send_batch(messages)
+        except Exception as e:
+            _logger.info("SMS batch of %s via %s failed: %s", len(self), provider, e)
+            if raise_exception:
+                raise
+            results = [
+                gateway._result(uuid, sms_gateway.TRANSIENT, "sms_server", str(e))
+                for uuid, _number, _body in messages
+            ]
+        # The outbox keeps its messages: it is the only place they are shown.
+        self._callflow_apply_results(
+            results, unlink_failed, unlink_sent and provider != "outbox"
+        )
+
+    def _callflow_apply_results(self, results, unlink_failed, unlink_sent):
+        """Same state/tracker/unlink semantics as ``_postprocess`` of IAP results,
+        writing once per (state, failure type, message) group."""
+        by_uuid = {sms.uuid: sms for sms in self}
+        all_sms_sudo = self.sudo().with_context(sms_skip_msg_notification=True)
+        groups = tools.groupby(
+            results, key=lambda r: (r["state"], r["failure_type"], r["message"])
+        )
+        for (state, failure_type, message), group in groups:
+            sms_sudo = all_sms_sudo.browse([by_uuid[r["uuid"]].id for r in group])
+            if state == sms_gateway.SENT:
+                sms_sudo.sms_tracker_id._action_update_from_sms_state("pending")
+                to_delete = {"to_delete": True} if unlink_sent else {}
+                sms_sudo.write(
+                    {
+                        "state": "pending",
+                        "failure_type": False,
+                        "callflow_provider_error": message,
+                        **to_delete,
+                    }
+                )
+            elif state == sms_gateway.TRANSIENT:
+                # Left queued: the next cron run retries with the same uuid.
+                sms_sudo.write({"callflow_provider_error": message})
+            else:
+                sms_sudo.sms_tracker_id._action_update_from_sms_state(
+                    "error", failure_type=failure_type
+                )
+                to_delete = {"to_delete": True} if unlink_failed else {}
+                sms_sudo.write(
+                    {
+                        "state": "error",
+                        "failure_type": failure_type,
+                        "callflow_provider_error": message,
+                        **to_delete,
+                    }
+                )
+        all_sms_sudo.mail_message_id._notify_message_notification_update()
+
+    # ------------------------------------------------------------------
+    # Webhooks (called by controllers/main.py after authentication)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _callflow_update_delivery(self, uuid, status, error=False):
+        """Apply a provider delivery report to the SMS and its trackers."""
+        state = sms_gateway.DELIVERY_STATES.get((status or "").lower())
+        if not state:
+            return False
+        # sudo: the webhook is public (authenticated by signature).
+        trackers = self.env["sms.tracker"].sudo().search([("sms_uuid", "=", uuid)])
+        sms = self.sudo().search([("uuid", "=", uuid)])
+        if not (trackers or sms):
+            return False
+        if state == "error":
+            trackers._action_update_from_sms_state(
+                "error", failure_type="sms_not_delivered"
+            )
+            sms.write(
+                {
+                    "state": "error",
+                    "failure_type": "unknown",
+                    "callflow_provider_error": error or status,
+                }
+            )
+        else:
+            trackers._action_update_from_sms_state(state)
+            sms.write({"state": state})
+        return True
+
+    @api.model
+    def _callflow_handle_inbound(self, number, text, provider_ref):
+        """React to an inbound SMS: STOP / HELP / START keywords.
+
+        Returns the keyword kind handled (``stop``, ``help``, ``start``) or
+        False. A provider re-posting the same message (same ``provider_ref``)
+        changes nothing and gets no second reply.
+        """
+        kind = sms_gateway.inbound_keyword(text)
+        if not kind:
+            return False
+        Event = self.env["callflow.preference.event"].sudo()
+        evidence = self.env._(
+            "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
+        )
+        if provider_ref and Event.search_count(
+            [("evidence", "=", evidence), ("source", "=", "sms")], limit=1
+        ):
+            return kind
+        company = self.env.company
+        if kind in ("stop", "start"):
+            Event._record(
+                [
+                    {
+                        "number": number,
+                        "channel": "sms",
+                        "scope": "all",
+                        "action": "opt_out" if kind == "stop" else "opt_in",
+                        "source": "sms",
+                        "evidence": evidence,
+                    }
+                ]
+            )
+        if kind == "stop":
+            body = self.env._(
+                "%(company)s: you will receive no more SMS from us. "
+                "Reply START to receive them again.",
+                company=company.name,
+            )
+        elif kind == "start":
+            body = self.env._(
+                "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
+                company=company.name,
+            )
+        else:
+            body = self.env._(
+                "%(company)s %(phone)s. To choose which calls and messages you "
+                "receive: %(url)s . Reply STOP to opt out.",
+                company=company.name,
+                phone=company.phone or "",
+                url=url_join(self.get_base_url(), "/callflow/optout"),
+            )
+        # The one reply allowed after an opt-out: the confirmation. It is
+        # created directly (not through the composer, which skips blocked
+        # numbers) and sent at once.
+        reply = self.sudo().create({"number": number, "body": body})
+        reply.send(unlink_sent=False)
+        return kind
+
+    # ------------------------------------------------------------------
+    # Callflow sending (before/after a call)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _callflow_quiet_hours(self):
+        get = self.env["ir.config_parameter"].sudo().get_param
+        return (
+            float(get(PARAM % "window_start") or 9.0),
+            float(get(PARAM % "window_end") or 20.0),
+        )
+
+    @api.model
+    def _callflow_send_after(self, tz_name, now=None):
+        """UTC time the message may leave, or False if it may leave now."""
+        start, end = self._callflow_quiet_hours()
+        now = now or fields.Datetime.now()
+        try:
+            tz = pytz.timezone(tz_name or "UTC")
+        except pytz.UnknownTimeZoneError:
+            tz = pytz.utc
+        local = pytz.utc.localize(now).astimezone(tz)
+        hour = local.hour + local.minute / 60
+        if start <= hour < end:
+            return False
+        day = local.date() + timedelta(days=1 if hour >= end else 0)
+        opening = datetime.combine(day, time(int(start), round(start % 1 * 60)))
+        return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _callflow_send(self, records, template, when=None):
+        """Send ``template`` to call-list entries or partners.
+
+        Blocked numbers (ledger, one query) are skipped; night-time messages
+        are queued until the recipient's morning; each message carries its own
+        opt-out link and is logged on the contact's and lead's chatter.
+        Returns the created ``sms.sms`` (queued for the SMS cron).
+        """
+        when = when or template.when
+        is_entry = records._name == "callflow.list.entry"
+        company = self.env.company
+        default_tz = self.env.user.tz or "UTC"
+        recipients = []
+        for rec in records:
+            if is_entry:
+                partner, lead, call_list = rec.partner_id, rec.lead_id, rec.list_id
+                number = rec.number
+                tz_name = rec.tz or partner.tz or default_tz
+            else:
+                partner, lead, call_list = rec, self.env["crm.lead"], False
+                number = rec.phone_sanitized
+                tz_name = rec.tz or default_tz
+            if number:
+                recipients.append((rec, partner, lead, call_list, number, tz_name))
+        purposes = {r[3].purpose for r in recipients if r[3]}
+        purpose = purposes.pop() if len(purposes) == 1 else None
+        blocked = self.env["callflow.preference.state"]._check_numbers(
+            [r[4] for r in recipients], "sms", purpose=purpose
+        )
+        recipients = [r for r in recipients if r[4] not in blocked]
+        if not recipients:
+            return self.browse()
+        purpose_labels = dict(
+            self.env["callflow.list"]
+            ._fields["purpose"]
+            ._description_selection(self.env)
+        )
+        # sudo: operators send SMS without access to the SMS queue itself.
+        sms_records = self.sudo().create(
+            [
+                {
+                    "number": r[4],
+                    "partner_id": r[1].id,
+                    "body": "",
+                    "callflow_send_after": self._callflow_send_after(r[5]),
+                }
+                for r in recipients
+            ]
+        )
+        tokens = self.env["callflow.optout.token"]._issue_tokens(
+            [
+                {
+                    "number": r[4],
+                    "partner_id": r[1].id,
+                    "lead_id": r[2].id,
+                    "caller_number_id": r[3] and r[3].caller_number_id.id,
+                    "purpose": r[3] and r[3].purpose,
+                    "context_note": self.env._(
+                        "%(company)s sent you an SMS %(when)s a call",
+                        company=company.name,
+                        when=self.env._("before")
+                        if when == "before"
+                        else self.env._("after"),
+                    ),
+                    "sms_id": sms.id,
+                    "user_id": self.env.uid,
+                }
+                for r, sms in zip(recipients, sms_records, strict=True)
+            ]
+        )
+        Token = self.env["callflow.optout.token"]
+        partner_logs, lead_logs = {}, {}
+        for r, sms, token in zip(recipients, sms_records, tokens, strict=True):
+            rec, partner, lead, call_list = r[:4]
+            caller = call_list and call_list.caller_number_id
+            lang = partner.lang or self.env.lang
+            body = template.with_context(lang=lang)._render(
+                {
+                    "company": company.name,
+                    "operator": self.env.user.name,
+                    "caller_number": caller and caller.number_national or "",
+                    "purpose": call_list
+                    and purpose_labels.get(call_list.purpose, "")
+                    or "",
+                    "optout_link": Token._get_url(token),
+                }
+            )
+            sms.body = body
+            log = escape(
+                self.env._(
+                    "SMS (%(template)s) to %(number)s: %(body)s",
+                    template=template.name,
+                    number=r[4],
+                    body=body,
+                )
+            )
+            if partner:
+                partner_logs[partner.id] = log
+            if lead:
+                lead_logs[lead.id] = log
+        if partner_logs:
+            self.env["res.partner"].browse(partner_logs)._message_log_batch(
+                partner_logs
+            )
+        if lead_logs:
+            self.env["crm.lead"].browse(lead_logs)._message_log_batch(lead_logs)
+        self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
+        return sms_records

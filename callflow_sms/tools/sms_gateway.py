@@ -1,0 +1,317 @@
+"""HTTP SMS gateways used instead of Odoo IAP when another provider is chosen.
+
+Pure Python (no ORM): ``send_batch`` takes ``[(uuid, number, body)]`` and returns
+one result dict per message: ``{"uuid", "state", "failure_type", "message",
+"provider_id"}`` where state is ``sent`` (accepted by the provider), ``error``
+(permanent: do not retry) or ``transient`` (leave queued for the next cron run).
+Retries are done per pass over the batch with exponential backoff between
+passes, so 10 % failing requests cost a few backoff sleeps, not one per message.
+The sms uuid is sent as idempotency key so a retry never delivers twice.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from odoo.tools import consteq
+
+_logger = logging.getLogger(__name__)
+
+SENT, ERROR, TRANSIENT = "sent", "error", "transient"
+
+# Twilio error codes (https://www.twilio.com/docs/api/errors)
+TWILIO_NUMBER_CODES = {21211, 21214, 21217, 21401, 21407, 21421, 21614}
+TWILIO_ACCOUNT_CODES = {20003, 20005, 20008, 21606}
+TWILIO_CREDIT_CODES = {20005, 21452}
+
+
+class SmsGateway:
+    """Base class: a session per batch, timeouts, bounded retries."""
+
+    name = "base"
+
+    def __init__(
+        self,
+        config,
+        connect_timeout=5.0,
+        read_timeout=10.0,
+        max_retries=3,
+        backoff=0.5,
+        workers=4,
+    ):
+        self.config = config
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.workers = max(1, workers)
+
+    # -- to implement -------------------------------------------------------
+    def _request(self, session, uuid, number, body):
+        raise NotImplementedError
+
+    def _parse(self, response):
+        """Map an HTTP response to (state, failure_type, message, provider_id)."""
+        raise NotImplementedError
+
+    # -- shared -------------------------------------------------------------
+    def _send_one(self, session, message):
+        uuid, number, body = message
+        try:
+            response = self._request(session, uuid, number, body)
+        except (requests.Timeout, requests.ConnectionError) as e:
+            return self._result(uuid, TRANSIENT, "sms_server", str(e))
+        except requests.RequestException as e:
+            return self._result(uuid, ERROR, "sms_server", str(e))
+        if response.status_code >= 500 or response.status_code == 429:
+            return self._result(
+                uuid,
+                TRANSIENT,
+                "sms_server",
+                f"HTTP {response.status_code}: {response.text[:200]}",
+            )
+        state, failure_type, text, provider_id = self._parse(response)
+        return self._result(uuid, state, failure_type, text, provider_id)
+
+    @staticmethod
+    def _result(uuid, state, failure_type=False, message=False, provider_id=False):
+        return {
+            "uuid": uuid,
+            "state": state,
+            "failure_type": failure_type if state != SENT else False,
+            "message": message or False,
+            "provider_id": provider_id or False,
+        }
+
+    def send_batch(self, messages):
+        """Send ``[(uuid, number, body)]``; return one result per message."""
+        results = {}
+        pending = list(messages)
+        with requests.Session() as session:
+            adapter = HTTPAdapter(
+                pool_connections=1, pool_maxsize=self.workers, max_retries=0
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            for attempt in range(self.max_retries + 1):
+                if attempt:
+                    time.sleep(min(self.backoff * 2 ** (attempt - 1), 30))
+                if self.workers > 1 and len(pending) > 1:
+                    with ThreadPoolExecutor(self.workers) as pool:
+                        batch = list(
+                            pool.map(lambda m: self._send_one(session, m), pending)
+                        )
+                else:
+                    batch = [self._send_one(session, m) for m in pending]
+                by_uuid = {m[0]: m for m in pending}
+                pending = []
+                for res in batch:
+                    results[res["uuid"]] = res
+                    if res["state"] == TRANSIENT:
+                        pending.append(by_uuid[res["uuid"]])
+                if not pending:
+                    break
+        return [results[m[0]] for m in messages]
+
+
+class OutboxGateway(SmsGateway):
+    """Stores only: every message is accepted, nothing leaves the database."""
+
+    name = "outbox"
+
+    def send_batch(self, messages):
+        return [self._result(m[0], SENT) for m in messages]
+
+
+class TwilioGateway(SmsGateway):
+    """Twilio-compatible REST API: one form-encoded POST per message."""
+
+    name = "twilio"
+
+    def _request(self, session, uuid, number, body):
+        cfg = self.config
+        base = (cfg.get("base_url") or "https://api.twilio.com").rstrip("/")
+        url = f"{base}/2010-04-01/Accounts/{cfg['account_sid']}/Messages.json"
+        data = {"To": number, "Body": body}
+        if cfg.get("messaging_service_sid"):
+            data["MessagingServiceSid"] = cfg["messaging_service_sid"]
+        else:
+            data["From"] = cfg.get("from_number") or ""
+        if cfg.get("status_callback"):
+            data["StatusCallback"] = f"{cfg['status_callback']}?uuid={uuid}"
+        return session.post(
+            url,
+            data=data,
+            auth=(cfg["account_sid"], cfg.get("auth_token") or ""),
+            headers={"I-Twilio-Idempotency-Token": uuid},
+            timeout=self.timeout,
+        )
+
+    def _parse(self, response):
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            text = response.text[:200] or f"HTTP {response.status_code}"
+            if response.ok:
+                # Accepted by the provider but unreadable answer: do not resend.
+                return SENT, False, f"Unreadable provider answer: {text}", False
+            return ERROR, _status_failure(response.status_code), text, False
+        if response.ok:
+            return SENT, False, False, payload.get("sid")
+        code = payload.get("code")
+        text = payload.get("message") or response.reason
+        text = f"{code}: {text}" if code else text
+        if code in TWILIO_CREDIT_CODES:
+            failure = "sms_credit"
+        elif code in TWILIO_NUMBER_CODES:
+            failure = "sms_number_format"
+        elif code in TWILIO_ACCOUNT_CODES:
+            failure = "sms_acc"
+        else:
+            failure = _status_failure(response.status_code)
+        return ERROR, failure, text, False
+
+
+class HttpJsonGateway(SmsGateway):
+    """Generic JSON gateway: body template with {number} {body} {uuid}."""
+
+    name = "http_json"
+    DEFAULT_TEMPLATE = '{"to": {number}, "text": {body}, "reference": {uuid}}'
+
+    def _request(self, session, uuid, number, body):
+        cfg = self.config
+        template = cfg.get("body_template") or self.DEFAULT_TEMPLATE
+        # Placeholders are replaced by JSON literals, so any text is safe.
+        payload = (
+            template.replace("{number}", json.dumps(number))
+            .replace("{body}", json.dumps(body))
+            .replace("{uuid}", json.dumps(uuid))
+        )
+        headers = {"Content-Type": "application/json", "Idempotency-Key": uuid}
+        if cfg.get("auth_header_name"):
+            headers[cfg["auth_header_name"]] = cfg.get("auth_header_value") or ""
+        return session.post(
+            cfg["url"],
+            data=payload.encode(),
+            headers=headers,
+            timeout=self.timeout,
+        )
+
+    def _parse(self, response):
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        text = False
+        if isinstance(payload, dict):
+            text = payload.get("error") or payload.get("message")
+            if isinstance(text, dict):
+                text = text.get("message") or json.dumps(text)
+        if response.ok:
+            if payload is None:
+                text = f"Unreadable provider answer: {response.text[:200]}"
+            provider_id = isinstance(payload, dict) and (
+                payload.get("id") or payload.get("message_id")
+            )
+            return SENT, False, text, provider_id or False
+        text = text or response.text[:200] or f"HTTP {response.status_code}"
+        return ERROR, _status_failure(response.status_code, text), text, False
+
+
+def _status_failure(status, text=""):
+    """Failure type from an HTTP 4xx status (and message hints)."""
+    lowered = (text or "").lower()
+    if status in (401, 403):
+        return "sms_acc"
+    if status == 402 or "credit" in lowered or "balance" in lowered:
+        return "sms_credit"
+    if "number" in lowered or status == 422:
+        return "sms_number_format"
+    return "sms_server"
+
+
+GATEWAYS = {
+    "outbox": OutboxGateway,
+    "twilio": TwilioGateway,
+    "http_json": HttpJsonGateway,
+}
+
+
+def twilio_signature(url, params, auth_token):
+    """X-Twilio-Signature: base64(HMAC-SHA1(url + sorted key/values))."""
+    data = url + "".join(f"{k}{params[k]}" for k in sorted(params))
+    digest = hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+# Provider delivery status -> sms.sms state (Twilio names; generic gateways
+# are asked to use the same words).
+DELIVERY_STATES = {
+    "accepted": "pending",
+    "queued": "pending",
+    "sending": "pending",
+    "sent": "pending",
+    "delivered": "sent",
+    "received": "sent",
+    "read": "sent",
+    "undelivered": "error",
+    "failed": "error",
+}
+
+INBOUND_KEYWORDS = {
+    "STOP": "stop",
+    "STOPALL": "stop",
+    "UNSUBSCRIBE": "stop",
+    "CANCEL": "stop",
+    "END": "stop",
+    "QUIT": "stop",
+    "停止": "stop",
+    "配信停止": "stop",
+    "HELP": "help",
+    "INFO": "help",
+    "ヘルプ": "help",
+    "START": "start",
+    "UNSTOP": "start",
+    "YES": "start",
+    "再開": "start",
+}
+
+
+def inbound_keyword(text):
+    """Keyword kind of an inbound message (``stop``/``help``/``start``) or None.
+
+    Case- and width-insensitive (NFKC: ｓｔｏｐ == STOP), surrounding spaces and
+    punctuation ignored; only a message that IS the keyword counts, so
+    "don't stop calling" does not opt anybody out.
+    """
+    if not isinstance(text, str):
+        return None
+    word = unicodedata.normalize("NFKC", text).strip().strip(".!。！、,").strip()
+    return INBOUND_KEYWORDS.get(word.upper())
+
+
+def verify_twilio_signature(url, params, auth_token, signature):
+    """True when ``signature`` is Twilio's signature of this request."""
+    if not (auth_token and signature):
+        return False
+    return consteq(twilio_signature(url, params, auth_token), signature)
+
+
+def hmac_sha256(secret, body):
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_shared_secret(secret, body, signature):
+    """Generic gateway: header is HMAC-SHA256(secret, body) hex, or the secret."""
+    if not (secret and signature):
+        return False
+    return consteq(hmac_sha256(secret, body), signature) or consteq(secret, signature)
