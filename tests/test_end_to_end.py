@@ -1,0 +1,106 @@
+"""The three-way handshake across the addons: a person called from a list
+answers on the opt-out page, and every channel of the CRM obeys at once."""
+
+import re
+
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestHandshake(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env.company.country_id = env.ref("base.jp")
+        env.company.callflow_cap_enabled = False
+        cls.operator = env["res.users"].create(
+            {
+                "name": "E2E Operator",
+                "login": "e2e_operator",
+                "groups_id": [
+                    (6, 0, [env.ref("callflow_odoo.group_callflow_operator").id])
+                ],
+            }
+        )
+        caller = env["callflow.caller.number"].create(
+            {"name": "E2E desk", "number": "03-3999-0777", "is_published": True}
+        )
+        cls.partner = env["res.partner"].create(
+            {"name": "Taro E2E", "mobile": "090-7777-0001", "user_id": env.uid}
+        )
+        cls.lead = env["crm.lead"].create(
+            {
+                "name": "E2E lead",
+                "partner_id": cls.partner.id,
+                "phone": "090-7777-0001",
+                "country_id": env.ref("base.jp").id,
+            }
+        )
+        days = {f"window_{d}": True for d in ("sat", "sun")}
+        cls.call_list = env["callflow.list"].create(
+            dict(
+                days,
+                name="E2E list",
+                purpose="sales",
+                caller_number_id=caller.id,
+                user_ids=[(6, 0, [cls.operator.id])],
+                source_model="crm.lead",
+                source_domain=f"[('id', '=', {cls.lead.id})]",
+                window_start=0,
+                window_end=24,
+                min_gap_hours=0,
+            )
+        )
+        cls.call_list._build_entries()
+        cls.call_list.action_start()
+        cls.entry = cls.call_list.entry_ids
+        [cls.token] = env["callflow.optout.token"]._issue_tokens(
+            [
+                {
+                    "number": cls.entry.number,
+                    "partner_id": cls.partner.id,
+                    "lead_id": cls.lead.id,
+                    "caller_number_id": caller.id,
+                    "purpose": "sales",
+                    "context_note": "E2E desk called you about chairs",
+                }
+            ]
+        )
+
+    def test_opt_out_on_the_page_stops_calls_and_sms_everywhere(self):
+        self.assertEqual(self.entry.number, "+819077770001")
+        url = f"/o/{self.token}"
+        page = self.url_open(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("+81 90-****-0001", page.text)
+        self.assertNotIn("7777", page.text)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        # Nothing changed by looking at the page.
+        State = self.env["callflow.preference.state"]
+        self.assertFalse(State._check_numbers([self.entry.number], "call", "sales"))
+
+        answer = self.url_open(
+            url, data={"csrf_token": csrf, "answer": "stop_all", "reason": ""}
+        )
+        self.assertEqual(answer.status_code, 200)
+
+        number = self.entry.number
+        self.assertEqual(State._check_numbers([number], "call", "sales"),
+                         {number: "opt_out"})  # fmt: skip
+        self.assertIn(number, State._check_numbers([number], "sms"))
+        self.assertTrue(
+            self.env["phone.blacklist"].search([("number", "=", number)]),
+            "Odoo's own SMS marketing obeys too",
+        )
+        # The dialer no longer offers the person, and says why.
+        picked = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
+        self.assertFalse(picked)
+        self.entry.invalidate_recordset()
+        self.assertEqual(self.entry.state, "suppressed")
+        self.assertTrue(self.entry.state_reason)
+        # The contact and the lead show it.
+        self.assertTrue(self.partner.callflow_preference_warning)
+        self.assertTrue(
+            self.lead.message_ids.filtered(lambda m: "opt" in (m.body or "").lower())
+        )
