@@ -163,3 +163,9 @@ class TestCallflowSend(DialerCommon, TransactionCase):
         self.assertEqual(len(self._sms_for(MOBILE_B)), 1)
         self.entry_a.action_callflow_send_sms()
         self.assertEqual(len(self._sms_for(MOBILE_A)), 1)
+
+    def test_dialer_screen_offers_the_one_click_sms(self):
+        """The operator sends the after-call SMS from the dialer screen."""
+        view = self.env.ref("callflow_odoo.callflow_list_entry_view_form_dialer")
+        arch = self.env["callflow.list.entry"].get_view(view.id)["arch"]
+        self.assertIn('name="action_callflow_send_sms"', arch)
