@@ -20,7 +20,9 @@ OPERATORS = 20
 TAKE = 2_000
 
 
-def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
+def operator_session(
+    dbname, uid, list_ids, result_id, limit=None, taken=None, retries=None
+):
     """What one operator does at the dialer, on a cursor of its own: pick
     the next entry (one transaction), log a final result (another), until
     the list is empty. Returns the ids taken, in order.
@@ -60,6 +62,8 @@ def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
             # retry with a fresh snapshot, as Odoo's RPC layer does
             cr.rollback()
             attempts += 1
+            if retries is not None:
+                retries.append(uid)
             if attempts > 30:
                 raise
             time.sleep(random.uniform(0, 0.01 * attempts))
@@ -219,6 +223,7 @@ def main():
 
     taken = [[] for _user in user_ids]
     errors = []
+    retries = []
 
     def work(index):
         try:
@@ -229,6 +234,7 @@ def main():
                 result_id,
                 limit=TAKE // OPERATORS,
                 taken=taken[index],
+                retries=retries,
             )
         except Exception as exc:  # noqa: BLE001 - reported after the threads
             errors.append(exc)
@@ -245,7 +251,8 @@ def main():
     print(
         f"{OPERATORS} concurrent operators: {len(all_taken)} entries taken and "
         f"logged in {elapsed:.2f} s ({len(all_taken) / elapsed:.0f}/s), "
-        f"{duplicates} duplicates, errors: {errors or 'none'}  "
+        f"{duplicates} duplicates, {len(retries)} transactions retried, "
+        f"errors: {errors or 'none'}  "
         f"{'OK' if not duplicates and not errors else 'FAILED'}",
         flush=True,
     )

@@ -17,9 +17,18 @@
         "views/res_config_settings_views.xml",
         "views/callflow_sms_template_views.xml",
         "views/callflow_list_views.xml",
+        "views/sms_sms_views.xml",
     ],
     "demo": [
         "demo/callflow_sms_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "callflow_sms/static/src/sms_widget/*",
+        ],
+        "web.assets_tests": [
+            "callflow_sms/static/tests/tours/callflow_sms_counter_tour.js",
+        ],
+    },
     "installable": True,
 }

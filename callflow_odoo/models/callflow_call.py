@@ -353,10 +353,10 @@ class CallflowListEntry(models.Model):
         }
 
     def action_skip(self):
-        """Give this entry back and open the next one."""
+        """Give this entry back behind the others and open the next one."""
         self.ensure_one()
         list_ids = self.list_id.ids
-        self._release()
+        self._release(skip=True)
         nxt = self._pick_next(list_ids)
         return nxt._action_open_dialer() if nxt else self._action_nothing_to_call()
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import psycopg2.errors
 import pytz
 
 from odoo import api, fields, models
@@ -12,7 +13,7 @@ DEFAULT_HOLD_TIMEOUT = 15
 # other operator of the list may take it.
 CALLBACK_GRACE = timedelta(hours=1)
 PICK_BATCH = 10
-PICK_PAGE = 50
+PICK_PAGE = 20
 PICK_PAGE_MAX = 20000
 
 ENTRY_STATES = [
@@ -68,6 +69,13 @@ class CallflowListEntry(models.Model):
         "operator who promised it, for an hour past its time).",
     )
     held_by_id = fields.Many2one("res.users", readonly=True)
+    skipped_at = fields.Datetime(
+        string="Skipped",
+        readonly=True,
+        index="btree_not_null",
+        help="An operator skipped the entry: it waits behind the others "
+        "until its next attempt is logged.",
+    )
     held_since = fields.Datetime(readonly=True)
     priority = fields.Selection(
         [("0", "Normal"), ("1", "Medium"), ("2", "High"), ("3", "Very High")],
@@ -96,13 +104,16 @@ class CallflowListEntry(models.Model):
     ]
 
     def init(self):
-        # Picking walks this index in order and stops at the first rows that
-        # pass the filters.
+        # Picking walks this index in pick order, one (list, time zone) range
+        # at a time, for the time zones whose calling window is open; the
+        # same index answers "which time zones does this list have".
         self.env.cr.execute(
             SQL(
                 """
-                CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_order_idx
-                    ON callflow_list_entry (priority DESC, attempt_count, id)
+                DROP INDEX IF EXISTS callflow_list_entry_pick_order_idx;
+                CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_tz_idx
+                    ON callflow_list_entry
+                       (list_id, tz, priority DESC, attempt_count, id)
                  WHERE state IN ('pending', 'callback_due', 'in_call')
                 """
             )
@@ -170,15 +181,19 @@ class CallflowListEntry(models.Model):
         )
 
     @api.model
-    def _local_sql(self, now):
+    def _local_sql(self, now, tz=None):
+        """``now`` as local time in ``tz`` (an SQL expression, ``e.tz`` by
+        default; no time zone means UTC)."""
         return SQL(
-            "((%s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(e.tz, 'UTC'))",
+            "((%s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(%s, 'UTC'))",
             now,
+            tz if tz is not None else SQL("e.tz"),
         )
 
     @api.model
-    def _window_sql(self, now):
-        local = self._local_sql(now)
+    def _window_sql(self, now, tz=None):
+        """Whether ``now`` is inside list ``l``'s calling window in ``tz``."""
+        local = self._local_sql(now, tz)
         return SQL(
             """
             (position(extract(isodow FROM %(local)s)::int::text
@@ -239,30 +254,46 @@ class CallflowListEntry(models.Model):
                 [("user_ids", "in", user.id), ("state", "=", "running")]
             )
         else:
-            lists = List.browse(list_ids).exists()
-            lists.check_access("read")
+            # One search applies the record rules; deleted lists are ignored,
+            # lists of other operators are refused.
+            lists = List.search([("id", "in", list(list_ids))])
+            if len(lists) < len(set(list_ids)):
+                hidden = List.sudo().browse(list_ids).exists() - lists.sudo()
+                if hidden:
+                    hidden.with_env(self.env).check_access("read")
         if not lists:
             return self.browse()
         self.env.flush_all()
         now = fields.Datetime.now()
         stale = now - timedelta(minutes=self._hold_timeout())
         cr = self.env.cr
+        # One round trip: the entry the user already holds, and whether the
+        # user has due callbacks or the lists have skipped entries at all.
         cr.execute(
             SQL(
                 """
-                SELECT id FROM callflow_list_entry
-                 WHERE held_by_id = %s AND state = 'in_call'
-                   AND held_since >= %s AND list_id = ANY(%s)
-                 LIMIT 1
+                SELECT (SELECT id FROM callflow_list_entry
+                         WHERE held_by_id = %(uid)s AND state = 'in_call'
+                           AND held_since >= %(stale)s AND list_id = ANY(%(lists)s)
+                         LIMIT 1),
+                       EXISTS(SELECT 1 FROM callflow_list_entry
+                               WHERE operator_id = %(uid)s AND state = 'callback_due'
+                                 AND next_attempt <= %(now)s
+                                 AND list_id = ANY(%(lists)s)),
+                       EXISTS(SELECT 1 FROM callflow_list_entry
+                               WHERE skipped_at IS NOT NULL
+                                 AND list_id = ANY(%(lists)s)
+                                 AND state IN ('pending', 'callback_due', 'in_call'))
                 """,
-                user.id,
-                stale,
-                lists.ids,
+                uid=user.id,
+                stale=stale,
+                now=now,
+                lists=lists.ids,
             )
         )
-        row = cr.fetchone()
-        if row:
-            return self.browse(row[0])
+        held_id, has_callbacks, has_skipped = cr.fetchone()
+        if held_id:
+            return self.browse(held_id)
         eligible = self._eligibility_sql(now)
         mine_first = SQL(
             "e.state = 'callback_due' AND e.operator_id = %s",
@@ -276,13 +307,38 @@ class CallflowListEntry(models.Model):
             uid=user.id,
             grace=now - CALLBACK_GRACE,
         )
-        # 1. The user's own due callbacks: few rows, on their own index.
-        entry_id = self._pick_from(lists, mine_first, eligible)
-        if entry_id:
-            return self._hold(entry_id, now)
-        # 2. Everybody's queue, walked in pick order a page at a time: the
-        # window, gaps and caps are checked on each page only, so a pick
-        # reads a few hundred rows, not the whole list.
+        zones = self._open_zones(lists, now)
+        if not zones:
+            return self.browse()
+        # Entries the operators skipped wait behind all the others: they come
+        # back only when nothing else on the lists can be called.
+        passes = [SQL("e.skipped_at IS NULL")]
+        if has_skipped:
+            passes.append(SQL("e.skipped_at IS NOT NULL"))
+        for skip in passes:
+            # 1. The user's own due callbacks: few rows, on their own index.
+            entry_id = has_callbacks and self._pick_from(
+                lists, SQL("%s AND %s", mine_first, skip), eligible, now
+            )
+            # 2. Everybody's queue, in pick order.
+            entry_id = entry_id or self._walk(
+                lists, zones, SQL("%s AND %s", others, skip), eligible, now
+            )
+            if entry_id:
+                return self.browse(entry_id)
+        return self.browse()
+
+    @api.model
+    def _walk(self, lists, zones, condition, eligible, now):
+        """Walk the queue in pick order a page at a time, only in the (list,
+        time zone) ranges whose calling window is open now, and return the
+        first eligible id the ledger allows (locked), or None.
+
+        The gaps and caps are checked on each page only, so a pick reads a
+        few hundred rows, not the whole list, even when most entries are
+        outside their window (a list mixing Tokyo and New York).
+        """
+        cr = self.env.cr
         last = None
         page = PICK_PAGE
         while True:
@@ -298,38 +354,106 @@ class CallflowListEntry(models.Model):
                     a=last[2],
                     i=last[0],
                 )
+            ranges = SQL(" UNION ALL ").join(
+                SQL(
+                    """
+                    (SELECT e.id, e.priority, e.attempt_count
+                       FROM callflow_list_entry e
+                      WHERE e.state IN ('pending', 'callback_due', 'in_call')
+                        AND e.list_id = %(list)s AND %(zone)s
+                        AND %(condition)s AND %(keyset)s
+                   ORDER BY e.priority DESC, e.attempt_count, e.id
+                      LIMIT %(page)s)
+                    """,
+                    list=list_id,
+                    zone=SQL("e.tz = %s", tz) if tz else SQL("e.tz IS NULL"),
+                    condition=condition,
+                    keyset=keyset,
+                    page=page,
+                )
+                for list_id, tz in zones
+            )
             cr.execute(
                 SQL(
                     """
-                    SELECT e.id, e.priority, e.attempt_count
-                      FROM callflow_list_entry e
-                     WHERE e.state IN ('pending', 'callback_due', 'in_call')
-                       AND e.list_id = ANY(%(lists)s) AND %(others)s AND %(keyset)s
-                  ORDER BY e.priority DESC, e.attempt_count, e.id
-                     LIMIT %(page)s
+                    SELECT id, priority, attempt_count FROM (%s) AS walk
+                  ORDER BY priority DESC, attempt_count, id
+                     LIMIT %s
                     """,
-                    lists=lists.ids,
-                    others=others,
-                    keyset=keyset,
-                    page=page,
+                    ranges,
+                    page,
                 )
             )
             rows = cr.fetchall()
             if not rows:
-                return self.browse()
+                return None
             last = rows[-1]
             in_page = SQL("e.id = ANY(%s)", [row[0] for row in rows])
             entry_id = self._pick_from(
-                lists, SQL("%s AND %s", others, in_page), eligible
+                lists, SQL("%s AND %s", condition, in_page), eligible, now
             )
             if entry_id:
-                return self._hold(entry_id, now)
+                return entry_id
             page = min(page * 4, PICK_PAGE_MAX)
 
-    def _pick_from(self, lists, condition, eligible):
-        """Lock the first eligible rows matching ``condition`` (SKIP LOCKED),
-        ask the ledger about them and return the first allowed id."""
+    @api.model
+    def _open_zones(self, lists, now):
+        """The (list id, time zone) pairs of ``lists`` whose calling window
+        is open at ``now``, among the time zones of their open entries.
+
+        The distinct time zones come from a loose index scan (one index
+        probe per time zone, not a scan of the list), so this stays cheap
+        with 100,000 entries.
+        """
+        self.env["callflow.list"].flush_model()
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH RECURSIVE zone(list_id, tz) AS (
+                    SELECT ids.id, (
+                        SELECT min(e.tz) FROM callflow_list_entry e
+                         WHERE e.list_id = ids.id
+                           AND e.state IN ('pending', 'callback_due', 'in_call'))
+                      FROM unnest(%(lists)s) AS ids(id)
+                     UNION ALL
+                    SELECT zone.list_id, (
+                        SELECT min(e.tz) FROM callflow_list_entry e
+                         WHERE e.list_id = zone.list_id AND e.tz > zone.tz
+                           AND e.state IN ('pending', 'callback_due', 'in_call'))
+                      FROM zone WHERE zone.tz IS NOT NULL
+                ), pair(list_id, tz) AS (
+                    SELECT list_id, tz FROM zone WHERE tz IS NOT NULL
+                     UNION ALL
+                    SELECT ids.id, NULL FROM unnest(%(lists)s) AS ids(id)
+                     WHERE EXISTS (
+                        SELECT 1 FROM callflow_list_entry e
+                         WHERE e.list_id = ids.id AND e.tz IS NULL
+                           AND e.state IN ('pending', 'callback_due', 'in_call'))
+                )
+                SELECT pair.list_id, pair.tz
+                  FROM pair JOIN callflow_list l ON l.id = pair.list_id
+                 WHERE %(window)s
+              ORDER BY pair.list_id, pair.tz
+                """,
+                lists=lists.ids,
+                window=self._window_sql(now, SQL("pair.tz")),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _pick_from(self, lists, condition, eligible, now):
+        """Hold the first eligible entry matching ``condition`` that the
+        ledger allows and return its id, or None.
+
+        Candidates are read in pick order, then held one at a time, locked
+        with ``FOR UPDATE SKIP LOCKED`` in a savepoint: a row another
+        operator holds is skipped, and a row another operator took and
+        committed since this transaction began (a serialization failure
+        under REPEATABLE READ) is passed over instead of failing the pick.
+        """
         cr = self.env.cr
+        passed = []
         while True:
             cr.execute(
                 SQL(
@@ -341,78 +465,108 @@ class CallflowListEntry(models.Model):
                      WHERE e.list_id = ANY(%(lists)s)
                        AND e.state IN ('pending', 'callback_due', 'in_call')
                        AND %(condition)s AND %(eligible)s
+                       AND e.id != ALL(%(passed)s)
                   ORDER BY e.priority DESC, e.attempt_count, e.id
                      LIMIT %(limit)s
-                       FOR UPDATE OF e SKIP LOCKED
                     """,
                     lists=lists.ids,
                     condition=condition,
                     eligible=eligible,
+                    passed=passed,
                     limit=PICK_BATCH,
                 )
             )
             candidates = cr.fetchall()
             if not candidates:
                 return None
-            entry_id = self._first_allowed(candidates)
-            if entry_id:
-                return entry_id
+            for entry_id in self._allowed(candidates):
+                if self._try_hold(entry_id, now):
+                    return entry_id
+            passed += [row[0] for row in candidates]
+
+    def _try_hold(self, entry_id, now):
+        """Hold the entry for ``env.user`` unless another transaction holds
+        it or changed it since this one began: one round trip."""
+        cr = self.env.cr
+        try:
+            cr.execute(
+                SQL(
+                    """
+                    SAVEPOINT callflow_hold;
+                    UPDATE callflow_list_entry
+                       SET state = 'in_call', held_by_id = %(uid)s,
+                           held_since = %(now)s, write_uid = %(uid)s,
+                           write_date = %(now)s
+                     WHERE id IN (SELECT id FROM callflow_list_entry
+                                   WHERE id = %(id)s
+                                     AND state IN ('pending', 'callback_due', 'in_call')
+                                     FOR UPDATE SKIP LOCKED)
+                 RETURNING id
+                    """,
+                    uid=self.env.uid,
+                    now=now,
+                    id=entry_id,
+                ),
+                log_exceptions=False,
+            )
+        except psycopg2.errors.SerializationFailure:
+            cr.execute(SQL("ROLLBACK TO SAVEPOINT callflow_hold"))
+            return False
+        if not cr.fetchone():
+            return False
+        self.browse(entry_id).invalidate_recordset()
+        return True
 
     @api.model
-    def _first_allowed(self, candidates):
+    def _allowed(self, candidates):
         """Ask the ledger once about the candidates; suppress the blocked
         ones (they would be blocked for every later pick too) and return the
-        first allowed id, or None."""
+        allowed ids in order."""
         State = self.env["callflow.preference.state"]
         blocked = {}
         for purpose in {purpose for _id, _number, purpose in candidates}:
             numbers = [n for _id, n, p in candidates if p == purpose]
             for number, code in State._check_numbers(numbers, "call", purpose).items():
                 blocked[number, purpose] = code
-        chosen = None
+        allowed = []
         suppress = {}
         for entry_id, number, purpose in candidates:
             code = blocked.get((number, purpose))
             if code:
                 suppress.setdefault(code, []).append(entry_id)
-            elif chosen is None:
-                chosen = entry_id
+            else:
+                allowed.append(entry_id)
         for code, ids in suppress.items():
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE callflow_list_entry
-                       SET state = 'suppressed', state_reason = %s,
-                           held_by_id = NULL, held_since = NULL,
-                           write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
-                     WHERE id = ANY(%s)
-                    """,
-                    State._reason_label(code),
-                    self.env.uid,
-                    ids,
-                )
-            )
-        if suppress:
-            self.invalidate_model()
-        return chosen
+            self._suppress(ids, State._reason_label(code))
+        return allowed
 
-    def _hold(self, entry_id, now):
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE callflow_list_entry
-                   SET state = 'in_call', held_by_id = %(uid)s, held_since = %(now)s,
-                       write_uid = %(uid)s, write_date = %(now)s
-                 WHERE id = %(id)s
-                """,
-                uid=self.env.uid,
-                now=now,
-                id=entry_id,
-            )
-        )
-        entry = self.browse(entry_id)
-        entry.invalidate_recordset()
-        return entry
+    def _suppress(self, ids, reason):
+        """Mark entries suppressed, skipping rows other operators hold or
+        changed meanwhile (a later pick suppresses them)."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL(
+                        """
+                        UPDATE callflow_list_entry
+                           SET state = 'suppressed', state_reason = %(reason)s,
+                               held_by_id = NULL, held_since = NULL,
+                               write_uid = %(uid)s,
+                               write_date = now() AT TIME ZONE 'UTC'
+                         WHERE id IN (SELECT id FROM callflow_list_entry
+                                       WHERE id = ANY(%(ids)s)
+                                         FOR UPDATE SKIP LOCKED)
+                        """,
+                        reason=reason,
+                        uid=self.env.uid,
+                        ids=ids,
+                    ),
+                    log_exceptions=False,
+                )
+        except psycopg2.errors.SerializationFailure:
+            return
+        self.invalidate_model()
 
     # ------------------------------------------------------------------
     # After the call
@@ -435,6 +589,7 @@ class CallflowListEntry(models.Model):
                 "held_by_id": False,
                 "held_since": False,
                 "next_attempt": False,
+                "skipped_at": False,
             }
             if result and result._ends_entry():
                 vals.update(state="done", state_reason=result.name)
@@ -473,9 +628,12 @@ class CallflowListEntry(models.Model):
         self.env["callflow.number.attempt"].sudo().create(attempts)
         return True
 
-    def _release(self):
-        """Drop the hold without counting an attempt."""
+    def _release(self, skip=False):
+        """Drop the hold without counting an attempt; ``skip`` puts the
+        entries behind the others in the queue."""
         held = self.filtered(lambda e: e.state == "in_call")
+        if skip:
+            held.write({"skipped_at": fields.Datetime.now()})
         callbacks = held.filtered("next_attempt")
         callbacks.write(
             {"state": "callback_due", "held_by_id": False, "held_since": False}

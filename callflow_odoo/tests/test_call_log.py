@@ -242,6 +242,15 @@ class TestCallLog(DialerCase, TransactionCase):
         with self.assertRaises(AccessError):
             Call.search([]).with_user(self.operator).unlink()
 
+    def test_skip_opens_another_entry(self):
+        entry = self._pick()
+        action = entry.with_user(self.operator).action_skip()
+        entry.invalidate_recordset()
+        self.assertEqual(entry.state, "pending")
+        self.assertTrue(entry.skipped_at)
+        self.assertEqual(action["res_model"], "callflow.list.entry")
+        self.assertNotEqual(action["res_id"], entry.id, "not the skipped one")
+
     def test_skip_and_pause_release_the_entry(self):
         entry = self._pick()
         entry.with_user(self.operator).action_pause()

@@ -104,6 +104,30 @@ class TestDialerConcurrency(BaseCase):
             cr1.close()
             cr2.close()
 
+    def test_entry_taken_after_my_snapshot_is_passed_over(self):
+        """Operator 2's request began before operator 1 took the first entry
+        and committed: operator 2 gets the next entry, not a serialization
+        error that would fail the request."""
+        cr1, cr2 = self._cursor(), self._cursor()
+        try:
+            env1 = api.Environment(cr1, self.user_ids[0], {})
+            env2 = api.Environment(cr2, self.user_ids[1], {})
+            # operator 2's transaction takes its snapshot now
+            env2["callflow.list"].browse(self.list_id).read(["state"])
+            first = env1["callflow.list.entry"]._pick_next([self.list_id])
+            # another request of operator 1, committed
+            # pylint: disable=invalid-commit
+            cr1.commit()
+            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            self.assertTrue(first and second)
+            self.assertNotEqual(first.id, second.id)
+            self.assertEqual(second.held_by_id.id, self.user_ids[1])
+        finally:
+            cr2.rollback()
+            cr1.rollback()
+            cr1.close()
+            cr2.close()
+
     def test_threads_never_share_an_entry(self):
         results = [[] for _user in self.user_ids]
         errors = []

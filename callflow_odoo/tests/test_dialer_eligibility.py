@@ -160,6 +160,61 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
             entry.state = "done"
         self.assertEqual(order, [callback, urgent, old, newer, tried])
 
+    def test_skipped_entry_waits_behind_the_others(self):
+        first = self.make_entry(self.list, "+819011110001")
+        second = self.make_entry(self.list, "+819011110002")
+        self.assertEqual(self.pick(), first)
+        first._release(skip=True)
+        self.assertTrue(first.skipped_at)
+        self.assertEqual(self.pick(), second, "the skipped entry is not next")
+        second._release()
+        self.assertEqual(self.pick(self.operator2), second, "nor for others")
+        second._register_attempt(outcome="no_answer")
+        second.state = "done"
+        self.assertEqual(self.pick(), first, "back when nothing else is left")
+        first._register_attempt(outcome="no_answer")
+        self.assertFalse(first.skipped_at, "a logged attempt ends the skip")
+
+    def test_skipped_callback_waits_too(self):
+        callback = self.make_entry(
+            self.list,
+            "+819011110001",
+            state="callback_due",
+            next_attempt=datetime.now() - timedelta(minutes=5),
+            operator_id=self.operator.id,
+        )
+        other = self.make_entry(self.list, "+819011110002")
+        self.assertEqual(self.pick(), callback)
+        callback._release(skip=True)
+        self.assertEqual(callback.state, "callback_due")
+        self.assertEqual(self.pick(), other)
+
+    def test_most_entries_outside_their_window(self):
+        """Only the time zones whose window is open are walked: an entry
+        behind hundreds of New York entries at night there is still found,
+        and one without a time zone counts as UTC."""
+        self.list.write({"window_start": 9.0, "window_end": 20.0})
+        self.Entry.create(
+            [
+                {
+                    "list_id": self.list.id,
+                    "number": f"+1212555{index:04d}",
+                    "tz": "America/New_York",
+                    "priority": "1",
+                }
+                for index in range(300)
+            ]
+        )
+        tokyo = self.make_entry(self.list, TOKYO, tz="Asia/Tokyo")
+        utc = self.make_entry(self.list, "+442071234567", tz=False)
+        with freeze_time(NOON_TOKYO):  # 03:00 UTC, 22:00 in New York
+            zones = self.Entry._open_zones(self.list, datetime.now())
+            self.assertEqual(zones, [(self.list.id, "Asia/Tokyo")])
+            self.assertEqual(self.pick(), tokyo)
+            self.assertFalse(self.pick(self.operator2))
+        with freeze_time(datetime(2026, 11, 25, 11, 0)):  # 20:00 Tokyo, 06:00 NY
+            self.assertEqual(self.pick(self.operator2), utc)
+
     def test_stale_hold_is_released(self):
         entry = self.make_entry(self.list, MOBILE)
         self.assertEqual(self.pick(), entry)

@@ -11,6 +11,8 @@ from ..tools import sms_gateway
 _logger = logging.getLogger(__name__)
 
 UUID_RE = re.compile(r"^[0-9a-f]{32}$")
+# A provider's message id: short, printable, no spaces.
+REF_RE = re.compile(r"^[\w.:-]{1,128}$")
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
@@ -50,13 +52,19 @@ class CallflowSmsWebhook(http.Controller):
         if not self._twilio_authenticated():
             return self._reject(403, "Invalid signature")
         uuid = request.httprequest.args.get("uuid") or ""
+        sid = kw.get("MessageSid") or ""
         status = kw.get("MessageStatus") or ""
-        if not UUID_RE.match(uuid) or status.lower() not in sms_gateway.DELIVERY_STATES:
+        if (
+            not (UUID_RE.match(uuid) or (not uuid and REF_RE.match(sid)))
+            or status.lower() not in sms_gateway.DELIVERY_STATES
+        ):
             return self._reject(400, "Bad parameters")
         error = (
             kw.get("ErrorCode") and f"{kw['ErrorCode']}: {kw.get('ErrorMessage', '')}"
         )
-        request.env["sms.sms"]._callflow_update_delivery(uuid, status, error)
+        request.env["sms.sms"]._callflow_update_delivery(
+            uuid, status, error, provider_ref=sid
+        )
         return request.make_response("", status=204)
 
     @http.route(
@@ -102,19 +110,22 @@ class CallflowSmsWebhook(http.Controller):
         payload, error = self._json_payload()
         if error:
             return error
-        uuid, status = payload.get("uuid"), payload.get("status")
+        # Our reference (the uuid sent as {uuid}) or the gateway's own id.
+        uuid, ref = payload.get("uuid") or "", payload.get("id") or ""
+        status = payload.get("status")
         if not (
             isinstance(uuid, str)
+            and isinstance(ref, str)
             and isinstance(status, str)
-            and UUID_RE.match(uuid)
+            and (UUID_RE.match(uuid) or (not uuid and REF_RE.match(ref)))
             and status.lower() in sms_gateway.DELIVERY_STATES
         ):
             return self._reject(400, "Bad parameters")
         error_text = payload.get("error")
-        request.env["sms.sms"]._callflow_update_delivery(
-            uuid, status, isinstance(error_text, str) and error_text
+        found = request.env["sms.sms"]._callflow_update_delivery(
+            uuid, status, isinstance(error_text, str) and error_text[:500], ref
         )
-        return request.make_json_response({"ok": True})
+        return request.make_json_response({"ok": True, "found": found})
 
     @http.route(
         "/callflow_sms/http_json/inbound",

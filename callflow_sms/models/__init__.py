@@ -3,3 +3,4 @@ from . import sms_sms
 from . import callflow_sms_template
 from . import callflow_list
 from . import callflow_list_entry
+from . import sms_tracker

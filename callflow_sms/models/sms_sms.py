@@ -6,6 +6,7 @@ from markupsafe import escape
 from werkzeug.urls import url_join
 
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 from ..tools import sms_gateway
 
@@ -23,6 +24,15 @@ class SmsSms(models.Model):
         index="btree_not_null",
         help="Queued until this time: never sent at night in the recipient's "
         "time zone.",
+    )
+    callflow_provider_ref = fields.Char(
+        string="Provider Message ID",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The provider's id for this SMS (Twilio's SID, the gateway's "
+        "id): what to quote to its support, and how its delivery reports "
+        "find the message.",
     )
     callflow_provider_error = fields.Char(
         string="Provider Message",
@@ -159,21 +169,59 @@ class SmsSms(models.Model):
                         **to_delete,
                     }
                 )
+        self._callflow_store_provider_refs(results)
         all_sms_sudo.mail_message_id._notify_message_notification_update()
+
+    def _callflow_store_provider_refs(self, results):
+        """Keep the provider's message ids on the SMS and on their trackers
+        (the tracker outlives a sent SMS): one statement per table."""
+        pairs = [
+            (r["uuid"], str(r["provider_id"])[:128])
+            for r in results
+            if r["provider_id"]
+        ]
+        if not pairs:
+            return
+        uuids, refs = zip(*pairs, strict=True)
+        self.env["sms.sms"].flush_model()
+        self.env["sms.tracker"].flush_model()
+        for table in ("sms_sms", "sms_tracker"):
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE %(table)s t SET callflow_provider_ref = v.ref
+                      FROM unnest(%(uuids)s::varchar[], %(refs)s::varchar[])
+                           AS v(uuid, ref)
+                     WHERE t.%(column)s = v.uuid
+                    """,
+                    table=SQL.identifier(table),
+                    column=SQL.identifier("uuid" if table == "sms_sms" else "sms_uuid"),
+                    uuids=list(uuids),
+                    refs=list(refs),
+                )
+            )
+        self.env["sms.sms"].invalidate_model(["callflow_provider_ref"])
+        self.env["sms.tracker"].invalidate_model(["callflow_provider_ref"])
 
     # ------------------------------------------------------------------
     # Webhooks (called by controllers/main.py after authentication)
     # ------------------------------------------------------------------
 
     @api.model
-    def _callflow_update_delivery(self, uuid, status, error=False):
-        """Apply a provider delivery report to the SMS and its trackers."""
+    def _callflow_update_delivery(self, uuid, status, error=False, provider_ref=False):
+        """Apply a provider delivery report to the SMS and its trackers,
+        found by our uuid or else by the provider's message id."""
         state = sms_gateway.DELIVERY_STATES.get((status or "").lower())
-        if not state:
+        if not state or not (uuid or provider_ref):
             return False
         # sudo: the webhook is public (authenticated by signature).
-        trackers = self.env["sms.tracker"].sudo().search([("sms_uuid", "=", uuid)])
-        sms = self.sudo().search([("uuid", "=", uuid)])
+        Tracker, Sms = self.env["sms.tracker"].sudo(), self.sudo()
+        if uuid:
+            trackers = Tracker.search([("sms_uuid", "=", uuid)])
+            sms = Sms.search([("uuid", "=", uuid)])
+        else:
+            trackers = Tracker.search([("callflow_provider_ref", "=", provider_ref)])
+            sms = Sms.search([("callflow_provider_ref", "=", provider_ref)])
         if not (trackers or sms):
             return False
         if state == "error":

@@ -2,3 +2,4 @@ from . import test_install
 from . import test_sms_gateway
 from . import test_sms_webhook
 from . import test_sms_messages
+from . import test_sms_counter_tour

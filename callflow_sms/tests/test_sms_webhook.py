@@ -141,6 +141,27 @@ class TestTwilioWebhook(LocalGatewayMixin, HttpCase):
         sms.invalidate_recordset()
         self.assertEqual(sms.state, "sent")
 
+    def test_delivery_report_by_message_sid(self):
+        """A report without our uuid finds the SMS by the SID Twilio gave,
+        kept on the tracker after the sent SMS is gone."""
+        partner = self.env["res.partner"].create({"name": "Kenji", "mobile": NUMBER})
+        message = partner._message_sms("Hello", partner_ids=partner.ids)
+        # posted and sent at once, through the local Twilio-compatible gateway
+        sms = self.env["sms.sms"].search([("mail_message_id", "=", message.id)])
+        sid = self.gateway.delivered[sms.uuid]
+        self.assertEqual(sms.callflow_provider_ref, sid)
+        tracker = self.env["sms.tracker"].search([("sms_uuid", "=", sms.uuid)])
+        self.assertEqual(tracker.callflow_provider_ref, sid)
+        sms.unlink()
+        response = self._post(
+            "/callflow_sms/twilio/status",
+            {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"},
+        )
+        self.assertEqual(response.status_code, 204)
+        notification = tracker.mail_notification_id
+        self.assertEqual(notification.notification_status, "exception")
+        self.assertEqual(notification.failure_type, "sms_not_delivered")
+
 
 @tagged("post_install", "-at_install")
 class TestHttpJsonWebhook(LocalGatewayMixin, HttpCase):
@@ -176,6 +197,51 @@ class TestHttpJsonWebhook(LocalGatewayMixin, HttpCase):
             self.env["callflow.preference.state"]._check_numbers([NUMBER], "sms")
         )
         self.assertEqual(len(self.gateway.delivered), 1)
+
+    def _sent_sms(self):
+        sms = self.env["sms.sms"].create({"number": NUMBER, "body": "hi"})
+        sms.send(unlink_sent=False)
+        self.assertEqual(sms.state, "pending")
+        return sms
+
+    def test_delivery_report(self):
+        sms = self._sent_sms()
+        self.assertEqual(sms.callflow_provider_ref, self.gateway.delivered[sms.uuid])
+        path = "/callflow_sms/http_json/status"
+        response = self._post(path, {"uuid": sms.uuid, "status": "delivered"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"ok": True, "found": True})
+        sms.invalidate_recordset()
+        self.assertEqual(sms.state, "sent")
+
+    def test_delivery_report_by_gateway_id(self):
+        sms = self._sent_sms()
+        response = self._post(
+            "/callflow_sms/http_json/status",
+            {"id": sms.callflow_provider_ref, "status": "failed", "error": "Absent"},
+        )
+        self.assertEqual(response.status_code, 200)
+        sms.invalidate_recordset()
+        self.assertEqual((sms.state, sms.callflow_provider_error), ("error", "Absent"))
+
+    def test_delivery_report_refusals_change_nothing(self):
+        sms = self._sent_sms()
+        path = "/callflow_sms/http_json/status"
+        cases = [
+            (self._post(path, {"uuid": sms.uuid, "status": "delivered"}, "00"), 403),
+            (self._post(path, None, raw=b"[1, 2"), 400),
+            (self._post(path, {"uuid": sms.uuid, "status": "eaten"}), 400),
+            (self._post(path, {"uuid": "../../etc", "status": "failed"}), 400),
+            (self._post(path, {"uuid": 7, "status": "failed"}), 400),
+            (self._post(path, {"status": "failed"}), 400),
+            (self._post(path, {"id": "x" * 500, "status": "failed"}), 400),
+        ]
+        for response, status in cases:
+            self.assertEqual(response.status_code, status, response.text)
+        unknown = self._post(path, {"uuid": "0" * 32, "status": "failed"})
+        self.assertEqual(unknown.json(), {"ok": True, "found": False})
+        sms.invalidate_recordset()
+        self.assertEqual(sms.state, "pending")
 
     def test_forged_and_malformed(self):
         payload = {"from": NUMBER, "text": "STOP", "id": "m-2"}
