@@ -119,7 +119,6 @@ def start_server(args, port):
         args.config,
         "-d",
         args.database,
-        f"--db-filter=^{args.database}$",
         "--http-port",
         str(port),
         "--workers",

@@ -19,9 +19,9 @@ def parse_args(description=""):
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     args, _rest = parser.parse_known_args()
-    config.parse_config(
-        ["-c", args.config, "-d", args.database, f"--db-filter=^{args.database}$"]
-    )
+    # Served as `make demo` serves: -d alone, so Odoo does not list the
+    # server's databases (a new connection) on every anonymous request.
+    config.parse_config(["-c", args.config, "-d", args.database])
     return args
 
 

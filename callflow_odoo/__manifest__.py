@@ -52,5 +52,6 @@
         ],
     },
     "application": True,
+    "post_load": "_callflow_post_load",
     "installable": True,
 }

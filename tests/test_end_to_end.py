@@ -2,6 +2,9 @@
 answers on the opt-out page, and every channel of the CRM obeys at once."""
 
 import re
+from datetime import datetime
+
+from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
@@ -104,3 +107,30 @@ class TestHandshake(HttpCase):
         self.assertTrue(
             self.lead.message_ids.filtered(lambda m: "opt" in (m.body or "").lower())
         )
+
+    def test_certain_times_on_the_page_is_kept_by_the_dialer(self):
+        """ "Only at certain times, weekdays 10:00-12:00": the dialer calls the
+        person only then, in their time zone, and never suppresses them."""
+        url = f"/o/{self.token}"
+        page = self.url_open(url)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        weekdays = {f"times_day_{day}": "1" for day in "12345"}
+        answer = self.url_open(
+            url,
+            data=dict(
+                weekdays,
+                csrf_token=csrf,
+                answer="certain_times",
+                times_from="10",
+                times_to="12",
+            ),
+        )
+        self.assertEqual(answer.status_code, 200)
+        self.assertIn("10:00–12:00", answer.text)
+        Entry = self.env["callflow.list.entry"].with_user(self.operator)
+        # Wednesday 25 Nov 2026: 09:30 and 10:30 in Tokyo (UTC+9)
+        with freeze_time(datetime(2026, 11, 25, 0, 30)):
+            self.assertFalse(Entry._pick_next())
+        with freeze_time(datetime(2026, 11, 25, 1, 30)):
+            self.assertEqual(Entry._pick_next(), self.entry)
+        self.assertIn("10:00–12:00", self.partner.callflow_preference_warning)

@@ -171,11 +171,13 @@ class CallflowListEntry(models.Model):
                  OR e.last_attempt <= %(now)s
                     - make_interval(secs => l.min_gap_hours * 3600))
             AND %(window)s
+            AND %(hours)s
             AND (NOT c.callflow_cap_enabled OR (%(gap)s AND %(daily)s))
             """,
             now=now,
             stale=stale,
             window=self._window_sql(now),
+            hours=self._preferred_hours_sql(now),
             gap=self._cap_gap_sql(now),
             daily=self._cap_daily_sql(now),
         )
@@ -202,6 +204,30 @@ class CallflowListEntry(models.Model):
                  >= l.window_start
              AND extract(hour FROM %(local)s) + extract(minute FROM %(local)s) / 60.0
                  < l.window_end)
+            """,
+            local=local,
+        )
+
+    @api.model
+    def _preferred_hours_sql(self, now):
+        """The person asked to be called only at certain times (opt-out
+        page, "only at certain times"): ``now`` is inside them, in their
+        local time. One index probe on the ledger per candidate."""
+        local = self._local_sql(now)
+        return SQL(
+            """
+            NOT EXISTS (
+                SELECT 1 FROM callflow_preference_state_line h
+                  JOIN callflow_preference_event ev ON ev.id = h.event_id
+                 WHERE h.number = e.number AND h.action = 'hours'
+                   AND COALESCE(ev.hours_days, '') != ''
+                   AND NOT (
+                       position(extract(isodow FROM %(local)s)::int::text
+                                IN ev.hours_days) > 0
+                       AND extract(hour FROM %(local)s)
+                           + extract(minute FROM %(local)s) / 60.0 >= ev.hours_from
+                       AND extract(hour FROM %(local)s)
+                           + extract(minute FROM %(local)s) / 60.0 < ev.hours_to))
             """,
             local=local,
         )
@@ -670,7 +696,8 @@ class CallflowListEntry(models.Model):
                        NOT (e.state = 'callback_due' OR e.last_attempt IS NULL
                             OR e.last_attempt <= %(now)s
                                - make_interval(secs => l.min_gap_hours * 3600)),
-                       NOT %(window)s
+                       NOT %(window)s,
+                       NOT %(hours)s
                   FROM callflow_list_entry e
                   JOIN callflow_list l ON l.id = e.list_id
                   JOIN res_company c ON c.id = l.company_id
@@ -680,6 +707,7 @@ class CallflowListEntry(models.Model):
                 daily=self._cap_daily_sql(now),
                 gap=self._cap_gap_sql(now),
                 window=self._window_sql(now),
+                hours=self._preferred_hours_sql(now),
                 now=now,
                 where=where,
             )
@@ -689,11 +717,12 @@ class CallflowListEntry(models.Model):
             self.env._("Company cap: minimum gap between calls"),
             self.env._("List gap between attempts"),
             self.env._("Outside the calling window (recipient's time)"),
+            self.env._("Outside the hours the person asked to be called at"),
         ]
         result = {}
         for entry_id, *flags in self.env.cr.fetchall():
             if caps_only:
-                flags = flags[:2] + [False, False]
+                flags = flags[:2] + [False] * (len(flags) - 2)
             reasons = [label for label, flag in zip(labels, flags, strict=True) if flag]
             if reasons:
                 result[entry_id] = ", ".join(reasons)

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.hours import clean_days, format_hours, hours_error
 from ..tools.phone import try_parse_number
 from ..tools.purposes import PURPOSES
 
@@ -22,7 +23,9 @@ ACTIONS = [
     ("refusal", "Refusal"),
     ("dnc", "Do not call"),
     ("obsolete", "Number obsolete"),
+    ("hours", "Preferred call hours"),
 ]
+
 SOURCES = [
     ("web", "Web page"),
     ("sms", "SMS keyword"),
@@ -122,6 +125,19 @@ class CallflowPreferenceEvent(models.Model):
         readonly=True,
         help="Where the event came from.",
     )
+    hours_days = fields.Char(
+        string="Days",
+        readonly=True,
+        help="Preferred call hours: ISO weekdays (1 = Monday … 7 = Sunday); "
+        "empty on a preferred-hours event lifts an earlier one.",
+    )
+    hours_from = fields.Float(string="From", readonly=True)
+    hours_to = fields.Float(string="To", readonly=True)
+    hours_label = fields.Char(
+        string="Call Only",
+        compute="_compute_hours_label",
+        help="When the person may be called, in their local time.",
+    )
     reason = fields.Char(readonly=True, help="Why, in a few words.")
     evidence = fields.Text(
         readonly=True,
@@ -158,6 +174,16 @@ class CallflowPreferenceEvent(models.Model):
             "A purpose is set exactly when the scope is one purpose.",
         ),
     )
+
+    @api.depends("hours_days", "hours_from", "hours_to")
+    def _compute_hours_label(self):
+        lang = self.env.lang or "en_US"
+        for event in self:
+            event.hours_label = (
+                format_hours(event.hours_days, event.hours_from, event.hours_to, lang)
+                if event.action == "hours"
+                else False
+            )
 
     @api.depends("source")
     def _compute_is_self(self):
@@ -269,6 +295,21 @@ class CallflowPreferenceEvent(models.Model):
                 vals.update(channel="all", scope="all")
             elif action == "dnc":
                 vals["scope"] = "all"
+            elif action == "hours":
+                # Preferred hours are about calls, whatever the purpose.
+                vals.update(channel="call", scope="all")
+                vals["hours_days"] = clean_days(vals.get("hours_days")) or False
+                if vals["hours_days"] and hours_error(
+                    vals["hours_days"], vals.get("hours_from"), vals.get("hours_to")
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "Preferred call hours need at least one day and a "
+                            "start before the end, between 00:00 and 24:00."
+                        )
+                    )
+            if action != "hours":
+                vals.update(hours_days=False, hours_from=0.0, hours_to=0.0)
             scope = vals.get("scope") or "all"
             if scope == "purpose" and not vals.get("purpose"):
                 raise ValidationError(
@@ -290,6 +331,8 @@ class CallflowPreferenceEvent(models.Model):
         latest = {}  # number -> "add" / "remove", from its latest event here
         for event in self.sorted(lambda e: (e.event_date, e.id)):
             if event.channel not in ("sms", "all") or event.scope != "all":
+                continue
+            if event.action == "hours":
                 continue
             if event.action != "opt_in":
                 latest[event.number] = "add"

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.hours import format_hours
 from ..tools.phone import format_number, try_parse_number
 from ..tools.purposes import MARKETING_PURPOSES
 
@@ -121,7 +122,7 @@ class CallflowPreferenceState(models.Model):
         self.env.cr.execute(
             SQL(
                 "SELECT DISTINCT number FROM callflow_preference_state_line"
-                " WHERE action != 'opt_in'"
+                " WHERE action NOT IN ('opt_in', 'hours')"
             )
         )
         candidates = [row[0] for row in self.env.cr.fetchall()]
@@ -201,7 +202,7 @@ class CallflowPreferenceState(models.Model):
                                      WHEN 'refusal' THEN 3 ELSE 4 END AS rank
                   FROM callflow_preference_state_line b
                  WHERE b.number = ANY(%(numbers)s)
-                   AND b.action != 'opt_in'
+                   AND b.action NOT IN ('opt_in', 'hours')
                    AND b.channel = ANY(%(channels)s)
                    AND (b.scope = 'all'
                         OR (b.scope = 'marketing' AND %(marketing)s)
@@ -232,6 +233,29 @@ class CallflowPreferenceState(models.Model):
         self.env["phone.blacklist"].flush_model(["number", "active"])
         self.env.cr.execute(query)
         return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _call_hours(self, numbers):
+        """``{e164: (days, from, to)}`` for the numbers whose person asked to
+        be called only at certain times (their latest preferred-hours event,
+        unless it lifted the restriction). One query."""
+        numbers = [n for n in numbers if n]
+        if not numbers:
+            return {}
+        self.env["callflow.preference.state.line"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT h.number, ev.hours_days, ev.hours_from, ev.hours_to
+                  FROM callflow_preference_state_line h
+                  JOIN callflow_preference_event ev ON ev.id = h.event_id
+                 WHERE h.number = ANY(%s) AND h.action = 'hours'
+                   AND COALESCE(ev.hours_days, '') != ''
+                """,
+                numbers,
+            )
+        )
+        return {number: tuple(rest) for number, *rest in self.env.cr.fetchall()}
 
     @api.model
     def _ensure_states(self, partner_by_number):
@@ -353,6 +377,8 @@ class CallflowPreferenceState(models.Model):
                     ["__count"],
                 )
             )
+        hours = sudo_self._call_hours(all_numbers)
+        lang = self.env.lang or "en_US"
         channel_labels = {"call": self.env._("Calls"), "sms": self.env._("SMS")}
         result = {}
         for key, (partner, _n, _r) in contacts.items():
@@ -374,6 +400,15 @@ class CallflowPreferenceState(models.Model):
                             "%(channel)s: %(reason)s",
                             channel=channel_labels[channel],
                             reason=self._reason_label(strongest),
+                        )
+                    )
+            for number in sorted(numbers):
+                if number in hours and number not in blocked["call"]:
+                    parts.append(
+                        self.env._(
+                            "%(channel)s: only %(hours)s (their time)",
+                            channel=channel_labels["call"],
+                            hours=format_hours(*hours[number], lang),
                         )
                     )
             warning = ""

@@ -137,6 +137,40 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
         self.assertEqual(entry.state, "suppressed")
         self.assertEqual(entry.state_reason, "Refused (do not solicit again)")
 
+    def test_preferred_hours_from_the_ledger(self):
+        """ "Only at certain times" (weekdays 10:00-12:00, the person's time)
+        keeps the entry back outside those hours without suppressing it."""
+        entry = self.make_entry(self.list, MOBILE, tz="Asia/Tokyo")
+        Event = self.env["callflow.preference.event"]
+        Event._record(
+            [
+                {
+                    "number": MOBILE,
+                    "action": "hours",
+                    "hours_days": "12345",
+                    "hours_from": 10.0,
+                    "hours_to": 12.0,
+                    "source": "web",
+                }
+            ]
+        )
+        wed = datetime(2026, 11, 25)  # a Wednesday; Tokyo is UTC+9
+        with freeze_time(wed.replace(hour=0, minute=59)):  # 09:59 in Tokyo
+            self.assertFalse(self.pick())
+            self.assertIn("asked to be called", entry.blocked_reason)
+            self.assertEqual(entry.state, "pending", "kept, not suppressed")
+        with freeze_time(wed.replace(hour=1, minute=0)):  # 10:00 in Tokyo
+            self.assertEqual(self.pick(), entry)
+        entry._release()
+        with freeze_time(wed.replace(hour=3, minute=0)):  # 12:00 in Tokyo
+            self.assertFalse(self.pick())
+        with freeze_time(datetime(2026, 11, 28, 1, 30)):  # Saturday 10:30
+            self.assertFalse(self.pick())
+        # A later preferred-hours event without days lifts the restriction.
+        Event._record([{"number": MOBILE, "action": "hours", "source": "web"}])
+        with freeze_time(datetime(2026, 11, 28, 1, 30)):
+            self.assertEqual(self.pick(), entry)
+
     def test_ordering(self):
         """Own due callbacks first, then priority, fewest attempts, oldest."""
         old = self.make_entry(self.list, "+819011110001")

@@ -1,4 +1,8 @@
+import sys
+
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.callflow_odoo import _callflow_post_load
 
 
 @tagged("post_install", "-at_install")
@@ -19,3 +23,18 @@ class TestInstall(TransactionCase):
         config = self.env.ref("callflow_odoo.menu_callflow_configuration")
         self.assertEqual(config.parent_id, root)
         self.assertIn(manager, config.groups_id)
+
+    def test_manifests_parsed_at_server_start(self):
+        """On Python < 3.11.8 the post-load hook (run when the server loads
+        the addon) parses every manifest once, so the first concurrent asset
+        requests parse none in threads (python/cpython#106905)."""
+        from odoo.modules import module
+
+        manifest = module.get_manifest("callflow_odoo")
+        self.assertEqual(manifest["post_load"], "_callflow_post_load")
+        _callflow_post_load()
+        cached = module._get_manifest_cached.cache_info().currsize
+        if sys.version_info < (3, 11, 8):
+            self.assertGreaterEqual(cached, len(module.get_modules()))
+        else:
+            self.assertGreater(cached, 0)

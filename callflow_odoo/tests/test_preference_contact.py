@@ -100,10 +100,11 @@ class TestPreferenceOnContacts(TransactionCase):
         )
         self.env.invalidate_all()
         two = self.refused | self.quiet
-        with self.assertQueryCount(9):
+        # numbers, two ledger checks, preferred hours, event counts, ...
+        with self.assertQueryCount(10):
             two.mapped("callflow_preference_warning")
         self.env.invalidate_all()
-        with self.assertQueryCount(9):
+        with self.assertQueryCount(10):
             many.mapped("callflow_preference_warning")
 
     def test_lead_form_shows_banner(self):

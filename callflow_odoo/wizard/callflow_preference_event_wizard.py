@@ -17,7 +17,12 @@ class CallflowPreferenceEventWizard(models.TransientModel):
     channel = fields.Selection(CHANNELS, required=True, default="all")
     scope = fields.Selection(SCOPES, required=True, default="all")
     purpose = fields.Selection(PURPOSES, help="Required when the scope is one purpose.")
-    action = fields.Selection(ACTIONS, required=True, default="opt_out")
+    # Preferred hours come from the person, through the opt-out page.
+    action = fields.Selection(
+        [action for action in ACTIONS if action[0] != "hours"],
+        required=True,
+        default="opt_out",
+    )
     reason = fields.Char(required=True, help="Why you record this event.")
     evidence = fields.Text(help="What the person said or wrote, and how.")
 

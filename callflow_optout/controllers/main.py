@@ -3,6 +3,7 @@
 from odoo import http
 from odoo.http import request
 
+from odoo.addons.callflow_odoo.tools.hours import format_hours, weekday_names
 from odoo.addons.callflow_odoo.tools.phone import mask_number, try_parse_number
 
 
@@ -44,7 +45,7 @@ class CallflowOptout(http.Controller):
         if Response._rate_limited(self._ip()):
             return self._render_rate_limited()
         Response._submit(values, token=token_sudo, request_info=self._request_info())
-        return self._render_done(values["answer"], token)
+        return self._render_done(values["answer"], token, values)
 
     # --- without a link -------------------------------------------------
     @http.route(
@@ -86,7 +87,7 @@ class CallflowOptout(http.Controller):
             return self._render_rate_limited()
         Response._submit(values, e164=e164, request_info=self._request_info())
         # Same wording whether or not the number is in the CRM.
-        return self._render_done(values["answer"], None)
+        return self._render_done(values["answer"], None, values)
 
     # --- helpers --------------------------------------------------------
     def _find_token(self, token):
@@ -106,8 +107,16 @@ class CallflowOptout(http.Controller):
         company = request.website.company_id.sudo()
         return {
             "company": company,
-            "values": {"answer": "stop_all"},
+            # "Only at certain times" starts on weekdays, 10:00-18:00.
+            "values": {
+                "answer": "stop_all",
+                "times_days": "12345",
+                "times_from": 10.0,
+                "times_to": 18.0,
+            },
             "errors": {},
+            "weekdays": weekday_names(request.env.lang, "abbreviated"),
+            "hours": [(h, f"{h:02d}:00") for h in range(25)],
         }
 
     def _render_link(self, token, token_sudo, values=None, errors=None):
@@ -119,7 +128,7 @@ class CallflowOptout(http.Controller):
             current_answer=token_sudo.last_answer,
         )
         if token_sudo.last_answer:
-            qcontext["values"] = {"answer": token_sudo.last_answer}
+            qcontext["values"]["answer"] = token_sudo.last_answer
         if values is not None:
             qcontext["values"] = values
         qcontext["errors"] = errors or {}
@@ -137,10 +146,17 @@ class CallflowOptout(http.Controller):
             "callflow_optout.optout_page", qcontext, status=400 if errors else 200
         )
 
-    def _render_done(self, answer, token):
+    def _render_done(self, answer, token, values=None):
         qcontext = self._base_values()
+        values = values or {}
         qcontext.update(
             answer=answer,
+            times_label=format_hours(
+                values.get("times_days"),
+                values.get("times_from"),
+                values.get("times_to"),
+                request.env.lang,
+            ),
             change_url=f"/o/{token}" if token else "/callflow/optout",
         )
         return request.render("callflow_optout.optout_done", qcontext)

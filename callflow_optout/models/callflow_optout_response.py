@@ -9,6 +9,12 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import email_normalize, html_escape
 
+from odoo.addons.callflow_odoo.tools.hours import (
+    format_hours,
+    hours_error,
+    parse_hour,
+    weekday_names,
+)
 from odoo.addons.callflow_odoo.tools.phone import mask_number
 
 from .callflow_optout_token import ANSWERS
@@ -38,6 +44,17 @@ ANSWER_EVENTS = {
 }
 
 
+# What makes two answers the same answer (a repeat changes nothing).
+ANSWER_KEY_FIELDS = (
+    "answer",
+    "reason",
+    "times_days",
+    "times_from",
+    "times_to",
+    "times_note",
+)
+
+
 class CallflowOptoutResponse(models.Model):
     _name = "callflow.optout.response"
     _description = "Answer from the opt-out page"
@@ -60,8 +77,21 @@ class CallflowOptoutResponse(models.Model):
     partner_id = fields.Many2one("res.partner", string="Contact", readonly=True)
     lead_id = fields.Many2one("crm.lead", readonly=True)
     answer = fields.Selection(ANSWERS, required=True, readonly=True)
+    times_days = fields.Char(
+        string="Days",
+        readonly=True,
+        help="Days the person may be called (ISO weekdays, 1 = Monday).",
+    )
+    times_from = fields.Float(string="From", readonly=True)
+    times_to = fields.Float(string="To", readonly=True)
+    times_label = fields.Char(
+        string="Preferred times",
+        compute="_compute_times_label",
+        help="When calls are welcome, in the person's local time; the dialer "
+        "calls only then.",
+    )
     times_note = fields.Char(
-        string="Preferred times", readonly=True, help="When contact is welcome."
+        string="Note on times", readonly=True, help="Anything else about times."
     )
     email = fields.Char(readonly=True)
     reason = fields.Selection(REASONS, readonly=True)
@@ -84,6 +114,14 @@ class CallflowOptoutResponse(models.Model):
     company_id = fields.Many2one(
         "res.company", readonly=True, default=lambda self: self.env.company
     )
+
+    @api.depends("times_days", "times_from", "times_to")
+    def _compute_times_label(self):
+        lang = self.env.lang or "en_US"
+        for response in self:
+            response.times_label = format_hours(
+                response.times_days, response.times_from, response.times_to, lang
+            )
 
     # ------------------------------------------------------------------
     # Validation and abuse limits
@@ -119,10 +157,20 @@ class CallflowOptoutResponse(models.Model):
                     "This does not look like an email address."
                 )
             values["email"] = normalized or values["email"]
-        if answer == "certain_times" and not values["times_note"]:
-            errors["times_note"] = self.env._(
-                "Please tell us which days and times suit you."
+        values["times_days"] = "".join(
+            day for day, _name in weekday_names() if post.get(f"times_day_{day}")
+        )
+        values["times_from"] = parse_hour(post.get("times_from"))
+        values["times_to"] = parse_hour(post.get("times_to"))
+        if answer == "certain_times" and hours_error(
+            values["times_days"], values["times_from"], values["times_to"]
+        ):
+            errors["times"] = self.env._(
+                "Please tell us which days and times suit you: at least one "
+                "day, and a start time before the end time."
             )
+        if answer != "certain_times":
+            values.update(times_days="", times_from=None, times_to=None)
         return values, errors
 
     @api.model
@@ -152,7 +200,12 @@ class CallflowOptoutResponse(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _answer_key(self, values):
-        data = [values.get(k) or "" for k in ("answer", "reason", "times_note")]
+        """Fingerprint of an answer: posted values (a dict) or a stored
+        answer (a record) give the same key for the same choice."""
+        keys = ANSWER_KEY_FIELDS
+        if isinstance(values, models.BaseModel):
+            values = {key: values[key] for key in keys}
+        data = [values.get(k) or "" for k in keys]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
     @api.model
@@ -170,6 +223,9 @@ class CallflowOptoutResponse(models.Model):
             "answer": values["answer"],
             "reason": values.get("reason") or False,
             "times_note": values.get("times_note") or False,
+            "times_days": values.get("times_days") or False,
+            "times_from": values.get("times_from") or 0.0,
+            "times_to": values.get("times_to") or 0.0,
             "reason_other": values.get("reason_other") or False,
             "email": values.get("email") or False,
             "comments": values.get("comments") or False,
@@ -241,6 +297,22 @@ class CallflowOptoutResponse(models.Model):
             dict(common, channel=channel, action=action)
             for channel, action in ANSWER_EVENTS[self.answer]
         ]
+        if self.answer == "certain_times":
+            vals_list.append(
+                dict(
+                    common,
+                    channel="call",
+                    action="hours",
+                    hours_days=self.times_days,
+                    hours_from=self.times_from,
+                    hours_to=self.times_to,
+                )
+            )
+        elif self.answer == "keep_contacting" and self.env[
+            "callflow.preference.state"
+        ].sudo()._call_hours([self.number]):
+            # "Keep contacting me" also lifts earlier preferred hours.
+            vals_list.append(dict(common, channel="call", action="hours"))
         if self.reason == "wrong_person":
             vals_list.append(dict(common, channel="all", action="obsolete"))
         return vals_list
@@ -285,10 +357,15 @@ class CallflowOptoutResponse(models.Model):
                 number=mask_number(self.number) if not self.token_id else self.number,
             ),
         ]
-        if self.times_note:
+        if self.times_label:
             lines.append(
-                self.env._("Preferred times: %(times)s", times=self.times_note)
+                self.env._(
+                    "Call only: %(times)s (their local time); the dialer keeps to it.",
+                    times=self.times_label,
+                )
             )
+        if self.times_note:
+            lines.append(self.env._("Note on times: %(times)s", times=self.times_note))
         if self.reason:
             lines.append(self.env._("Reason: %(reason)s", reason=reason[self.reason]))
         if self.reason_other:
@@ -302,12 +379,6 @@ class CallflowOptoutResponse(models.Model):
                 self.env._(
                     "The visitor typed the number; the page did not verify "
                     "who they are."
-                )
-            )
-        if self.answer == "certain_times":
-            lines.append(
-                self.env._(
-                    "Call only at the times above; the dialer does not enforce them."
                 )
             )
         return Markup("<br/>").join(html_escape(line) for line in lines)

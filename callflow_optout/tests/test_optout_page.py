@@ -36,6 +36,17 @@ class TestOptoutPage(OptoutCase):
         checked = doc.xpath("//input[@name='answer'][@checked]")
         self.assertEqual([node.get("value") for node in checked], ["stop_all"])
         self.assertTrue(doc.xpath("//label[@for='cf_answer_stop_all']"))
+        # Every field of the form is there for the visitor to fill.
+        for xpath in (
+            "//input[@name='email']",
+            "//input[@name='reason_other']",
+            "//textarea[@name='comments'][@maxlength='1000']",
+            "//select[@name='times_from']",
+            "//select[@name='times_to']",
+            "//input[@type='checkbox'][@name='times_day_1'][@checked]",
+            "//input[@type='checkbox'][@name='times_day_7'][not(@checked)]",
+        ):
+            self.assertTrue(doc.xpath(xpath), xpath)
 
     def test_get_never_writes(self):
         before = self._row_counts()
@@ -143,17 +154,61 @@ class TestOptoutPage(OptoutCase):
             self.assertEqual({(e.channel, e.action) for e in new}, pairs, answer)
 
     def test_certain_times_keeps_the_times_and_tells_the_owner(self):
-        response = self.post_answer(f"/o/{self.raw}", answer="certain_times")
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("which days and times suit you", response.text)
+        weekdays = {f"times_day_{d}": "1" for d in "12345"}
+        bad = [
+            {},  # no day, no hours
+            dict(weekdays, times_from="12", times_to="10"),  # end before start
+            dict(weekdays, times_from="9", times_to="25"),  # not an hour
+            dict(weekdays, times_from="nine", times_to="12"),
+        ]
+        for data in bad:
+            url = f"/o/{self.raw}"
+            response = self.post_answer(url, answer="certain_times", **data)
+            self.assertEqual(response.status_code, 400, data)
+            self.assertIn("which days and times suit you", response.text)
+            self.assertNotIn("Traceback", response.text)
         self.assertFalse(self.Response.search([]))
-        self.post_answer(
-            f"/o/{self.raw}", answer="certain_times", times_note="平日 10:00-12:00"
+        response = self.post_answer(
+            f"/o/{self.raw}",
+            answer="certain_times",
+            times_from="10",
+            times_to="12",
+            times_note="昼休みは避けて",
+            **weekdays,
         )
+        self.assertIn("Mon–Fri 10:00–12:00", response.text)
         answer = self.Response.search([])
-        self.assertEqual(answer.times_note, "平日 10:00-12:00")
-        self.assertFalse(self.events())
-        self.assertIn("平日 10:00-12:00", self.partner.activity_ids.note)
+        self.assertEqual(
+            (answer.times_days, answer.times_from, answer.times_to),
+            ("12345", 10.0, 12.0),
+        )
+        [event] = self.events()
+        self.assertEqual(
+            (event.channel, event.action, event.hours_days, event.hours_from),
+            ("call", "hours", "12345", 10.0),
+        )
+        self.assertEqual(event.hours_label, "Mon–Fri 10:00–12:00")
+        self.assertIn("Mon–Fri 10:00–12:00", self.partner.activity_ids.note)
+        self.assertIn("昼休みは避けて", self.partner.activity_ids.note)
+        # Not a block: calls and SMS stay allowed, and the banner says when.
+        State = self.env["callflow.preference.state"]
+        self.assertFalse(State._check_numbers([self.number], "call"))
+        warning = self.partner.callflow_preference_warning
+        self.assertIn("only Mon–Fri 10:00–12:00", warning)
+        # "Please keep contacting me" lifts the restriction.
+        self.post_answer(f"/o/{self.raw}", answer="keep_contacting")
+        self.assertFalse(State._call_hours([self.number]))
+
+    def test_tokenless_repeat_is_stored_without_new_events(self):
+        for _i in range(2):
+            response = self.post_answer(
+                "/callflow/optout", number_input="090-1234-5678", answer="no_sms"
+            )
+            self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.Response.search([]).mapped("state"), ["repeat", "applied"]
+        )
+        self.assertEqual(len(self.events()), 1)
 
     def test_wrong_person_marks_number_obsolete_for_contact(self):
         self.post_answer(f"/o/{self.raw}", reason="wrong_person")
@@ -199,6 +254,12 @@ class TestOptoutPage(OptoutCase):
             self.assertEqual(response.status_code, 400, data)
             self.assertIn(message, response.text, data)
             self.assertNotIn("Traceback", response.text)
+        # What the visitor wrote comes back with the error, nothing is lost.
+        response = self.post_answer(
+            f"/o/{self.raw}", email="nope", comments="Please call after 6 <b>pm</b>"
+        )
+        kept = "Please call after 6 &lt;b&gt;pm&lt;/b&gt;</textarea>"
+        self.assertIn(kept, response.text)
         self.assertFalse(self.Response.search([]))
         self.assertFalse(self.events())
 
