@@ -290,6 +290,23 @@ class TestDialerTour(DialerCase, HttpCase):
             {"state": "paused"}
         )
 
+    def test_operator_skips_to_somebody_else(self):
+        self.start_tour(
+            "/odoo/action-callflow_odoo.callflow_action_start_calling",
+            "callflow_dialer_skip_tour",
+            login="cf_dialer_operator",
+        )
+        skipped = self.env["callflow.list.entry"].search(
+            [("list_id", "=", self.call_list.id), ("skipped_at", "!=", False)]
+        )
+        self.assertEqual(len(skipped), 1)
+        self.assertEqual(skipped.state, "pending")
+        held = self.env["callflow.list.entry"].search(
+            [("held_by_id", "=", self.operator.id), ("state", "=", "in_call")]
+        )
+        self.assertEqual(len(held), 1)
+        self.assertNotEqual(held, skipped)
+
     def test_operator_logs_a_result_and_gets_the_next_entry(self):
         self.start_tour(
             "/odoo/action-callflow_odoo.callflow_action_start_calling",

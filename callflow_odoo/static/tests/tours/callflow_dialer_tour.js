@@ -40,3 +40,24 @@ registry.category("web_tour.tours").add("callflow_dialer_tour", {
         },
     ],
 });
+
+// "Skip" shows somebody else: the skipped person waits behind the others.
+registry.category("web_tour.tours").add("callflow_dialer_skip_tour", {
+    steps: () => [
+        {
+            content: "The first person in the queue is on screen",
+            trigger: ".o_callflow_dialer .o_callflow_dialer_name:contains('Hanako Yamada')",
+            timeout: 30000,
+        },
+        {
+            content: "Skip",
+            trigger: "button.o_callflow_skip",
+            run: "click",
+        },
+        {
+            content: "The next person is on screen, not the skipped one",
+            trigger: ".o_callflow_dialer .o_callflow_dialer_name:contains('Sato'):not(:contains('Hanako'))",
+            timeout: 30000,
+        },
+    ],
+});
