@@ -195,17 +195,31 @@ class CallflowListEntry(models.Model):
     @api.model
     def _window_sql(self, now, tz=None):
         """Whether ``now`` is inside list ``l``'s calling window in ``tz``."""
-        local = self._local_sql(now, tz)
+        return self._in_hours_sql(
+            self._local_sql(now, tz),
+            SQL("COALESCE(l.window_weekdays, '')"),
+            SQL("l.window_start"),
+            SQL("l.window_end"),
+        )
+
+    @api.model
+    def _in_hours_sql(self, local, days, start, end):
+        """Whether the local time ``local`` falls on one of ``days`` (ISO
+        weekday digits) between ``start`` (included) and ``end`` (excluded),
+        hours as floats: the one test of calling windows and preferred
+        hours."""
         return SQL(
             """
-            (position(extract(isodow FROM %(local)s)::int::text
-                      IN COALESCE(l.window_weekdays, '')) > 0
+            (position(extract(isodow FROM %(local)s)::int::text IN %(days)s) > 0
              AND extract(hour FROM %(local)s) + extract(minute FROM %(local)s) / 60.0
-                 >= l.window_start
+                 >= %(start)s
              AND extract(hour FROM %(local)s) + extract(minute FROM %(local)s) / 60.0
-                 < l.window_end)
+                 < %(end)s)
             """,
             local=local,
+            days=days,
+            start=start,
+            end=end,
         )
 
     @api.model
@@ -213,7 +227,12 @@ class CallflowListEntry(models.Model):
         """The person asked to be called only at certain times (opt-out
         page, "only at certain times"): ``now`` is inside them, in their
         local time. One index probe on the ledger per candidate."""
-        local = self._local_sql(now)
+        inside = self._in_hours_sql(
+            self._local_sql(now),
+            SQL("ev.hours_days"),
+            SQL("ev.hours_from"),
+            SQL("ev.hours_to"),
+        )
         return SQL(
             """
             NOT EXISTS (
@@ -221,15 +240,9 @@ class CallflowListEntry(models.Model):
                   JOIN callflow_preference_event ev ON ev.id = h.event_id
                  WHERE h.number = e.number AND h.action = 'hours'
                    AND COALESCE(ev.hours_days, '') != ''
-                   AND NOT (
-                       position(extract(isodow FROM %(local)s)::int::text
-                                IN ev.hours_days) > 0
-                       AND extract(hour FROM %(local)s)
-                           + extract(minute FROM %(local)s) / 60.0 >= ev.hours_from
-                       AND extract(hour FROM %(local)s)
-                           + extract(minute FROM %(local)s) / 60.0 < ev.hours_to))
+                   AND NOT %s)
             """,
-            local=local,
+            inside,
         )
 
     @api.model
