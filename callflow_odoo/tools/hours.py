@@ -24,6 +24,13 @@ def hours_error(days, start, end):
     return None
 
 
+def _locale(lang):
+    try:
+        return babel.Locale.parse(lang or "en_US")
+    except (ValueError, babel.UnknownLocaleError):
+        return babel.Locale.parse("en_US")
+
+
 def _hour_label(value):
     value = round(value * 60)
     return f"{value // 60:02d}:{value % 60:02d}"
@@ -34,10 +41,7 @@ def format_hours(days, start, end, lang="en_US"):
     days = clean_days(days)
     if not days:
         return ""
-    try:
-        locale = babel.Locale.parse(lang or "en_US")
-    except (ValueError, babel.UnknownLocaleError):
-        locale = babel.Locale.parse("en_US")
+    locale = _locale(lang)
     names = babel.dates.get_day_names("abbreviated", locale=locale)
 
     def label(day):
@@ -60,11 +64,7 @@ def format_hours(days, start, end, lang="en_US"):
 
 def weekday_names(lang="en_US", width="wide"):
     """``[(iso digit, name)]`` Monday first, in ``lang``."""
-    try:
-        locale = babel.Locale.parse(lang or "en_US")
-    except (ValueError, babel.UnknownLocaleError):
-        locale = babel.Locale.parse("en_US")
-    names = babel.dates.get_day_names(width, locale=locale)
+    names = babel.dates.get_day_names(width, locale=_locale(lang))
     return [(str(day + 1), names[day]) for day in range(7)]
 
 

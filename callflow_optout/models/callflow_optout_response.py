@@ -10,10 +10,10 @@ from odoo import api, fields, models
 from odoo.tools import email_normalize, html_escape
 
 from odoo.addons.callflow_odoo.tools.hours import (
+    ALL_DAYS,
     format_hours,
     hours_error,
     parse_hour,
-    weekday_names,
 )
 from odoo.addons.callflow_odoo.tools.phone import mask_number
 
@@ -158,7 +158,7 @@ class CallflowOptoutResponse(models.Model):
                 )
             values["email"] = normalized or values["email"]
         values["times_days"] = "".join(
-            day for day, _name in weekday_names() if post.get(f"times_day_{day}")
+            day for day in ALL_DAYS if post.get(f"times_day_{day}")
         )
         values["times_from"] = parse_hour(post.get("times_from"))
         values["times_to"] = parse_hour(post.get("times_to"))
