@@ -3,7 +3,7 @@
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.callflow_odoo.tools.hours import format_hours, weekday_names
+from odoo.addons.callflow_odoo.tools.hours import weekday_names
 from odoo.addons.callflow_odoo.tools.phone import mask_number, try_parse_number
 
 
@@ -44,8 +44,10 @@ class CallflowOptout(http.Controller):
             return self._render_link(token, token_sudo, values=values, errors=errors)
         if Response._rate_limited(self._ip()):
             return self._render_rate_limited()
-        Response._submit(values, token=token_sudo, request_info=self._request_info())
-        return self._render_done(values["answer"], token, values)
+        response = Response._submit(
+            values, token=token_sudo, request_info=self._request_info()
+        )
+        return self._render_done(values["answer"], token, response.times_label)
 
     # --- without a link -------------------------------------------------
     @http.route(
@@ -85,9 +87,11 @@ class CallflowOptout(http.Controller):
             return self._render_neutral(values=values, errors=errors)
         if Response._rate_limited(self._ip()):
             return self._render_rate_limited()
-        Response._submit(values, e164=e164, request_info=self._request_info())
+        response = Response._submit(
+            values, e164=e164, request_info=self._request_info()
+        )
         # Same wording whether or not the number is in the CRM.
-        return self._render_done(values["answer"], None, values)
+        return self._render_done(values["answer"], None, response.times_label)
 
     # --- helpers --------------------------------------------------------
     def _find_token(self, token):
@@ -146,17 +150,11 @@ class CallflowOptout(http.Controller):
             "callflow_optout.optout_page", qcontext, status=400 if errors else 200
         )
 
-    def _render_done(self, answer, token, values=None):
+    def _render_done(self, answer, token, times_label=""):
         qcontext = self._base_values()
-        values = values or {}
         qcontext.update(
             answer=answer,
-            times_label=format_hours(
-                values.get("times_days"),
-                values.get("times_from"),
-                values.get("times_to"),
-                request.env.lang,
-            ),
+            times_label=times_label,
             change_url=f"/o/{token}" if token else "/callflow/optout",
         )
         return request.render("callflow_optout.optout_done", qcontext)
