@@ -330,9 +330,8 @@ class CallflowPreferenceEvent(models.Model):
         """
         latest = {}  # number -> "add" / "remove", from its latest event here
         for event in self.sorted(lambda e: (e.event_date, e.id)):
+            # (preferred hours are always channel "call": skipped here too)
             if event.channel not in ("sms", "all") or event.scope != "all":
-                continue
-            if event.action == "hours":
                 continue
             if event.action != "opt_in":
                 latest[event.number] = "add"
