@@ -12,6 +12,7 @@ lint:
 bench:  ## the benchmarks in bench/ (see README)
 	scripts/bench.sh
 
-clean:  ## stop the local PostgreSQL and remove .local and .venv
+clean:  ## stop the local PostgreSQL (and the demo's nginx) and remove .local and .venv
+	-[ -f .local/nginx/nginx.pid ] && nginx -c $(CURDIR)/.local/nginx/nginx.conf -p $(CURDIR)/.local/nginx -s quit
 	-runuser -u postgres -- /usr/lib/postgresql/*/bin/pg_ctl -D .local/pg/data stop -m fast
 	rm -rf .local .venv

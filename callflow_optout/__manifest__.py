@@ -18,6 +18,7 @@
         "views/callflow_optout_token_views.xml",
         "views/callflow_optout_response_views.xml",
         "views/crm_lead_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "assets": {
         "web.assets_frontend": [

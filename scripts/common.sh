@@ -7,7 +7,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 DATA_DIR="${CALLFLOW_DATA_DIR:-$LOCAL/data}"
-VENV="${CALLFLOW_VENV:-$ROOT/.venv}"
+# CALLFLOW_FRESH=1 rehearses a new user's machine: a throwaway venv without
+# system site-packages (so an Odoo installed on this machine is invisible),
+# with Odoo installed from ODOO_SRC (or upstream) by install_odoo below.
+if [ "${CALLFLOW_FRESH:-0}" = 1 ]; then
+    VENV="${CALLFLOW_VENV:-$ROOT/.local/fresh-venv}"
+else
+    VENV="${CALLFLOW_VENV:-$ROOT/.venv}"
+fi
 PY="$VENV/bin/python"
 ADDONS="callflow_odoo,callflow_optout,callflow_sms"
 # Odoo modules the addons stand on; the test template database holds them.
@@ -96,11 +103,17 @@ stop_postgres_if_started() {
 odoo_importable() { "$PY" -c "import odoo.release as r, sys; sys.exit(r.version_info[0] != 18)" 2>/dev/null; }
 
 ensure_python() {
-    if [ ! -x "$PY" ]; then
+    if [ "${CALLFLOW_FRESH:-0}" = 1 ] && [ -z "${CALLFLOW_FRESH_KEEP:-}" ]; then
+        log "CALLFLOW_FRESH=1: a throwaway Python environment in $VENV, without system site-packages"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV"
+        CALLFLOW_FRESH_KEEP=1  # one rebuild per run, even if called twice
+    elif [ ! -x "$PY" ]; then
         log "creating the Python environment in $VENV"
         # System site-packages: an Odoo 18.0 already installed there is reused.
         python3 -m venv --system-site-packages "$VENV"
     fi
+    ensure_setuptools
     if ! odoo_importable; then
         install_odoo
     fi
@@ -111,6 +124,27 @@ ensure_python() {
         log "installing Python requirements"
         "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt" -r "$ROOT/requirements-test.txt"
         echo "$want" > "$stamp"
+    fi
+}
+
+# The venv's own setuptools, in the range of scripts/pip-constraints.txt.
+# Python 3.11's venv ships setuptools 65, whose pkg_resources cannot find
+# distributions whose metadata folder uses today's normalised names
+# (zope_interface-8.7.dist-info): gevent 22.10 resolves its plugins through
+# pkg_resources at start, so Odoo's websocket worker (--workers > 0) died
+# with DistributionNotFound and was restarted twice a second.  setuptools
+# >= 70 reads those names; below 81 it still ships pkg_resources, which
+# gevent 22.10 and Odoo 18.0 import.
+ensure_setuptools() {
+    if ! "$PY" - <<'PYEOF' 2>/dev/null
+import sys
+from importlib.metadata import version
+major = int(version("setuptools").split(".")[0])
+sys.exit(not 70 <= major < 81)
+PYEOF
+    then
+        log "bringing the environment's setuptools into >=70,<81"
+        "$PY" -m pip install -q --disable-pip-version-check -c "$ROOT/scripts/pip-constraints.txt" "setuptools>=70"
     fi
 }
 
@@ -129,10 +163,19 @@ install_odoo() {
     [ -f "$src/odoo-bin" ] || die "ODOO_SRC=$src is not an Odoo source tree"
     apt_install libpq-dev libldap2-dev libsasl2-dev
     log "installing Odoo from $src"
-    "$PY" -m pip install -q -r "$src/requirements.txt"
+    # Odoo pins a few packages that pip builds from source on some Pythons
+    # (cbor2 5.4.2 on Python < 3.12, whose setup.py imports pkg_resources).
+    # pip builds each in an isolated environment with the newest setuptools,
+    # which no longer ships pkg_resources, so the build fails.  PIP_CONSTRAINT
+    # is the one setting that reaches pip's build environments (a -c option
+    # does not), and setuptools<81 builds every pin of Odoo 18.0 on Python
+    # 3.10, 3.11 and 3.12; it is set for this call only, so the project's
+    # own requirements are not held back.
+    PIP_CONSTRAINT="$ROOT/scripts/pip-constraints.txt" \
+        "$PY" -m pip install -q --disable-pip-version-check -r "$src/requirements.txt"
     # compat mode: a regular package on sys.path, so that installing the
     # addons under site-packages/odoo/addons does not shadow it.
-    "$PY" -m pip install -q --no-deps -e "$src" --config-settings editable_mode=compat
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps -e "$src" --config-settings editable_mode=compat
     odoo_importable || die "Odoo $ODOO_BRANCH is still not importable"
 }
 
@@ -148,8 +191,11 @@ PYEOF
 }
 
 # write_config FILE HTTP_PORT
+# CALLFLOW_WORKERS=N serves with N HTTP worker processes plus Odoo's
+# websocket (gevent) process on gevent_port, as production runs; 0 (the
+# default) is Odoo's threaded server.  Tests always run threaded.
 write_config() {
-    local conf="$1" port="$2"
+    local conf="$1" port="$2" workers="${3:-${CALLFLOW_WORKERS:-0}}"
     cat > "$conf" <<CONF
 [options]
 addons_path = $ROOT,$(core_addons_path)
@@ -164,10 +210,13 @@ http_interface = ${CALLFLOW_HTTP_INTERFACE:-127.0.0.1}
 list_db = False
 max_cron_threads = ${CALLFLOW_CRON_THREADS:-1}
 log_level = ${CALLFLOW_LOG_LEVEL:-warn}
+workers = ${workers}
+gevent_port = ${CALLFLOW_GEVENT_PORT:-$(( port ? port + 3 : 8072 ))}
 CONF
 }
 
-odoo_bin() { "$PY" -m odoo "$@"; }
+# scripts/odoo-server, not `python -m odoo`: see that file.
+odoo_bin() { "$PY" "$ROOT/scripts/odoo-server" "$@"; }
 
 db_exists() { psql -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -tAc "select 1 from pg_database where datname='$1'" postgres | grep -q 1; }
 

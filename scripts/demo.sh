@@ -10,7 +10,67 @@ CONF="$LOCAL/demo.conf"
 
 ensure_postgres
 ensure_python
-write_config "$CONF" "$PORT"
+# CALLFLOW_WORKERS=4 serves as production runs: 4 HTTP worker processes and
+# Odoo's websocket worker, behind nginx on $PORT, which sends /websocket to
+# the websocket worker (browsers reach both through one port, and live
+# notifications work).  Odoo itself then listens on $PORT+2 and $PORT+3.
+WORKERS="${CALLFLOW_WORKERS:-0}"
+ODOO_PORT="$PORT"
+[ "$WORKERS" -gt 0 ] && ODOO_PORT=$((PORT + 2))
+CALLFLOW_GEVENT_PORT=$((PORT + 3)) write_config "$CONF" "$ODOO_PORT" "$WORKERS"
+if [ "$WORKERS" -gt 0 ]; then
+    # Behind nginx: Odoo reads the client's address from X-Forwarded-For,
+    # which nginx sets (never appends to) below.
+    echo "proxy_mode = True" >> "$CONF"
+fi
+
+start_nginx() {
+    apt_install nginx
+    local dir="$LOCAL/nginx"
+    mkdir -p "$dir/tmp"
+    cat > "$dir/nginx.conf" <<NGINX
+# Written by scripts/demo.sh for CALLFLOW_WORKERS > 0.
+user root;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    client_max_body_size 64m;
+    map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+    server {
+        listen ${CALLFLOW_HTTP_INTERFACE:-127.0.0.1}:$PORT;
+        proxy_read_timeout 720s;
+        proxy_set_header Host \$http_host;
+        proxy_set_header X-Forwarded-Host \$http_host;
+        proxy_set_header X-Forwarded-For \$remote_addr;
+        proxy_set_header X-Forwarded-Proto \$scheme;
+        proxy_set_header X-Real-IP \$remote_addr;
+        location /websocket {
+            proxy_pass http://127.0.0.1:$((PORT + 3));
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$connection_upgrade;
+        }
+        location / {
+            proxy_pass http://127.0.0.1:$ODOO_PORT;
+            proxy_redirect off;
+        }
+    }
+}
+NGINX
+    if [ -f "$dir/nginx.pid" ] && kill -0 "$(cat "$dir/nginx.pid")" 2>/dev/null; then
+        nginx -c "$dir/nginx.conf" -p "$dir" -s reload
+    else
+        nginx -c "$dir/nginx.conf" -p "$dir"
+    fi
+    log "nginx on port $PORT: / to Odoo's workers on $ODOO_PORT, /websocket to $((PORT + 3))"
+}
 
 if curl -fsS -o /dev/null "http://localhost:$PORT/web/login" 2>/dev/null; then
     log "an Odoo server already answers on http://localhost:$PORT"
@@ -23,6 +83,7 @@ stamp="$LOCAL/demo-$DB.digest"
 if ! db_exists "$DB"; then
     log "creating database $DB with the Callflow addons and demo data (a few minutes)"
     odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn
+    odoo_bin shell -c "$CONF" -d "$DB" --no-http --log-level=warn < "$ROOT/scripts/demo_setup.py"
     echo "$digest" > "$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     log "updating the Callflow addons in $DB"
@@ -37,15 +98,16 @@ echo "Callflow demo: http://localhost:$PORT/web/login   login: admin   password:
 echo "Operator:      login: operator   password: operator"
 echo "Website:       http://localhost:$PORT/callflow/numbers"
 echo
+[ "$WORKERS" -gt 0 ] && start_nginx
 # -d alone (no --db-filter) serves that one database without listing the
 # server's databases on every anonymous request (a new PostgreSQL connection
 # each time).
 if [ "${CALLFLOW_DEMO_DETACH:-0}" = 1 ]; then
-    nohup "$PY" -m odoo -c "$CONF" -d "$DB" >"$LOCAL/demo.log" 2>&1 &
+    nohup "$PY" "$ROOT/scripts/odoo-server" -c "$CONF" -d "$DB" >"$LOCAL/demo.log" 2>&1 &
     for _ in $(seq 60); do
         curl -fsS -o /dev/null "http://localhost:$PORT/web/login" 2>/dev/null && { log "serving in the background (log: $LOCAL/demo.log)"; exit 0; }
         sleep 1
     done
     die "Odoo did not answer on port $PORT; see $LOCAL/demo.log"
 fi
-exec "$PY" -m odoo -c "$CONF" -d "$DB"
+exec "$PY" "$ROOT/scripts/odoo-server" -c "$CONF" -d "$DB"

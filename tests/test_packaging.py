@@ -54,17 +54,21 @@ def test_pip_install_makes_addons_findable_without_addons_path(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True
     )
-    # See the running environment too (Odoo and the build tools may live in
-    # the project venv rather than in the base interpreter).
+    # See the running environment too: Odoo and the build tools may live in
+    # the project venv rather than in the base interpreter.  A plain path in
+    # a .pth file would add those folders without reading the .pth files
+    # inside them, and an editable (compat) install of Odoo is exactly such
+    # a .pth file; ``site.addsitedir`` processes them.
     import site
 
+    parents = [p for p in site.getsitepackages() if Path(p).is_dir()]
     (
         venv
         / "lib"
         / f"python{sys.version_info[0]}.{sys.version_info[1]}"
         / "site-packages"
         / "parent.pth"
-    ).write_text("\n".join(site.getsitepackages()) + "\n")
+    ).write_text(f"import site; list(map(site.addsitedir, {parents!r}))\n")
     py = str(venv / "bin" / "python")
     subprocess.run(
         [

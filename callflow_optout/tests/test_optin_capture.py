@@ -4,12 +4,44 @@ from odoo.tests import HttpCase, tagged
 
 
 @tagged("post_install", "-at_install")
+class TestContactFormUntouchedByDefault(HttpCase):
+    def _contactus(self):
+        return html.fromstring(self.url_open("/contactus").content)
+
+    def test_contact_form_is_odoos_own_until_an_admin_turns_the_question_on(self):
+        """Odoo's contact form, which the website editor and Odoo's own tours
+        work on, is unchanged until Settings > Callflow asks for the
+        question; then it creates a lead and asks how to contact."""
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.callflow_contactus_question)
+        doc = self._contactus()
+        self.assertTrue(doc.xpath("//form[@id='contactus_form']"))
+        self.assertFalse(doc.xpath("//input[@name='callflow_contact_choice']"))
+        self.assertTrue(doc.xpath("//form[@id='contactus_form']//input[@name='name']"))
+
+        settings.callflow_contactus_question = True
+        settings.execute()
+        self.assertTrue(
+            self.env["res.config.settings"].create({}).callflow_contactus_question
+        )
+        doc = self._contactus()
+        self.assertEqual(
+            doc.xpath("//form[@id='contactus_form']/@data-model_name"), ["crm.lead"]
+        )
+        self.assertEqual(len(doc.xpath("//input[@name='callflow_contact_choice']")), 3)
+
+
+@tagged("post_install", "-at_install")
 class TestOptinCapture(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         # Numbers typed without a country code are read as Japanese.
         cls.env.company.country_id = cls.env.ref("base.jp")
+        # An administrator asked for the question on the contact form.
+        cls.env["res.config.settings"].create(
+            {"callflow_contactus_question": True}
+        ).execute()
 
     def _submit_contact_form(self, **data):
         page = self.url_open("/contactus")
