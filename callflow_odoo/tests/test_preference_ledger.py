@@ -54,7 +54,7 @@ class TestPreferenceLedger(TransactionCase):
 
     def test_latest_event_wins_whatever_the_recording_order(self):
         """Ordering is by event date, not by when the event was recorded."""
-        self._record("opt_in", minutes=10, channel="call")
+        self._record("opt_in", minutes=10, channel="call", source="link")
         self._record("opt_out", minutes=0, channel="call")
         self.assertEqual(self._blocked(), None, "later opt-in wins")
         self._record("opt_out", minutes=20, channel="call")
@@ -73,8 +73,11 @@ class TestPreferenceLedger(TransactionCase):
         self._record("opt_in", minutes=5, channel="all", scope="marketing")
         self._record("opt_in", minutes=6, source="import", scope="marketing")
         self.assertEqual(self._blocked(), "refusal")
-        # the person opts back in on the web page
-        self._record("opt_in", minutes=10, source="web", scope="marketing")
+        # nor does anyone typing the number on the page without a link
+        self._record("opt_in", minutes=7, source="web", scope="marketing")
+        self.assertEqual(self._blocked(), "refusal")
+        # the person opts back in through their personal link
+        self._record("opt_in", minutes=10, source="link", scope="marketing")
         self.assertEqual(self._blocked(), None)
         # and refuses again later
         self._record(
@@ -83,11 +86,14 @@ class TestPreferenceLedger(TransactionCase):
         self.assertEqual(self._blocked(), "refusal")
 
     def test_opt_out_after_refusal_keeps_refusal(self):
-        """A plain opt-out lifted by an operator opt-in leaves the refusal."""
+        """An operator's opt-in lifts neither a plain opt-out nor a refusal."""
         self._record("refusal", channel="call", scope="purpose", purpose="sales")
         self._record("opt_out", minutes=1, channel="call")
         self._record("opt_in", minutes=2, channel="call")
         self.assertEqual(self._blocked(), "refusal")
+        self.assertEqual(self._blocked(purpose="survey"), "opt_out")
+        self._record("opt_in", minutes=3, channel="call", source="link")
+        self.assertEqual(self._blocked(), None)
         self.assertEqual(self._blocked(purpose="survey"), None)
 
     def test_dnc_lifted_only_by_the_person(self):
@@ -113,7 +119,7 @@ class TestPreferenceLedger(TransactionCase):
         # unknown purpose: checked conservatively
         self.assertEqual(self._blocked("call", None, OTHER), "refusal")
         # a narrower opt-in by the person after a broad opt-out
-        self._record("opt_in", minutes=5, channel="sms", scope="all", source="web")
+        self._record("opt_in", minutes=5, channel="sms", scope="all", source="link")
         self.assertEqual(self._blocked("sms"), None)
         self.assertEqual(self._blocked("call"), "opt_out")
 
@@ -129,6 +135,8 @@ class TestPreferenceLedger(TransactionCase):
         self._record("opt_out", minutes=2)
         self.assertEqual(self._blocked(), "obsolete")
         self._record("opt_in", minutes=3, source="website_form")
+        self.assertEqual(self._blocked(), "obsolete", "anyone can fill a form")
+        self._record("opt_in", minutes=4, source="sms_code")
         self.assertEqual(self._blocked(), None)
 
     def test_blacklist_sync_both_ways(self):
@@ -138,7 +146,7 @@ class TestPreferenceLedger(TransactionCase):
         self._record("opt_out", minutes=1, channel="sms", source="sms")
         self.assertTrue(Blacklist.search([("number", "=", MOBILE)]).active)
         # the person opts back in to SMS: SMS marketing may text again
-        self._record("opt_in", minutes=2, channel="sms", source="web")
+        self._record("opt_in", minutes=2, channel="sms", source="link")
         self.assertFalse(Blacklist.search([("number", "=", MOBILE)]).active)
         self.assertEqual(self._blocked("sms"), None)
         # a number blacklisted in Odoo counts as opted out of SMS
@@ -150,7 +158,7 @@ class TestPreferenceLedger(TransactionCase):
     def test_self_opt_in_keeps_blacklist_when_ledger_still_blocks(self):
         self._record("opt_out", channel="all", source="web")
         self._record(
-            "opt_in", minutes=1, channel="sms", source="web", scope="marketing"
+            "opt_in", minutes=1, channel="sms", source="link", scope="marketing"
         )
         blacklisted = self.env["phone.blacklist"].search([("number", "=", MOBILE)])
         self.assertTrue(blacklisted, "all-contact opt-out still blocks SMS")
@@ -313,7 +321,7 @@ class TestPreferenceStateSearch(TransactionCase):
                 {
                     "number": OTHER,
                     "action": "opt_in",
-                    "source": "web",
+                    "source": "link",
                     "event_date": now + timedelta(minutes=1),
                 },
             ]
