@@ -529,8 +529,10 @@ class CallflowPreferenceEvent(models.Model):
             if not still_blocked.keys() & set(givers_numbers)
         ]
         # sudo: see _sync_mail_blacklist.
-        entries = self.env["mail.blacklist"].sudo().search(
-            [("email", "in", emails), ("callflow_number", "!=", False)]
+        entries = (
+            self.env["mail.blacklist"]
+            .sudo()
+            .search([("email", "in", emails), ("callflow_number", "!=", False)])
         )
         if entries:
             entries._track_set_log_message(

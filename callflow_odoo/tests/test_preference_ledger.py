@@ -155,6 +155,76 @@ class TestPreferenceLedger(TransactionCase):
         self.assertEqual(self._blocked("call", number=OTHER), None)
         self.assertEqual(self.State._reason_label("blacklist"), "Blacklisted for SMS")
 
+    def test_email_blacklist_follows_the_ledger_both_ways(self):
+        """An email opt-out reaches mail.blacklist; only a proven opt-in of
+        the number takes it out, and only the entries the ledger made."""
+        Blacklist = self.env["mail.blacklist"].with_context(active_test=False)
+        self._record("opt_out", channel="all", source="web", email=" Taro@Example.COM ")
+        entry = Blacklist.search([("email", "=", "taro@example.com")])
+        self.assertTrue(entry.active)
+        self.assertEqual(entry.callflow_number, MOBILE)
+        self.assertEqual(self._blocked("email"), "opt_out")
+        # calls only, or one purpose only: no email blacklist
+        self._record("opt_out", channel="call", number=OTHER, email="x@example.com")
+        self.assertFalse(Blacklist.search([("email", "=", "x@example.com")]))
+        # anyone typing the number, an operator, a form: recorded, lifts nothing
+        for minutes, source in enumerate(("web", "website_form", "operator"), 1):
+            self._record("opt_in", minutes=minutes, channel="all", source=source)
+        self.assertTrue(entry.active)
+        self.assertEqual(self._blocked("email"), "opt_out")
+        # the person, through their link
+        self._record("opt_in", minutes=5, channel="email", source="link")
+        self.assertFalse(entry.active)
+        self.assertFalse(entry.callflow_number)
+        self.assertEqual(self._blocked("email"), None)
+        self.assertEqual(self._blocked("call"), "opt_out", "email only")
+
+    def test_email_blacklisted_in_odoo_counts_and_stays(self):
+        """An unsubscribe made in Odoo blocks email to the contact's number
+        and no opt-in of a number lifts it."""
+        partner = self.env["res.partner"].create(
+            {"name": "Hanako", "email": "hanako@example.com", "phone": OTHER}
+        )
+        self._record("hours", number=OTHER, partner_id=partner.id)
+        self.assertEqual(self._blocked("email", number=OTHER), None)
+        self.env["mail.blacklist"].sudo()._add("Hanako@example.com")
+        self.assertEqual(self._blocked("email", number=OTHER), "mail_blacklist")
+        self.assertEqual(self._blocked("sms", number=OTHER), None)
+        self.assertEqual(
+            self.State._reason_label("mail_blacklist"), "Blacklisted for email"
+        )
+        # someone opts their own number out with her email, then back in
+        self._record("opt_out", minutes=1, channel="all", email="hanako@example.com")
+        self._record("opt_in", minutes=2, channel="all", source="link")
+        entry = self.env["mail.blacklist"].search(
+            [("email", "=", "hanako@example.com")]
+        )
+        self.assertTrue(entry.active, "made in Odoo: only Odoo removes it")
+        # the ledger's own entry, confirmed later by a mailing's unsubscribe
+        self._record("opt_out", minutes=3, channel="email", email="t@example.com")
+        self.env["mail.blacklist"].sudo()._add("t@example.com")
+        self._record("opt_in", minutes=4, channel="all", source="sms_code")
+        entry = self.env["mail.blacklist"].search([("email", "=", "t@example.com")])
+        self.assertTrue(entry.active)
+        self.assertFalse(entry.callflow_number)
+
+    def test_email_kept_while_another_number_still_blocks_it(self):
+        self._record("opt_out", channel="all", email="shared@example.com")
+        self._record(
+            "opt_out", number=OTHER, channel="email", email="shared@example.com"
+        )
+        self._record("opt_in", minutes=1, channel="all", source="link")
+        entry = self.env["mail.blacklist"].search(
+            [("email", "=", "shared@example.com")]
+        )
+        self.assertTrue(entry.active, "the other number still opted out")
+        self._record("opt_in", minutes=2, number=OTHER, channel="all", source="sms")
+        self.assertFalse(entry.active)
+
+    def test_invalid_email_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "not a usable email"):
+            self._record("opt_out", email="not an email")
+
     def test_self_opt_in_keeps_blacklist_when_ledger_still_blocks(self):
         self._record("opt_out", channel="all", source="web")
         self._record(

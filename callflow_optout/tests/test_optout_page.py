@@ -87,7 +87,7 @@ class TestOptoutPage(OptoutCase):
         self.assertEqual(len(events), 1)
         self.assertEqual(
             (events.channel, events.scope, events.action, events.source),
-            ("all", "all", "opt_out", "web"),
+            ("all", "all", "opt_out", "link"),
         )
         self.assertEqual(events.partner_id, self.partner)
         answer = self.Response.search([])
