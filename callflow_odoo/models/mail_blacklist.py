@@ -12,7 +12,6 @@ class MailBlacklist(models.Model):
     _inherit = "mail.blacklist"
 
     callflow_number = fields.Char(
-        string="Callflow Number",
         readonly=True,
         index="btree_not_null",
         help="Number whose opt-out in the Callflow contact preferences added "
