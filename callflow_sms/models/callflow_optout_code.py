@@ -165,7 +165,7 @@ class CallflowOptoutCode(models.Model):
         )
         if not record or record.expires_at <= fields.Datetime.now():
             return self.browse()
-        code = unicodedata.normalize("NFKC", code or "")
+        code = unicodedata.normalize("NFKC", (code or "")[:64])
         code = "".join(code.split()).replace("-", "")[:32]
         expected = record.code_hash
         given = self._hash(record.salt, number, code)
