@@ -50,7 +50,7 @@ def fill(env):
             INSERT INTO callflow_preference_event
                    (number, state_id, channel, scope, action, source,
                     event_date, create_date, write_date)
-                 SELECT n.number, s.id, 'all', 'all', 'opt_in', 'web',
+                 SELECT n.number, s.id, 'all', 'all', 'opt_in', 'link',
                         now() AT TIME ZONE 'UTC',
                         now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
                    FROM bench_numbers n
@@ -60,8 +60,8 @@ def fill(env):
                    (state_id, number, channel, scope, purpose, action, is_self,
                     event_id, event_date)
                  SELECT state_id, number, channel, scope, purpose, action,
-                        action = 'opt_in' AND source IN ('web', 'sms',
-                                                         'website_form', 'manual'),
+                        action = 'opt_in' AND source IN ('link', 'sms',
+                                                         'sms_code', 'manual'),
                         id, event_date
                    FROM callflow_preference_event;
             INSERT INTO phone_blacklist (number, active, create_date, write_date)

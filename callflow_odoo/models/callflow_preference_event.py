@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
 
 from ..tools.hours import clean_days, format_hours, hours_error
 from ..tools.phone import try_parse_number
@@ -33,11 +33,18 @@ SOURCES = [
     ("import", "Import"),
     ("website_form", "Website form"),
     ("manual", "Manual entry"),
+    ("link", "Personal link"),
+    ("sms_code", "Code sent by SMS"),
 ]
-# Sources where the person speaks for themselves (or, for ``manual``, a
-# manager records a documented correction): only an opt-in from one of these
-# lifts a refusal, a do-not-call or an obsolete number.
-SELF_SOURCES = frozenset({"web", "sms", "website_form", "manual"})
+# Sources that prove the person controls the number: their personal link
+# (``link``, sent to that number), an SMS from the number itself (``sms``, the
+# signed provider webhook) and a one-time code sent by SMS to the number
+# (``sms_code``); plus ``manual``, a manager's documented correction.  Only an
+# opt-in from one of these lifts an opt-out, a refusal, a do-not-call or an
+# obsolete number.  Anyone can type a number on the page without a link
+# (``web``) or the contact form (``website_form``), and operators and imports
+# speak for someone else: their opt-ins are recorded but lift nothing.
+SELF_SOURCES = frozenset({"link", "sms", "sms_code", "manual"})
 # Above this many new blacklist entries in one batch, no chatter note on each.
 BLACKLIST_NOTE_LIMIT = 20
 
@@ -57,10 +64,11 @@ class CallflowPreferenceEvent(models.Model):
       ``MARKETING_PURPOSES``, ``purpose`` one purpose.
     * For one check (number, channel, purpose) every applicable event counts;
       the latest one (event date, then id) wins, with one exception:
-    * a refusal, a do-not-call or an obsolete number is only lifted by a later
-      opt-in from the person themselves (source web, SMS or website form) or a
-      manager's manual correction.  An opt-in from an operator or an import
-      never lifts it (it does lift a plain opt-out).
+    * an opt-out, a refusal, a do-not-call or an obsolete number is only
+      lifted by a later opt-in that proves control of the number (personal
+      link, SMS from the number, code sent by SMS: see ``SELF_SOURCES``) or a
+      manager's manual correction.  An opt-in from the page without a link,
+      a website form, an operator or an import is recorded but lifts nothing.
     * An obsolete number always applies to all channels and all contact, a
       do-not-call to all contact on its channel.
     """
@@ -146,6 +154,12 @@ class CallflowPreferenceEvent(models.Model):
     request_ip = fields.Char(
         string="Request IP", readonly=True, help="Address of the web request."
     )
+    email = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        help="Email address the person gave with this event (normalised): an "
+        "opt-out of email adds it to the email blacklist.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Recorded by",
@@ -164,7 +178,9 @@ class CallflowPreferenceEvent(models.Model):
     is_self = fields.Boolean(
         string="From the person",
         compute="_compute_is_self",
-        help="From the person themselves: lifts a refusal or do-not-call.",
+        help="Proven to come from the person (personal link, SMS from the "
+        "number, code sent by SMS) or a manager's correction: only such an "
+        "opt-in lifts a block.",
     )
 
     _sql_constraints = (
@@ -219,6 +235,7 @@ class CallflowPreferenceEvent(models.Model):
         events = super().create(vals_list)
         self.env["callflow.preference.state.line"]._apply_events(events)
         events._sync_blacklist()
+        events._sync_mail_blacklist()
         return events
 
     def write(self, vals):
@@ -290,6 +307,16 @@ class CallflowPreferenceEvent(models.Model):
                     )
                 )
             vals["number"] = e164
+            if vals.get("email"):
+                email = email_normalize(vals["email"])
+                if not email:
+                    raise ValidationError(
+                        self.env._(
+                            "“%(email)s” is not a usable email address.",
+                            email=vals["email"],
+                        )
+                    )
+                vals["email"] = email
             action = vals.get("action")
             if action == "obsolete":
                 vals.update(channel="all", scope="all")
@@ -394,3 +421,121 @@ class CallflowPreferenceEvent(models.Model):
                         "Opted in again in the Callflow contact preferences."
                     ),
                 )
+
+    def _sync_mail_blacklist(self):
+        """Keep Odoo's ``mail.blacklist`` (obeyed by mass mailing) in step, as
+        :meth:`_sync_blacklist` does for SMS.
+
+        The ledger is keyed by number: an event carries an email only when the
+        person gave one.  An opt-out (or refusal, do-not-call, obsolete) of all
+        contact by email or on every channel blacklists that email; the entry
+        keeps the number (``callflow_number``).  An opt-in proving control of
+        a number (see ``SELF_SOURCES``) removes the entries the ledger made for
+        the emails that number's events gave, once the ledger blocks email to
+        no number giving that email.  An entry made or confirmed in Odoo (a
+        mailing's unsubscribe, by hand) has no number and stays: the ledger
+        cannot prove who owns an email address.
+        """
+        to_add = {}  # email -> number
+        lifted = set()
+        for event in self.sorted(lambda e: (e.event_date, e.id)):
+            if event.channel not in ("email", "all") or event.scope != "all":
+                continue
+            if event.action != "opt_in":
+                if event.email:
+                    to_add[event.email] = event.number
+                    lifted.discard(event.number)
+            elif event.is_self:
+                to_add = {e: n for e, n in to_add.items() if n != event.number}
+                lifted.add(event.number)
+        # sudo: mail.blacklist is writable by system administrators only, but
+        # every email opt-out must reach it or mass mailing would ignore it.
+        blacklist = self.env["mail.blacklist"].sudo()
+        if to_add:
+            # Upsert in SQL, as for phone.blacklist: concurrent opt-outs must
+            # not fail on the unique email.  An entry already active is left
+            # as it is (without a number when Odoo made it).
+            blacklist.flush_model()
+            emails = sorted(to_add)
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO mail_blacklist
+                           (email, active, callflow_number, create_uid, write_uid,
+                            create_date, write_date)
+                    SELECT email, TRUE, number, %(uid)s, %(uid)s,
+                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                      FROM unnest(%(emails)s::varchar[], %(numbers)s::varchar[])
+                           AS t(email, number)
+                    ON CONFLICT (email) DO UPDATE
+                       SET active = TRUE,
+                           callflow_number = EXCLUDED.callflow_number,
+                           write_uid = EXCLUDED.write_uid,
+                           write_date = EXCLUDED.write_date
+                     WHERE NOT mail_blacklist.active
+                    RETURNING id
+                    """,
+                    uid=self.env.uid,
+                    emails=emails,
+                    numbers=[to_add[email] for email in emails],
+                )
+            )
+            changed = blacklist.browse(row[0] for row in self.env.cr.fetchall())
+            blacklist.invalidate_model()
+            if len(changed) <= BLACKLIST_NOTE_LIMIT:
+                for entry in changed.with_context(mail_create_nosubscribe=True):
+                    entry.message_post(
+                        body=self.env._(
+                            "Opted out in the Callflow contact preferences."
+                        ),
+                        subtype_xmlid="mail.mt_note",
+                    )
+        if lifted:
+            self._lift_mail_blacklist(lifted)
+
+    @api.model
+    def _lift_mail_blacklist(self, numbers):
+        """Remove the ledger's email blacklist entries of ``numbers`` (just
+        lifted by a proving opt-in) that no other block keeps."""
+        self.flush_model()
+        blocking = SQL(
+            "channel IN ('email', 'all') AND scope = 'all'"
+            " AND action NOT IN ('opt_in', 'hours') AND email IS NOT NULL"
+        )
+        # Every number that gave one of these numbers' emails in an opt-out.
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT email, array_agg(DISTINCT number)
+                  FROM callflow_preference_event
+                 WHERE %(blocking)s AND email IN (
+                       SELECT email FROM callflow_preference_event
+                        WHERE %(blocking)s AND number = ANY(%(numbers)s))
+                 GROUP BY email
+                """,
+                blocking=blocking,
+                numbers=sorted(numbers),
+            )
+        )
+        givers = dict(self.env.cr.fetchall())
+        if not givers:
+            return
+        still_blocked = self.env["callflow.preference.state"]._check_numbers(
+            set().union(*givers.values()), "email", include_blacklist=False
+        )
+        emails = [
+            email
+            for email, givers_numbers in givers.items()
+            if not still_blocked.keys() & set(givers_numbers)
+        ]
+        # sudo: see _sync_mail_blacklist.
+        entries = (
+            self.env["mail.blacklist"]
+            .sudo()
+            .search([("email", "in", emails), ("callflow_number", "!=", False)])
+        )
+        if entries:
+            entries._track_set_log_message(
+                self.env._("Opted in again in the Callflow contact preferences.")
+            )
+            entries.write({"active": False, "callflow_number": False})

@@ -6,7 +6,14 @@ from ..tools.phone import format_number, try_parse_number
 from ..tools.purposes import MARKETING_PURPOSES
 
 # When several things block a number, the reason shown is the strongest one.
-REASON_RANK = {"obsolete": 1, "dnc": 2, "refusal": 3, "opt_out": 4, "blacklist": 5}
+REASON_RANK = {
+    "obsolete": 1,
+    "dnc": 2,
+    "refusal": 3,
+    "opt_out": 4,
+    "blacklist": 5,
+    "mail_blacklist": 5,
+}
 
 
 class CallflowPreferenceState(models.Model):
@@ -145,6 +152,7 @@ class CallflowPreferenceState(models.Model):
             "dnc": self.env._("Do not call"),
             "obsolete": self.env._("Number obsolete (person left or wrong person)"),
             "blacklist": self.env._("Blacklisted for SMS"),
+            "mail_blacklist": self.env._("Blacklisted for email"),
         }
         return labels.get(code, code or "")
 
@@ -158,8 +166,9 @@ class CallflowPreferenceState(models.Model):
             conservatively (a block for any purpose counts, only an opt-in for
             all contact or all marketing lifts it)
         :return: ``{e164: reason}`` for the blocked numbers only; reason is
-            ``obsolete``, ``dnc``, ``refusal``, ``opt_out`` or ``blacklist``
-            (the strongest when several apply)
+            ``obsolete``, ``dnc``, ``refusal``, ``opt_out``, ``blacklist``
+            (SMS) or ``mail_blacklist`` (email; the strongest when several
+            apply)
 
         One SQL query whatever the number of numbers.
         """
@@ -193,6 +202,8 @@ class CallflowPreferenceState(models.Model):
                 """,
                 numbers=numbers,
             )
+        elif channel == "email" and include_blacklist:
+            blacklist = self._mail_blacklist_sql(numbers)
         query = SQL(
             """
             SELECT DISTINCT ON (blocked.number) blocked.number, blocked.reason
@@ -217,7 +228,7 @@ class CallflowPreferenceState(models.Model):
                                OR (o.scope = 'marketing' AND %(marketing)s)
                                OR (o.scope = 'purpose' AND %(lift_purpose)s))
                           AND (o.event_date, o.event_id) > (b.event_date, b.event_id)
-                          AND (o.is_self OR b.action = 'opt_out'))
+                          AND o.is_self)
                 %(blacklist)s
               ) AS blocked
              ORDER BY blocked.number, blocked.rank
@@ -233,6 +244,33 @@ class CallflowPreferenceState(models.Model):
         self.env["phone.blacklist"].flush_model(["number", "active"])
         self.env.cr.execute(query)
         return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _mail_blacklist_sql(self, numbers):
+        """Rows ``(number, 'mail_blacklist', 5)`` for the numbers whose email
+        Odoo's email blacklist holds: an email their events gave, or their
+        contact's.  So an unsubscribe from a mailing (or an entry by hand)
+        shows on the email channel, as ``phone.blacklist`` does on SMS."""
+        self.env["callflow.preference.event"].flush_model(["number", "email"])
+        self.env["res.partner"].flush_model(["email_normalized"])
+        self.env["mail.blacklist"].flush_model(["email", "active"])
+        self.flush_model(["number", "partner_id"])
+        return SQL(
+            """
+            UNION ALL
+            SELECT ev.number, 'mail_blacklist', 5
+              FROM callflow_preference_event ev
+              JOIN mail_blacklist mb ON mb.email = ev.email AND mb.active
+             WHERE ev.number = ANY(%(numbers)s)
+            UNION ALL
+            SELECT st.number, 'mail_blacklist', 5
+              FROM callflow_preference_state st
+              JOIN res_partner p ON p.id = st.partner_id
+              JOIN mail_blacklist mb ON mb.email = p.email_normalized AND mb.active
+             WHERE st.number = ANY(%(numbers)s)
+            """,
+            numbers=numbers,
+        )
 
     @api.model
     def _call_hours(self, numbers):

@@ -36,8 +36,9 @@ class CallflowPreferenceStateLine(models.Model):
     is_self = fields.Boolean(
         string="From the person",
         readonly=True,
-        help="Opt-in given by the person themselves (or a manager's correction): "
-        "it lifts refusals and do-not-call.",
+        help="Opt-in proven to come from the person (personal link, SMS from the "
+        "number, code sent by SMS) or a manager's correction: only it lifts "
+        "a block.",
     )
     event_id = fields.Many2one(
         "callflow.preference.event",

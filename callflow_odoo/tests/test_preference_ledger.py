@@ -54,7 +54,7 @@ class TestPreferenceLedger(TransactionCase):
 
     def test_latest_event_wins_whatever_the_recording_order(self):
         """Ordering is by event date, not by when the event was recorded."""
-        self._record("opt_in", minutes=10, channel="call")
+        self._record("opt_in", minutes=10, channel="call", source="link")
         self._record("opt_out", minutes=0, channel="call")
         self.assertEqual(self._blocked(), None, "later opt-in wins")
         self._record("opt_out", minutes=20, channel="call")
@@ -73,8 +73,11 @@ class TestPreferenceLedger(TransactionCase):
         self._record("opt_in", minutes=5, channel="all", scope="marketing")
         self._record("opt_in", minutes=6, source="import", scope="marketing")
         self.assertEqual(self._blocked(), "refusal")
-        # the person opts back in on the web page
-        self._record("opt_in", minutes=10, source="web", scope="marketing")
+        # nor does anyone typing the number on the page without a link
+        self._record("opt_in", minutes=7, source="web", scope="marketing")
+        self.assertEqual(self._blocked(), "refusal")
+        # the person opts back in through their personal link
+        self._record("opt_in", minutes=10, source="link", scope="marketing")
         self.assertEqual(self._blocked(), None)
         # and refuses again later
         self._record(
@@ -83,11 +86,14 @@ class TestPreferenceLedger(TransactionCase):
         self.assertEqual(self._blocked(), "refusal")
 
     def test_opt_out_after_refusal_keeps_refusal(self):
-        """A plain opt-out lifted by an operator opt-in leaves the refusal."""
+        """An operator's opt-in lifts neither a plain opt-out nor a refusal."""
         self._record("refusal", channel="call", scope="purpose", purpose="sales")
         self._record("opt_out", minutes=1, channel="call")
         self._record("opt_in", minutes=2, channel="call")
         self.assertEqual(self._blocked(), "refusal")
+        self.assertEqual(self._blocked(purpose="survey"), "opt_out")
+        self._record("opt_in", minutes=3, channel="call", source="link")
+        self.assertEqual(self._blocked(), None)
         self.assertEqual(self._blocked(purpose="survey"), None)
 
     def test_dnc_lifted_only_by_the_person(self):
@@ -113,7 +119,7 @@ class TestPreferenceLedger(TransactionCase):
         # unknown purpose: checked conservatively
         self.assertEqual(self._blocked("call", None, OTHER), "refusal")
         # a narrower opt-in by the person after a broad opt-out
-        self._record("opt_in", minutes=5, channel="sms", scope="all", source="web")
+        self._record("opt_in", minutes=5, channel="sms", scope="all", source="link")
         self.assertEqual(self._blocked("sms"), None)
         self.assertEqual(self._blocked("call"), "opt_out")
 
@@ -129,6 +135,8 @@ class TestPreferenceLedger(TransactionCase):
         self._record("opt_out", minutes=2)
         self.assertEqual(self._blocked(), "obsolete")
         self._record("opt_in", minutes=3, source="website_form")
+        self.assertEqual(self._blocked(), "obsolete", "anyone can fill a form")
+        self._record("opt_in", minutes=4, source="sms_code")
         self.assertEqual(self._blocked(), None)
 
     def test_blacklist_sync_both_ways(self):
@@ -138,7 +146,7 @@ class TestPreferenceLedger(TransactionCase):
         self._record("opt_out", minutes=1, channel="sms", source="sms")
         self.assertTrue(Blacklist.search([("number", "=", MOBILE)]).active)
         # the person opts back in to SMS: SMS marketing may text again
-        self._record("opt_in", minutes=2, channel="sms", source="web")
+        self._record("opt_in", minutes=2, channel="sms", source="link")
         self.assertFalse(Blacklist.search([("number", "=", MOBILE)]).active)
         self.assertEqual(self._blocked("sms"), None)
         # a number blacklisted in Odoo counts as opted out of SMS
@@ -147,10 +155,80 @@ class TestPreferenceLedger(TransactionCase):
         self.assertEqual(self._blocked("call", number=OTHER), None)
         self.assertEqual(self.State._reason_label("blacklist"), "Blacklisted for SMS")
 
+    def test_email_blacklist_follows_the_ledger_both_ways(self):
+        """An email opt-out reaches mail.blacklist; only a proven opt-in of
+        the number takes it out, and only the entries the ledger made."""
+        Blacklist = self.env["mail.blacklist"].with_context(active_test=False)
+        self._record("opt_out", channel="all", source="web", email=" Taro@Example.COM ")
+        entry = Blacklist.search([("email", "=", "taro@example.com")])
+        self.assertTrue(entry.active)
+        self.assertEqual(entry.callflow_number, MOBILE)
+        self.assertEqual(self._blocked("email"), "opt_out")
+        # calls only, or one purpose only: no email blacklist
+        self._record("opt_out", channel="call", number=OTHER, email="x@example.com")
+        self.assertFalse(Blacklist.search([("email", "=", "x@example.com")]))
+        # anyone typing the number, an operator, a form: recorded, lifts nothing
+        for minutes, source in enumerate(("web", "website_form", "operator"), 1):
+            self._record("opt_in", minutes=minutes, channel="all", source=source)
+        self.assertTrue(entry.active)
+        self.assertEqual(self._blocked("email"), "opt_out")
+        # the person, through their link
+        self._record("opt_in", minutes=5, channel="email", source="link")
+        self.assertFalse(entry.active)
+        self.assertFalse(entry.callflow_number)
+        self.assertEqual(self._blocked("email"), None)
+        self.assertEqual(self._blocked("call"), "opt_out", "email only")
+
+    def test_email_blacklisted_in_odoo_counts_and_stays(self):
+        """An unsubscribe made in Odoo blocks email to the contact's number
+        and no opt-in of a number lifts it."""
+        partner = self.env["res.partner"].create(
+            {"name": "Hanako", "email": "hanako@example.com", "phone": OTHER}
+        )
+        self._record("hours", number=OTHER, partner_id=partner.id)
+        self.assertEqual(self._blocked("email", number=OTHER), None)
+        self.env["mail.blacklist"].sudo()._add("Hanako@example.com")
+        self.assertEqual(self._blocked("email", number=OTHER), "mail_blacklist")
+        self.assertEqual(self._blocked("sms", number=OTHER), None)
+        self.assertEqual(
+            self.State._reason_label("mail_blacklist"), "Blacklisted for email"
+        )
+        # someone opts their own number out with her email, then back in
+        self._record("opt_out", minutes=1, channel="all", email="hanako@example.com")
+        self._record("opt_in", minutes=2, channel="all", source="link")
+        entry = self.env["mail.blacklist"].search(
+            [("email", "=", "hanako@example.com")]
+        )
+        self.assertTrue(entry.active, "made in Odoo: only Odoo removes it")
+        # the ledger's own entry, confirmed later by a mailing's unsubscribe
+        self._record("opt_out", minutes=3, channel="email", email="t@example.com")
+        self.env["mail.blacklist"].sudo()._add("t@example.com")
+        self._record("opt_in", minutes=4, channel="all", source="sms_code")
+        entry = self.env["mail.blacklist"].search([("email", "=", "t@example.com")])
+        self.assertTrue(entry.active)
+        self.assertFalse(entry.callflow_number)
+
+    def test_email_kept_while_another_number_still_blocks_it(self):
+        self._record("opt_out", channel="all", email="shared@example.com")
+        self._record(
+            "opt_out", number=OTHER, channel="email", email="shared@example.com"
+        )
+        self._record("opt_in", minutes=1, channel="all", source="link")
+        entry = self.env["mail.blacklist"].search(
+            [("email", "=", "shared@example.com")]
+        )
+        self.assertTrue(entry.active, "the other number still opted out")
+        self._record("opt_in", minutes=2, number=OTHER, channel="all", source="sms")
+        self.assertFalse(entry.active)
+
+    def test_invalid_email_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "not a usable email"):
+            self._record("opt_out", email="not an email")
+
     def test_self_opt_in_keeps_blacklist_when_ledger_still_blocks(self):
         self._record("opt_out", channel="all", source="web")
         self._record(
-            "opt_in", minutes=1, channel="sms", source="web", scope="marketing"
+            "opt_in", minutes=1, channel="sms", source="link", scope="marketing"
         )
         blacklisted = self.env["phone.blacklist"].search([("number", "=", MOBILE)])
         self.assertTrue(blacklisted, "all-contact opt-out still blocks SMS")
@@ -313,7 +391,7 @@ class TestPreferenceStateSearch(TransactionCase):
                 {
                     "number": OTHER,
                     "action": "opt_in",
-                    "source": "web",
+                    "source": "link",
                     "event_date": now + timedelta(minutes=1),
                 },
             ]

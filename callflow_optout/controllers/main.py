@@ -47,7 +47,7 @@ class CallflowOptout(http.Controller):
         response = Response._submit(
             values, token=token_sudo, request_info=self._request_info()
         )
-        return self._render_done(values["answer"], token, response.times_label)
+        return self._render_answer_done(response, token)
 
     # --- without a link -------------------------------------------------
     @http.route(
@@ -91,7 +91,7 @@ class CallflowOptout(http.Controller):
             values, e164=e164, request_info=self._request_info()
         )
         # Same wording whether or not the number is in the CRM.
-        return self._render_done(values["answer"], None, response.times_label)
+        return self._render_answer_done(response)
 
     # --- helpers --------------------------------------------------------
     def _find_token(self, token):
@@ -158,6 +158,20 @@ class CallflowOptout(http.Controller):
             change_url=f"/o/{token}" if token else "/callflow/optout",
         )
         return request.render("callflow_optout.optout_done", qcontext)
+
+    def _render_answer_done(self, response, token=None):
+        """Thank-you page of a stored answer, saying only what is enforced:
+        which email (if any) left the mailing lists, and, without a link,
+        that an opt-in lifts no earlier stop (callflow_sms adds a code sent by
+        SMS to prove the number).  Without a link it shows nothing the visitor
+        did not type, whether or not the number is in the CRM."""
+        page = self._render_done(response.answer, token, response.times_label)
+        page.qcontext.update(
+            blocked_email=response.email or "",
+            email_known=bool(token and response._email_for_events()),
+            unverified=not token,
+        )
+        return page
 
     def _render_rate_limited(self):
         qcontext = self._base_values()

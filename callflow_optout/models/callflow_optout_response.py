@@ -9,6 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import email_normalize, html_escape
 
+from odoo.addons.callflow_odoo.models.callflow_preference_event import SELF_SOURCES
 from odoo.addons.callflow_odoo.tools.hours import (
     ALL_DAYS,
     format_hours,
@@ -266,8 +267,23 @@ class CallflowOptoutResponse(models.Model):
             response._apply()
         return response
 
-    def _event_vals(self):
+    def _email_for_events(self):
+        """The email the answer's events carry (an email opt-out blacklists
+        it): the one typed, else, behind a personal link, the contact's,
+        unless the person says the contact is not them."""
         self.ensure_one()
+        if self.email:
+            return self.email
+        if self.token_id and self.reason != "wrong_person":
+            return self.partner_id.email_normalized or False
+        return False
+
+    def _event_vals(self, source=None):
+        """Ledger events of the answer.  ``source`` defaults to ``link`` for a
+        personal link, which proves the number, and ``web`` for the page
+        without a link, which does not (its opt-in lifts no block)."""
+        self.ensure_one()
+        source = source or ("link" if self.token_id else "web")
         if self.token_id:
             how = self.env._("personal link #%(token)s", token=self.token_id.id)
         else:
@@ -287,7 +303,8 @@ class CallflowOptoutResponse(models.Model):
             "number": self.number,
             "partner_id": self.partner_id.id,
             "scope": "all",
-            "source": "web",
+            "source": source,
+            "email": self._email_for_events(),
             "reason": reason or False,
             "evidence": evidence,
             "request_ip": self.request_ip,
@@ -308,10 +325,13 @@ class CallflowOptoutResponse(models.Model):
                     hours_to=self.times_to,
                 )
             )
-        elif self.answer == "keep_contacting" and self.env[
-            "callflow.preference.state"
-        ].sudo()._call_hours([self.number]):
-            # "Keep contacting me" also lifts earlier preferred hours.
+        elif (
+            self.answer == "keep_contacting"
+            and source in SELF_SOURCES
+            and self.env["callflow.preference.state"].sudo()._call_hours([self.number])
+        ):
+            # "Keep contacting me" also lifts earlier preferred hours, when it
+            # comes from the person.
             vals_list.append(dict(common, channel="call", action="hours"))
         if self.reason == "wrong_person":
             vals_list.append(dict(common, channel="all", action="obsolete"))

@@ -87,7 +87,7 @@ class TestOptoutPage(OptoutCase):
         self.assertEqual(len(events), 1)
         self.assertEqual(
             (events.channel, events.scope, events.action, events.source),
-            ("all", "all", "opt_out", "web"),
+            ("all", "all", "opt_out", "link"),
         )
         self.assertEqual(events.partner_id, self.partner)
         answer = self.Response.search([])
@@ -317,3 +317,6 @@ class TestOptoutPage(OptoutCase):
         self.assertTrue(doc.xpath("//label[@for='cf_answer_stop_all']"))
         response = self.post_answer(f"/ja/o/{self.raw}")
         self.assertIn("ご希望を保存しました", response.text)
+        # It promises only what is enforced: no email blacklisted, none promised.
+        self.assertIn("今後、お電話やSMSでご連絡することはありません。", response.text)
+        self.assertIn("マーケティングメールも停止するには", response.text)
