@@ -18,6 +18,7 @@
         "views/callflow_sms_template_views.xml",
         "views/callflow_list_views.xml",
         "views/sms_sms_views.xml",
+        "views/callflow_sms_inbound_views.xml",
     ],
     "demo": [
         "demo/callflow_sms_demo.xml",

@@ -4,3 +4,4 @@ from . import callflow_sms_template
 from . import callflow_list
 from . import callflow_list_entry
 from . import sms_tracker
+from . import callflow_sms_inbound

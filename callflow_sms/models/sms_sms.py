@@ -1,4 +1,5 @@
 import logging
+import secrets
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -7,6 +8,8 @@ from werkzeug.urls import url_join
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
+
+from odoo.addons.callflow_optout.models.callflow_optout_token import hash_token
 
 from ..tools import sms_gateway
 
@@ -33,6 +36,21 @@ class SmsSms(models.Model):
         help="The provider's id for this SMS (Twilio's SID, the gateway's "
         "id): what to quote to its support, and how its delivery reports "
         "find the message.",
+    )
+    callflow_token_id = fields.Many2one(
+        "callflow.optout.token",
+        string="Opt-out Link",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The personal link this SMS carries. The body keeps it masked; "
+        "the working link is made when the SMS leaves, for the provider only.",
+    )
+    callflow_link_pending = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="The link's token is not made yet: nobody has the working link.",
     )
     callflow_provider_error = fields.Char(
         string="Provider Message",
@@ -110,13 +128,34 @@ class SmsSms(models.Model):
         """Send through the provider chosen in Settings (Odoo IAP by default)."""
         provider = self._callflow_provider()
         if provider not in sms_gateway.GATEWAYS:
-            return super()._send(
-                unlink_failed=unlink_failed,
-                unlink_sent=unlink_sent,
-                raise_exception=raise_exception,
+            clear = self._callflow_clear_bodies()
+            if not clear:
+                return super()._send(
+                    unlink_failed=unlink_failed,
+                    unlink_sent=unlink_sent,
+                    raise_exception=raise_exception,
+                )
+            # Odoo's IAP code reads ``body``: the clear links go into the
+            # cache only (not dirty, never written), then are dropped.
+            with_links = self.browse(list(clear))
+            with_links.flush_recordset(["body"])
+            self.env.cache.update(
+                with_links, self._fields["body"], list(clear.values())
             )
+            try:
+                return super()._send(
+                    unlink_failed=unlink_failed,
+                    unlink_sent=unlink_sent,
+                    raise_exception=raise_exception,
+                )
+            finally:
+                with_links.invalidate_recordset(["body"])
         gateway = self._callflow_gateway(provider)
-        messages = [(sms.uuid, sms.number, sms.body or "") for sms in self]
+        # The outbox hands nothing to anybody: its links stay masked.
+        clear = self._callflow_clear_bodies() if provider != "outbox" else {}
+        messages = [
+            (sms.uuid, sms.number, clear.get(sms.id, sms.body or "")) for sms in self
+        ]
         try:
             results = gateway.send_batch(messages)
         except Exception as e:
@@ -131,6 +170,64 @@ class SmsSms(models.Model):
         self._callflow_apply_results(
             results, unlink_failed, unlink_sent and provider != "outbox"
         )
+
+    def _callflow_clear_bodies(self):
+        """Make the links of the messages about to leave; return ``{sms id:
+        body with the working link}``, to hand to the provider and nowhere
+        else.
+
+        A token is stored only as a hash, so the working link cannot be
+        rebuilt from the database: it is made here, keeping the two last
+        characters the masked body already shows. The first attempt gives
+        the SMS's token its hash; a retry (the provider may have received
+        the first attempt) adds a second token for the same message, so
+        whichever one is delivered works.
+        """
+        todo = self.filtered(
+            lambda s: s.callflow_token_id
+            and sms_gateway.MASKED_LINK_RE.search(s.body or "")
+        )
+        if not todo:
+            return {}
+        clear, first, again = {}, [], []
+        for sms in todo:
+            suffix = sms_gateway.MASKED_LINK_RE.search(sms.body).group(1)
+            # 15 random bytes = 20 characters + the 2 shown: 22, 120 bits.
+            raw = secrets.token_urlsafe(15) + suffix
+            clear[sms.id] = sms_gateway.MASKED_LINK_RE.sub(
+                lambda m, raw=raw: f"/o/{raw}", sms.body, count=1
+            )
+            (first if sms.callflow_link_pending else again).append(
+                (sms.callflow_token_id.id, hash_token(raw))
+            )
+        # sudo: tokens are read-only for users; the sender issues them.
+        Token = self.env["callflow.optout.token"].sudo()
+        if first:
+            Token.flush_model()
+            ids, hashes = zip(*first, strict=True)
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE callflow_optout_token t SET token_hash = v.hash
+                      FROM unnest(%(ids)s::int[], %(hashes)s::varchar[])
+                           AS v(id, hash)
+                     WHERE t.id = v.id
+                    """,
+                    ids=list(ids),
+                    hashes=list(hashes),
+                )
+            )
+            Token.invalidate_model(["token_hash"])
+            todo.filtered("callflow_link_pending").sudo().callflow_link_pending = False
+        if again:
+            tokens = Token.browse([token_id for token_id, _hash in again])
+            Token.create(
+                [
+                    dict(token.copy_data()[0], token_hash=digest)
+                    for token, (_id, digest) in zip(tokens, again, strict=True)
+                ]
+            )
+        return clear
 
     def _callflow_apply_results(self, results, unlink_failed, unlink_sent):
         """Same state/tracker/unlink semantics as ``_postprocess`` of IAP results,
@@ -241,24 +338,32 @@ class SmsSms(models.Model):
         return True
 
     @api.model
-    def _callflow_handle_inbound(self, number, text, provider_ref):
-        """React to an inbound SMS: STOP / HELP / START keywords.
+    def _callflow_handle_inbound(self, number, text, provider_ref, provider=False):
+        """Store an inbound SMS, show it to a person, react to STOP / HELP /
+        START keywords.
 
         Returns the keyword kind handled (``stop``, ``help``, ``start``) or
-        False. A provider re-posting the same message (same ``provider_ref``)
+        False. A provider message already processed (same provider id)
         changes nothing and gets no second reply.
         """
-        kind = sms_gateway.inbound_keyword(text)
+        # sudo: the webhook is public (authenticated by signature); the
+        # inbound log, contacts and leads are not readable by the public user.
+        inbound = (
+            self.env["callflow.sms.inbound"]
+            .sudo()
+            ._register(number, text, provider or "sms", provider_ref)
+        )
+        if not inbound:
+            return False
+        kind = inbound.kind if inbound.kind != "message" else False
+        inbound._notify_owners()
         if not kind:
             return False
+        number = inbound.number
         Event = self.env["callflow.preference.event"].sudo()
         evidence = self.env._(
             "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
         )
-        if provider_ref and Event.search_count(
-            [("evidence", "=", evidence), ("source", "=", "sms")], limit=1
-        ):
-            return kind
         company = self.env.company
         if kind in ("stop", "start"):
             Event._record(
@@ -285,6 +390,9 @@ class SmsSms(models.Model):
                 company=company.name,
             )
         else:
+            if inbound._help_answered_today():
+                return kind
+            inbound.help_replied = True
             body = self.env._(
                 "%(company)s %(phone)s. To choose which calls and messages you "
                 "receive: %(url)s . Reply STOP to opt out.",
@@ -292,12 +400,21 @@ class SmsSms(models.Model):
                 phone=company.phone or "",
                 url=url_join(self.get_base_url(), "/callflow/optout"),
             )
-        # The one reply allowed after an opt-out: the confirmation. It is
-        # created directly (not through the composer, which skips blocked
-        # numbers) and sent at once.
-        reply = self.sudo().create({"number": number, "body": body})
-        reply.send(unlink_sent=False)
+        self._callflow_queue_reply(number, body)
         return kind
+
+    @api.model
+    def _callflow_queue_reply(self, number, body):
+        """Queue an answer to an inbound SMS for the SMS cron.
+
+        It leaves only after this transaction commits: a webhook that fails
+        sends nothing, and a confirmation never precedes the stored opt-out.
+        The one reply allowed after an opt-out is created directly, not
+        through the composer, which skips blocked numbers.
+        """
+        reply = self.sudo().create({"number": number, "body": body})
+        self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
+        return reply
 
     # ------------------------------------------------------------------
     # Callflow sending (before/after a call)
@@ -400,6 +517,15 @@ class SmsSms(models.Model):
             ]
         )
         Token = self.env["callflow.optout.token"]
+        # The links are made when each SMS leaves (``_callflow_clear_bodies``):
+        # the body, the chatter and the logs only ever show them masked. The
+        # raw tokens issued here are dropped, only their last 2 characters
+        # are kept: until the SMS leaves, the stored hash matches no link.
+        token_ids = dict(
+            Token.sudo()
+            .search([("token_hash", "in", [hash_token(t) for t in tokens])])
+            .mapped(lambda t: (t.token_hash, t.id))
+        )
         partner_logs, lead_logs = {}, {}
         for r, sms, token in zip(recipients, sms_records, tokens, strict=True):
             rec, partner, lead, call_list = r[:4]
@@ -413,10 +539,16 @@ class SmsSms(models.Model):
                     "purpose": call_list
                     and purpose_labels.get(call_list.purpose, "")
                     or "",
-                    "optout_link": Token._get_url(token),
+                    "optout_link": sms_gateway.mask_links(Token._get_url(token)),
                 }
             )
-            sms.body = body
+            sms.write(
+                {
+                    "body": body,
+                    "callflow_token_id": token_ids[hash_token(token)],
+                    "callflow_link_pending": True,
+                }
+            )
             log = escape(
                 self.env._(
                     "SMS (%(template)s) to %(number)s: %(body)s",
