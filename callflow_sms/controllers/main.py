@@ -35,9 +35,7 @@ class CallflowSmsWebhook(http.Controller):
     def _forbid(self, reason):
         """403 with one text for every cause: the answer tells a prober
         neither which provider is configured nor what was wrong."""
-        _logger.warning(
-            "SMS webhook %s refused: %s", request.httprequest.path, reason
-        )
+        _logger.warning("SMS webhook %s refused: %s", request.httprequest.path, reason)
         return request.make_response("Forbidden", status=403)
 
     # -- Twilio-compatible ---------------------------------------------------

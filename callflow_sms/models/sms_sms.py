@@ -184,8 +184,9 @@ class SmsSms(models.Model):
         whichever one is delivered works.
         """
         todo = self.filtered(
-            lambda s: s.callflow_token_id
-            and sms_gateway.MASKED_LINK_RE.search(s.body or "")
+            lambda s: (
+                s.callflow_token_id and sms_gateway.MASKED_LINK_RE.search(s.body or "")
+            )
         )
         if not todo:
             return {}
