@@ -65,7 +65,7 @@ class CallflowSmsInbound(models.Model):
     ]
 
     @api.model
-    def _register(self, number, text, provider, provider_ref):
+    def _store(self, number, text, provider, provider_ref):
         """Store an inbound SMS; return it, or an empty recordset when this
         provider message was already processed (a replay).
 

@@ -352,7 +352,7 @@ class SmsSms(models.Model):
         inbound = (
             self.env["callflow.sms.inbound"]
             .sudo()
-            ._register(number, text, provider or "sms", provider_ref)
+            ._store(number, text, provider or "sms", provider_ref)
         )
         if not inbound:
             return False
