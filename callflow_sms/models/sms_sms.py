@@ -48,6 +48,7 @@ class SmsSms(models.Model):
         "the working link is made when the SMS leaves, for the provider only.",
     )
     callflow_link_pending = fields.Boolean(
+        string="Link Pending",
         copy=False,
         readonly=True,
         help="The link's token is not made yet: nobody has the working link.",
