@@ -2,6 +2,7 @@ import logging
 import secrets
 from datetime import datetime, time, timedelta
 
+import psycopg2
 import pytz
 from markupsafe import escape
 from werkzeug.urls import url_join
@@ -16,6 +17,8 @@ from ..tools import sms_gateway
 _logger = logging.getLogger(__name__)
 
 PARAM = "callflow_sms.%s"
+# Hash of a link not made yet (its SMS has not left): matches no token.
+PENDING_LINK = "pending:"
 
 
 class SmsSms(models.Model):
@@ -46,12 +49,6 @@ class SmsSms(models.Model):
         ondelete="set null",
         help="The personal link this SMS carries. The body keeps it masked; "
         "the working link is made when the SMS leaves, for the provider only.",
-    )
-    callflow_link_pending = fields.Boolean(
-        string="Link Pending",
-        copy=False,
-        readonly=True,
-        help="The link's token is not made yet: nobody has the working link.",
     )
     callflow_provider_error = fields.Char(
         string="Provider Message",
@@ -179,10 +176,7 @@ class SmsSms(models.Model):
 
         A token is stored only as a hash, so the working link cannot be
         rebuilt from the database: it is made here, keeping the two last
-        characters the masked body already shows. The first attempt gives
-        the SMS's token its hash; a retry (the provider may have received
-        the first attempt) adds a second token for the same message, so
-        whichever one is delivered works.
+        characters the masked body already shows.
         """
         todo = self.filtered(
             lambda s: (
@@ -191,7 +185,7 @@ class SmsSms(models.Model):
         )
         if not todo:
             return {}
-        clear, first, again = {}, [], []
+        clear, pairs = {}, []
         for sms in todo:
             suffix = sms_gateway.MASKED_LINK_RE.search(sms.body).group(1)
             # 15 random bytes = 20 characters + the 2 shown: 22, 120 bits.
@@ -199,37 +193,69 @@ class SmsSms(models.Model):
             clear[sms.id] = sms_gateway.MASKED_LINK_RE.sub(
                 lambda m, raw=raw: f"/o/{raw}", sms.body, count=1
             )
-            (first if sms.callflow_link_pending else again).append(
-                (sms.callflow_token_id.id, hash_token(raw))
-            )
+            pairs.append((sms.callflow_token_id.id, hash_token(raw)))
+        self._callflow_issue_links(pairs)
+        return clear
+
+    @api.model
+    def _callflow_issue_links(self, pairs):
+        """Store the hashes ``[(token id, hash)]`` of links about to leave.
+
+        Committed on a cursor of its own before the provider gets them: if
+        this transaction is lost after the provider accepted a message (a
+        killed cron worker), the link the person receives still works. Tokens
+        this transaction created itself (not visible to that cursor) are
+        stored here instead.
+        """
+        done = set()
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                done = self._callflow_store_link_hashes(cr, pairs)
+        except psycopg2.Error as e:
+            _logger.info("Opt-out links stored with the SMS transaction: %s", e)
+            done = set()
+        rest = [pair for pair in pairs if pair[0] not in done]
+        if rest:
+            self._callflow_store_link_hashes(self.env.cr, rest)
+        self.env["callflow.optout.token"].invalidate_model(["token_hash"])
+
+    @api.model
+    def _callflow_store_link_hashes(self, cr, pairs):
+        """On ``cr``: the first link of a token (hash still pending) replaces
+        the pending mark; a further one (a retry: the provider may have
+        received the first attempt) becomes a copy of the token, so whichever
+        message is delivered works. Returns the ids of the tokens found."""
         # sudo: tokens are read-only for users; the sender issues them.
-        Token = self.env["callflow.optout.token"].sudo()
-        if first:
-            Token.flush_model()
-            ids, hashes = zip(*first, strict=True)
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE callflow_optout_token t SET token_hash = v.hash
-                      FROM unnest(%(ids)s::int[], %(hashes)s::varchar[])
-                           AS v(id, hash)
-                     WHERE t.id = v.id
-                    """,
-                    ids=list(ids),
-                    hashes=list(hashes),
-                )
+        Token = self.env(cr=cr, su=True)["callflow.optout.token"]
+        Token.flush_model()
+        ids, hashes = (list(column) for column in zip(*pairs, strict=True))
+        cr.execute(
+            SQL(
+                """
+                UPDATE callflow_optout_token t SET token_hash = v.hash
+                  FROM unnest(%(ids)s::int[], %(hashes)s::varchar[]) AS v(id, hash)
+                 WHERE t.id = v.id AND starts_with(t.token_hash, %(pending)s)
+             RETURNING t.id
+                """,
+                ids=ids,
+                hashes=hashes,
+                pending=PENDING_LINK,
             )
-            Token.invalidate_model(["token_hash"])
-            todo.filtered("callflow_link_pending").sudo().callflow_link_pending = False
-        if again:
-            tokens = Token.browse([token_id for token_id, _hash in again])
+        )
+        first = {row[0] for row in cr.fetchall()}
+        Token.invalidate_model(["token_hash"])
+        again = [(i, digest) for i, digest in pairs if i not in first]
+        found = Token.browse([i for i, _digest in again]).exists()
+        digests = dict(again)
+        if found:
             Token.create(
                 [
-                    dict(token.copy_data()[0], token_hash=digest)
-                    for token, (_id, digest) in zip(tokens, again, strict=True)
+                    dict(token.copy_data()[0], token_hash=digests[token.id])
+                    for token in found
                 ]
             )
-        return clear
+        return first | set(found.ids)
 
     def _callflow_apply_results(self, results, unlink_failed, unlink_sent):
         """Same state/tracker/unlink semantics as ``_postprocess`` of IAP results,
@@ -528,6 +554,16 @@ class SmsSms(models.Model):
             .search([("token_hash", "in", [hash_token(t) for t in tokens])])
             .mapped(lambda t: (t.token_hash, t.id))
         )
+        Token.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE callflow_optout_token SET token_hash = %s || token_hash"
+                " WHERE id = ANY(%s)",
+                PENDING_LINK,
+                list(token_ids.values()),
+            )
+        )
+        Token.invalidate_model(["token_hash"])
         partner_logs, lead_logs = {}, {}
         for r, sms, token in zip(recipients, sms_records, tokens, strict=True):
             rec, partner, lead, call_list = r[:4]
@@ -548,7 +584,6 @@ class SmsSms(models.Model):
                 {
                     "body": body,
                     "callflow_token_id": token_ids[hash_token(token)],
-                    "callflow_link_pending": True,
                 }
             )
             log = escape(
