@@ -384,8 +384,8 @@ class SmsSms(models.Model):
         if not inbound:
             return False
         kind = inbound.kind if inbound.kind != "message" else False
-        inbound._notify_owners()
         if not kind:
+            inbound._notify_owners()
             return False
         number = inbound.number
         Event = self.env["callflow.preference.event"].sudo()
@@ -417,9 +417,9 @@ class SmsSms(models.Model):
                 "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
                 company=company.name,
             )
+        elif inbound._help_answered_today():
+            body = False  # at most one HELP answer a day per number
         else:
-            if inbound._help_answered_today():
-                return kind
             inbound.help_replied = True
             body = self.env._(
                 "%(company)s %(phone)s. To choose which calls and messages you "
@@ -428,7 +428,9 @@ class SmsSms(models.Model):
                 phone=company.phone or "",
                 url=url_join(self.get_base_url(), "/callflow/optout"),
             )
-        self._callflow_queue_reply(number, body)
+        if body:
+            self._callflow_queue_reply(number, body)
+        inbound._notify_owners()
         return kind
 
     @api.model
