@@ -6,12 +6,14 @@ import hmac
 import json
 import re
 import time
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
 from odoo.addons.callflow_sms.tools import sms_gateway
+from odoo.addons.sms.tools.sms_api import SmsApi
 
 from .gateway_server import FakeGateway
 from .test_sms_gateway import LocalGatewayMixin
@@ -124,6 +126,33 @@ class TestLinkMasking(JsonWebhookMixin, DialerCommon, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("+81 90-****-0001", page.text)
 
+    def test_odoo_sms_service_gets_the_clear_link_only(self):
+        """Odoo's own SMS service: a paid cloud API, hence the one mock."""
+        self.params.set_param("callflow_sms.provider", "odoo")
+        handed = []
+
+        def contact_iap(_endpoint, params):
+            handed.extend(message["content"] for message in params["messages"])
+            return [
+                {"uuid": number["uuid"], "state": "success", "credit": 1}
+                for message in params["messages"]
+                for number in message["numbers"]
+            ]
+
+        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        masked = sms.body
+        with patch.object(SmsApi, "_contact_iap", side_effect=contact_iap):
+            sms.send(unlink_sent=False)
+        self.assertEqual(sms.state, "pending")
+        [sent] = handed
+        raw = CLEAR_RE.search(sent).group(1)
+        self.assertEqual(sent.replace(f"/o/{raw}", f"/o/…{raw[-2:]}"), masked)
+        sms.invalidate_recordset()
+        self.assertEqual(sms.body, masked)
+        self.assertNotIn(raw, self._stored_texts())
+        token = self.env["callflow.optout.token"]._find(raw)
+        self.assertEqual(token, sms.callflow_token_id)
+
     def test_a_retried_message_keeps_both_links_working(self):
         """A provider may have received an attempt that timed out: the link
         of each attempt stays valid."""
@@ -185,6 +214,7 @@ class TestWebhookTrust(JsonWebhookMixin, HttpCase):
                 "signature": hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
             },
             "forged": {"signature": "0" * 64},
+            "not ASCII": {"signature": "é" * 64},
             "other secret": {
                 "signature": sms_gateway.sign_webhook("guess", str(now), body)
             },

@@ -391,7 +391,7 @@ def mask_links(text):
 
 def verify_twilio_signature(url, params, auth_token, signature):
     """True when ``signature`` is Twilio's signature of this request."""
-    if not (auth_token and signature):
+    if not (auth_token and signature and signature.isascii()):
         return False
     return consteq(twilio_signature(url, params, auth_token), signature)
 
@@ -417,6 +417,8 @@ def verify_webhook(secret, body, timestamp, signature, now=None):
     if abs((time.time() if now is None else now) - int(timestamp)) > SIGNATURE_WINDOW:
         return "timestamp outside the 5-minute window"
     signature = signature.strip().removeprefix("sha256=").lower()
+    if not signature.isascii():
+        return "invalid signature"
     if not consteq(sign_webhook(secret, timestamp, body), signature):
         return "invalid signature"
     return None
