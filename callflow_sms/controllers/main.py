@@ -141,7 +141,10 @@ class CallflowSmsWebhook(http.Controller):
             return self._reject(400, "Bad parameters")
         error_text = payload.get("error")
         found = request.env["sms.sms"]._callflow_update_delivery(
-            uuid, status, isinstance(error_text, str) and error_text[:500], ref
+            uuid,
+            status,
+            isinstance(error_text, str) and error_text[:500].replace("\x00", ""),
+            ref,
         )
         return request.make_json_response({"ok": True, "found": found})
 
@@ -167,6 +170,8 @@ class CallflowSmsWebhook(http.Controller):
         if (
             not (isinstance(number, str) and isinstance(text, str))
             or len(text) > 1600
+            or len(number) > 64
+            or "\x00" in text + number  # PostgreSQL text cannot hold NUL
             or not (isinstance(ref, str) and REF_RE.match(ref))
         ):
             return self._reject(400, "Bad parameters")

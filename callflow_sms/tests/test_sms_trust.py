@@ -376,10 +376,17 @@ class TestWebhookTrust(JsonWebhookMixin, HttpCase):
             inbound = self.env["callflow.sms.inbound"].search([("number", "=", number)])
             self.assertEqual(inbound.kind, "message", text)
 
-    def test_message_id_is_required(self):
-        response = self._post({"from": NUMBER, "text": "STOP"})
-        self.assertEqual(response.status_code, 400)
+    def test_bad_inbound_fields_are_refused(self):
+        for payload in (
+            {"from": NUMBER, "text": "STOP"},  # no message id: no replay key
+            {"from": NUMBER, "text": "STOP", "id": ["m-1"]},
+            {"from": NUMBER, "text": "STOP\x00", "id": "m-nul"},
+            {"from": NUMBER + " " * 5000, "text": "STOP", "id": "m-long"},
+        ):
+            response = self._post(payload)
+            self.assertEqual(response.status_code, 400, str(payload)[:60])
         self.assertFalse(self._blocked())
+        self.assertFalse(self.env["callflow.sms.inbound"].search([]))
 
 
 @tagged("post_install", "-at_install")
