@@ -1,5 +1,4 @@
-from datetime import timedelta
-
+import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
@@ -45,8 +44,10 @@ class CallflowSmsInbound(models.Model):
     received_at = fields.Datetime(
         readonly=True, default=fields.Datetime.now, required=True
     )
-    help_replied = fields.Boolean(
-        readonly=True, help="A HELP answered: at most one answer per number a day."
+    help_day = fields.Date(
+        string="HELP Answered On",
+        readonly=True,
+        help="Day (UTC) this HELP was answered: one answer per number a day.",
     )
     partner_ids = fields.Many2many(
         "res.partner", string="Contacts", readonly=True, copy=False
@@ -88,10 +89,10 @@ class CallflowSmsInbound(models.Model):
                 """
                 INSERT INTO callflow_sms_inbound
                        (number, body, kind, provider, provider_ref, received_at,
-                        help_replied, company_id, create_uid, create_date,
+                        company_id, create_uid, create_date,
                         write_uid, write_date)
                 VALUES (%(number)s, %(body)s, %(kind)s, %(provider)s, %(ref)s,
-                        %(now)s, false, %(company)s, %(uid)s, %(now)s,
+                        %(now)s, %(company)s, %(uid)s, %(now)s,
                         %(uid)s, %(now)s)
                 ON CONFLICT (provider, provider_ref) DO NOTHING
                 RETURNING id
@@ -109,20 +110,40 @@ class CallflowSmsInbound(models.Model):
         row = self.env.cr.fetchone()
         return self.browse(row[0]) if row else self.browse()
 
-    def _help_answered_today(self):
-        """True when this number already got a HELP answer in the last day."""
-        self.ensure_one()
-        return bool(
-            self.search_count(
-                [
-                    ("number", "=", self.number),
-                    ("help_replied", "=", True),
-                    ("id", "!=", self.id),
-                    ("received_at", ">", fields.Datetime.now() - timedelta(days=1)),
-                ],
-                limit=1,
-            )
+    def init(self):
+        # One answered HELP per number and day, even for HELPs that arrive
+        # at the same moment: the second one waits, then conflicts.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS callflow_sms_inbound_help_day
+                ON callflow_sms_inbound (number, help_day)
+             WHERE help_day IS NOT NULL
+            """
         )
+
+    def _claim_help_answer(self):
+        """True when this HELP may be answered: none was for its number
+        today (UTC)."""
+        self.ensure_one()
+        self.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE callflow_sms_inbound SET help_day = %s WHERE id = %s",
+                        fields.Date.today(),
+                        self.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except (
+            psycopg2.errors.UniqueViolation,
+            psycopg2.errors.SerializationFailure,
+        ):
+            return False
+        finally:
+            self.invalidate_recordset(["help_day"])
+        return True
 
     def _notify_owners(self):
         """Show the SMS on the sender's contacts and leads; a message that is

@@ -417,10 +417,9 @@ class SmsSms(models.Model):
                 "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
                 company=company.name,
             )
-        elif inbound._help_answered_today():
+        elif not inbound._claim_help_answer():
             body = False  # at most one HELP answer a day per number
         else:
-            inbound.help_replied = True
             body = self.env._(
                 "%(company)s %(phone)s. To choose which calls and messages you "
                 "receive: %(url)s . Reply STOP to opt out.",

@@ -6,6 +6,7 @@ import hmac
 import json
 import re
 import time
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo.tests import HttpCase, TransactionCase, tagged
@@ -267,6 +268,14 @@ class TestWebhookTrust(JsonWebhookMixin, HttpCase):
         other = "+819011114444"
         self._sms("help", "h-other", number=other)
         self.assertEqual(len(self._sent_texts(other)), 1, "per number")
+        inbound = self.env["callflow.sms.inbound"].search([("number", "=", NUMBER)])
+        self.assertEqual(len(inbound), 3, "every HELP is kept")
+        answered = inbound.filtered("help_day")
+        self.assertEqual(len(answered), 1)
+        # The next day it is answered again.
+        answered.sudo().help_day = answered.help_day - timedelta(days=1)
+        self._sms("HELP", "h-next-day")
+        self.assertEqual(len(self._sent_texts()), 2)
 
     def test_body_size_is_checked_first(self):
         payload = {"from": NUMBER, "text": "STOP", "id": "m-big", "pad": "x" * 70000}
