@@ -14,11 +14,13 @@
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/callflow_sms_inbound_security.xml",
         "views/res_config_settings_views.xml",
         "views/callflow_sms_template_views.xml",
         "views/callflow_list_views.xml",
         "views/sms_sms_views.xml",
         "views/optout_templates.xml",
+        "views/callflow_sms_inbound_views.xml",
     ],
     "demo": [
         "demo/callflow_sms_demo.xml",

@@ -14,6 +14,9 @@ UUID_RE = re.compile(r"^[0-9a-f]{32}$")
 # A provider's message id: short, printable, no spaces.
 REF_RE = re.compile(r"^[\w.:-]{1,128}$")
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Largest webhook body read: an SMS of 1,600 characters with its envelope
+# fits many times over; Odoo answers 413 above it, before reading the body.
+MAX_WEBHOOK_BODY = 64 * 1024
 
 
 class CallflowSmsWebhook(http.Controller):
@@ -28,6 +31,12 @@ class CallflowSmsWebhook(http.Controller):
     def _reject(self, status, reason):
         _logger.warning("SMS webhook rejected (%s): %s", status, reason)
         return request.make_response(reason, status=status)
+
+    def _forbid(self, reason):
+        """403 with one text for every cause: the answer tells a prober
+        neither which provider is configured nor what was wrong."""
+        _logger.warning("SMS webhook %s refused: %s", request.httprequest.path, reason)
+        return request.make_response("Forbidden", status=403)
 
     # -- Twilio-compatible ---------------------------------------------------
     def _twilio_authenticated(self):
@@ -47,10 +56,11 @@ class CallflowSmsWebhook(http.Controller):
         auth="public",
         methods=["POST"],
         csrf=False,
+        max_content_length=MAX_WEBHOOK_BODY,
     )
     def twilio_status(self, **kw):
         if not self._twilio_authenticated():
-            return self._reject(403, "Invalid signature")
+            return self._forbid("provider or signature")
         uuid = request.httprequest.args.get("uuid") or ""
         sid = kw.get("MessageSid") or ""
         status = kw.get("MessageStatus") or ""
@@ -73,24 +83,31 @@ class CallflowSmsWebhook(http.Controller):
         auth="public",
         methods=["POST"],
         csrf=False,
+        max_content_length=MAX_WEBHOOK_BODY,
     )
     def twilio_inbound(self, **kw):
         if not self._twilio_authenticated():
-            return self._reject(403, "Invalid signature")
-        return self._inbound(kw.get("From"), kw.get("Body"), kw.get("MessageSid"))
+            return self._forbid("provider or signature")
+        return self._inbound(
+            kw.get("From"), kw.get("Body"), kw.get("MessageSid"), "twilio"
+        )
 
     # -- generic HTTP JSON -------------------------------------------------
     def _json_payload(self):
         """The authenticated JSON body, or an error response."""
         if self._param("provider") != "http_json":
-            return None, self._reject(403, "Provider not enabled")
+            return None, self._forbid("provider not enabled")
+        # Bounded by the route's max_content_length (413 above it).
         body = request.httprequest.get_data()
-        if not sms_gateway.verify_shared_secret(
+        headers = request.httprequest.headers
+        problem = sms_gateway.verify_webhook(
             self._param("webhook_secret"),
             body,
-            request.httprequest.headers.get("X-Callflow-Signature"),
-        ):
-            return None, self._reject(403, "Invalid signature")
+            headers.get("X-Callflow-Timestamp"),
+            headers.get("X-Callflow-Signature"),
+        )
+        if problem:
+            return None, self._forbid(problem)
         try:
             payload = json.loads(body)
         except ValueError:
@@ -105,6 +122,7 @@ class CallflowSmsWebhook(http.Controller):
         auth="public",
         methods=["POST"],
         csrf=False,
+        max_content_length=MAX_WEBHOOK_BODY,
     )
     def http_json_status(self):
         payload, error = self._json_payload()
@@ -123,7 +141,10 @@ class CallflowSmsWebhook(http.Controller):
             return self._reject(400, "Bad parameters")
         error_text = payload.get("error")
         found = request.env["sms.sms"]._callflow_update_delivery(
-            uuid, status, isinstance(error_text, str) and error_text[:500], ref
+            uuid,
+            status,
+            isinstance(error_text, str) and error_text[:500].replace("\x00", ""),
+            ref,
         )
         return request.make_json_response({"ok": True, "found": found})
 
@@ -133,22 +154,30 @@ class CallflowSmsWebhook(http.Controller):
         auth="public",
         methods=["POST"],
         csrf=False,
+        max_content_length=MAX_WEBHOOK_BODY,
     )
     def http_json_inbound(self):
         payload, error = self._json_payload()
         if error:
             return error
         return self._inbound(
-            payload.get("from"), payload.get("text"), payload.get("id")
+            payload.get("from"), payload.get("text"), payload.get("id"), "http_json"
         )
 
     # -- shared --------------------------------------------------------------
-    def _inbound(self, number, text, ref):
-        if not (isinstance(number, str) and isinstance(text, str)) or len(text) > 1600:
+    def _inbound(self, number, text, ref, provider):
+        # The provider's message id is the replay key: required.
+        if (
+            not (isinstance(number, str) and isinstance(text, str))
+            or len(text) > 1600
+            or len(number) > 64
+            or "\x00" in text + number  # PostgreSQL text cannot hold NUL
+            or not (isinstance(ref, str) and REF_RE.match(ref))
+        ):
             return self._reject(400, "Bad parameters")
         try:
             request.env["sms.sms"]._callflow_handle_inbound(
-                number, text, ref if isinstance(ref, str) else False
+                number, text, ref, provider=provider
             )
         except (UserError, ValidationError) as e:
             return self._reject(400, str(e))

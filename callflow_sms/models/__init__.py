@@ -5,3 +5,4 @@ from . import callflow_list
 from . import callflow_list_entry
 from . import sms_tracker
 from . import callflow_optout_code
+from . import callflow_sms_inbound

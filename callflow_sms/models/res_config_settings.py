@@ -67,12 +67,13 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="callflow_sms.http_body_template",
         groups="base.group_system",
         help="JSON body with the placeholders {number}, {body} and {uuid} "
-        "(replaced by JSON strings).",
+        "(each replaced by a JSON string, quoted or not in the template).",
     )
     callflow_sms_webhook_secret = fields.Char(
         "Webhook Secret",
         config_parameter="callflow_sms.webhook_secret",
         groups="base.group_system",
-        help="Shared secret the generic gateway uses to sign its webhooks "
-        "(HMAC-SHA256 of the body in the X-Callflow-Signature header).",
+        help="Shared secret the generic gateway uses to sign its webhooks: "
+        "X-Callflow-Signature is the hex HMAC-SHA256 of the X-Callflow-Timestamp "
+        "header (Unix seconds, within 5 minutes), a dot and the raw body.",
     )

@@ -1,6 +1,8 @@
 import logging
+import secrets
 from datetime import datetime, time, timedelta
 
+import psycopg2
 import pytz
 from markupsafe import escape
 from werkzeug.urls import url_join
@@ -8,11 +10,15 @@ from werkzeug.urls import url_join
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from odoo.addons.callflow_optout.models.callflow_optout_token import hash_token
+
 from ..tools import sms_gateway
 
 _logger = logging.getLogger(__name__)
 
 PARAM = "callflow_sms.%s"
+# Hash of a link not made yet (its SMS has not left): matches no token.
+PENDING_LINK = "pending:"
 
 
 class SmsSms(models.Model):
@@ -33,6 +39,16 @@ class SmsSms(models.Model):
         help="The provider's id for this SMS (Twilio's SID, the gateway's "
         "id): what to quote to its support, and how its delivery reports "
         "find the message.",
+    )
+    callflow_token_id = fields.Many2one(
+        "callflow.optout.token",
+        string="Opt-out Link",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The personal link this SMS carries. The body keeps it masked; "
+        "the working link is made when the SMS leaves, for the provider only.",
     )
     callflow_provider_error = fields.Char(
         string="Provider Message",
@@ -110,13 +126,34 @@ class SmsSms(models.Model):
         """Send through the provider chosen in Settings (Odoo IAP by default)."""
         provider = self._callflow_provider()
         if provider not in sms_gateway.GATEWAYS:
-            return super()._send(
-                unlink_failed=unlink_failed,
-                unlink_sent=unlink_sent,
-                raise_exception=raise_exception,
+            clear = self._callflow_clear_bodies()
+            if not clear:
+                return super()._send(
+                    unlink_failed=unlink_failed,
+                    unlink_sent=unlink_sent,
+                    raise_exception=raise_exception,
+                )
+            # Odoo's IAP code reads ``body``: the clear links go into the
+            # cache only (not dirty, never written), then are dropped.
+            with_links = self.browse(list(clear))
+            with_links.flush_recordset(["body"])
+            self.env.cache.update(
+                with_links, self._fields["body"], list(clear.values())
             )
+            try:
+                return super()._send(
+                    unlink_failed=unlink_failed,
+                    unlink_sent=unlink_sent,
+                    raise_exception=raise_exception,
+                )
+            finally:
+                with_links.invalidate_recordset(["body"])
         gateway = self._callflow_gateway(provider)
-        messages = [(sms.uuid, sms.number, sms.body or "") for sms in self]
+        # The outbox hands nothing to anybody: its links stay masked.
+        clear = self._callflow_clear_bodies() if provider != "outbox" else {}
+        messages = [
+            (sms.uuid, sms.number, clear.get(sms.id, sms.body or "")) for sms in self
+        ]
         try:
             results = gateway.send_batch(messages)
         except Exception as e:
@@ -131,6 +168,94 @@ class SmsSms(models.Model):
         self._callflow_apply_results(
             results, unlink_failed, unlink_sent and provider != "outbox"
         )
+
+    def _callflow_clear_bodies(self):
+        """Make the links of the messages about to leave; return ``{sms id:
+        body with the working link}``, to hand to the provider and nowhere
+        else.
+
+        A token is stored only as a hash, so the working link cannot be
+        rebuilt from the database: it is made here, keeping the two last
+        characters the masked body already shows.
+        """
+        todo = self.filtered(
+            lambda s: (
+                s.callflow_token_id and sms_gateway.MASKED_LINK_RE.search(s.body or "")
+            )
+        )
+        if not todo:
+            return {}
+        clear, pairs = {}, []
+        for sms in todo:
+            suffix = sms_gateway.MASKED_LINK_RE.search(sms.body).group(1)
+            # 15 random bytes = 20 characters + the 2 shown: 22, 120 bits.
+            raw = secrets.token_urlsafe(15) + suffix
+            clear[sms.id] = sms_gateway.MASKED_LINK_RE.sub(
+                lambda m, raw=raw: f"/o/{raw}", sms.body, count=1
+            )
+            pairs.append((sms.callflow_token_id.id, hash_token(raw)))
+        self._callflow_issue_links(pairs)
+        return clear
+
+    @api.model
+    def _callflow_issue_links(self, pairs):
+        """Store the hashes ``[(token id, hash)]`` of links about to leave.
+
+        Committed on a cursor of its own before the provider gets them: if
+        this transaction is lost after the provider accepted a message (a
+        killed cron worker), the link the person receives still works. Tokens
+        this transaction created itself (not visible to that cursor) are
+        stored here instead.
+        """
+        done = set()
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                done = self._callflow_store_link_hashes(cr, pairs)
+        except psycopg2.Error as e:
+            _logger.info("Opt-out links stored with the SMS transaction: %s", e)
+            done = set()
+        rest = [pair for pair in pairs if pair[0] not in done]
+        if rest:
+            self._callflow_store_link_hashes(self.env.cr, rest)
+        self.env["callflow.optout.token"].invalidate_model(["token_hash"])
+
+    @api.model
+    def _callflow_store_link_hashes(self, cr, pairs):
+        """On ``cr``: the first link of a token (hash still pending) replaces
+        the pending mark; a further one (a retry: the provider may have
+        received the first attempt) becomes a copy of the token, so whichever
+        message is delivered works. Returns the ids of the tokens found."""
+        # sudo: tokens are read-only for users; the sender issues them.
+        Token = self.env(cr=cr, su=True)["callflow.optout.token"]
+        Token.flush_model()
+        ids, hashes = (list(column) for column in zip(*pairs, strict=True))
+        cr.execute(
+            SQL(
+                """
+                UPDATE callflow_optout_token t SET token_hash = v.hash
+                  FROM unnest(%(ids)s::int[], %(hashes)s::varchar[]) AS v(id, hash)
+                 WHERE t.id = v.id AND starts_with(t.token_hash, %(pending)s)
+             RETURNING t.id
+                """,
+                ids=ids,
+                hashes=hashes,
+                pending=PENDING_LINK,
+            )
+        )
+        first = {row[0] for row in cr.fetchall()}
+        Token.invalidate_model(["token_hash"])
+        again = [(i, digest) for i, digest in pairs if i not in first]
+        found = Token.browse([i for i, _digest in again]).exists()
+        digests = dict(again)
+        if found:
+            Token.create(
+                [
+                    dict(token.copy_data()[0], token_hash=digests[token.id])
+                    for token in found
+                ]
+            )
+        return first | set(found.ids)
 
     def _callflow_apply_results(self, results, unlink_failed, unlink_sent):
         """Same state/tracker/unlink semantics as ``_postprocess`` of IAP results,
@@ -241,24 +366,32 @@ class SmsSms(models.Model):
         return True
 
     @api.model
-    def _callflow_handle_inbound(self, number, text, provider_ref):
-        """React to an inbound SMS: STOP / HELP / START keywords.
+    def _callflow_handle_inbound(self, number, text, provider_ref, provider=False):
+        """Store an inbound SMS, show it to a person, react to STOP / HELP /
+        START keywords.
 
         Returns the keyword kind handled (``stop``, ``help``, ``start``) or
-        False. A provider re-posting the same message (same ``provider_ref``)
+        False. A provider message already processed (same provider id)
         changes nothing and gets no second reply.
         """
-        kind = sms_gateway.inbound_keyword(text)
-        if not kind:
+        # sudo: the webhook is public (authenticated by signature); the
+        # inbound log, contacts and leads are not readable by the public user.
+        inbound = (
+            self.env["callflow.sms.inbound"]
+            .sudo()
+            ._store(number, text, provider or "sms", provider_ref)
+        )
+        if not inbound:
             return False
+        kind = inbound.kind if inbound.kind != "message" else False
+        if not kind:
+            inbound._notify_owners()
+            return False
+        number = inbound.number
         Event = self.env["callflow.preference.event"].sudo()
         evidence = self.env._(
             "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
         )
-        if provider_ref and Event.search_count(
-            [("evidence", "=", evidence), ("source", "=", "sms")], limit=1
-        ):
-            return kind
         company = self.env.company
         if kind in ("stop", "start"):
             Event._record(
@@ -284,6 +417,8 @@ class SmsSms(models.Model):
                 "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
                 company=company.name,
             )
+        elif not inbound._claim_help_answer():
+            body = False  # at most one HELP answer a day per number
         else:
             body = self.env._(
                 "%(company)s %(phone)s. To choose which calls and messages you "
@@ -292,12 +427,23 @@ class SmsSms(models.Model):
                 phone=company.phone or "",
                 url=url_join(self.get_base_url(), "/callflow/optout"),
             )
-        # The one reply allowed after an opt-out: the confirmation. It is
-        # created directly (not through the composer, which skips blocked
-        # numbers) and sent at once.
-        reply = self.sudo().create({"number": number, "body": body})
-        reply.send(unlink_sent=False)
+        if body:
+            self._callflow_queue_reply(number, body)
+        inbound._notify_owners()
         return kind
+
+    @api.model
+    def _callflow_queue_reply(self, number, body):
+        """Queue an answer to an inbound SMS for the SMS cron.
+
+        It leaves only after this transaction commits: a webhook that fails
+        sends nothing, and a confirmation never precedes the stored opt-out.
+        The one reply allowed after an opt-out is created directly, not
+        through the composer, which skips blocked numbers.
+        """
+        reply = self.sudo().create({"number": number, "body": body})
+        self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
+        return reply
 
     # ------------------------------------------------------------------
     # Callflow sending (before/after a call)
@@ -400,6 +546,25 @@ class SmsSms(models.Model):
             ]
         )
         Token = self.env["callflow.optout.token"]
+        # The links are made when each SMS leaves (``_callflow_clear_bodies``):
+        # the body, the chatter and the logs only ever show them masked. The
+        # raw tokens issued here are dropped, only their last 2 characters
+        # are kept: until the SMS leaves, the stored hash matches no link.
+        token_ids = dict(
+            Token.sudo()
+            .search([("token_hash", "in", [hash_token(t) for t in tokens])])
+            .mapped(lambda t: (t.token_hash, t.id))
+        )
+        Token.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE callflow_optout_token SET token_hash = %s || token_hash"
+                " WHERE id = ANY(%s)",
+                PENDING_LINK,
+                list(token_ids.values()),
+            )
+        )
+        Token.invalidate_model(["token_hash"])
         partner_logs, lead_logs = {}, {}
         for r, sms, token in zip(recipients, sms_records, tokens, strict=True):
             rec, partner, lead, call_list = r[:4]
@@ -413,10 +578,15 @@ class SmsSms(models.Model):
                     "purpose": call_list
                     and purpose_labels.get(call_list.purpose, "")
                     or "",
-                    "optout_link": Token._get_url(token),
+                    "optout_link": sms_gateway.mask_links(Token._get_url(token)),
                 }
             )
-            sms.body = body
+            sms.write(
+                {
+                    "body": body,
+                    "callflow_token_id": token_ids[hash_token(token)],
+                }
+            )
             log = escape(
                 self.env._(
                     "SMS (%(template)s) to %(number)s: %(body)s",

@@ -4,3 +4,4 @@ from . import test_sms_webhook
 from . import test_sms_messages
 from . import test_sms_counter_tour
 from . import test_optout_code
+from . import test_sms_trust

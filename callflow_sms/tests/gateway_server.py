@@ -19,6 +19,8 @@ class FakeGateway:
     def __init__(self, fail_ratio=0.0, seed=42):
         self.plan = []
         self.default = None
+        # When set, every POST is answered 307 to this URL (and recorded).
+        self.redirect_to = None
         self.fail_ratio = fail_ratio
         self.random = random.Random(seed)
         self.requests = []
@@ -51,6 +53,16 @@ class FakeGateway:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if gateway.redirect_to:
+                    with gateway.lock:
+                        gateway.requests.append(
+                            {"path": self.path, "headers": dict(self.headers)}
+                        )
+                    self.send_response(307)
+                    self.send_header("Location", gateway.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status, body, delay = gateway._handle(self, raw)
                 if delay:
                     time.sleep(delay)

@@ -1,6 +1,5 @@
-import hashlib
-import hmac
 import json
+import time
 
 from odoo.tests import HttpCase, tagged
 
@@ -91,16 +90,19 @@ class TestTwilioWebhook(LocalGatewayMixin, HttpCase):
             self.assertTrue(
                 self.env["phone.blacklist"].sudo().search([("number", "=", number)])
             )
+            self.env["sms.sms"]._process_queue()
             replies = [r for r in self.gateway.requests if r["params"]["To"] == number]
             self.assertEqual(len(replies), 1, "exactly one confirmation")
         # The provider retries the same webhook: nothing new, no second reply.
         self._inbound("Stop", number="+819011110001", sid="SMstop1")
+        self.env["sms.sms"]._process_queue()
         self.assertEqual(len(self._events("+819011110001")), 1)
         self.assertEqual(len(self.gateway.delivered), 4)
 
     def test_help_and_start(self):
         self._inbound("STOP", sid="SMa")
         self._inbound("HELP", sid="SMb")
+        self.env["sms.sms"]._process_queue()
         help_reply = self.gateway.requests[-1]["params"]["Body"]
         self.assertIn(self.env.company.name, help_reply)
         self.assertIn("/callflow/optout", help_reply)
@@ -174,14 +176,16 @@ class TestHttpJsonWebhook(LocalGatewayMixin, HttpCase):
         self.addCleanup(self.gateway.__exit__)
         params.set_param("callflow_sms.http_url", self.gateway.url + "/send")
 
-    def _post(self, path, payload, signature=None, raw=None):
+    def _post(self, path, payload, signature=None, raw=None, timestamp=None):
         body = raw if raw is not None else json.dumps(payload).encode()
+        timestamp = str(int(time.time()) if timestamp is None else timestamp)
         if signature is None:
-            signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+            signature = sms_gateway.sign_webhook(SECRET, timestamp, body)
         return self.url_open(
             path,
             data=body,
             headers={
+                "X-Callflow-Timestamp": timestamp,
                 "X-Callflow-Signature": signature,
                 "Content-Type": "application/json",
             },
@@ -196,6 +200,7 @@ class TestHttpJsonWebhook(LocalGatewayMixin, HttpCase):
         self.assertTrue(
             self.env["callflow.preference.state"]._check_numbers([NUMBER], "sms")
         )
+        self.env["sms.sms"]._process_queue()
         self.assertEqual(len(self.gateway.delivered), 1)
 
     def _sent_sms(self):

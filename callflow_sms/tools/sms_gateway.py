@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +71,18 @@ class SmsGateway:
             return self._result(uuid, TRANSIENT, "sms_server", str(e))
         except requests.RequestException as e:
             return self._result(uuid, ERROR, "sms_server", str(e))
+        except ValueError as e:  # e.g. a body template that is not JSON
+            return self._result(uuid, ERROR, "sms_server", f"Invalid request: {e}")
+        if 300 <= response.status_code < 400:
+            # Following it would hand our credentials to another address.
+            return self._result(
+                uuid,
+                ERROR,
+                "sms_server",
+                f"HTTP {response.status_code}: the provider redirects to "
+                f"{response.headers.get('Location') or '?'}; redirects are not "
+                "followed with credentials. Enter the final URL in the settings.",
+            )
         if response.status_code >= 500 or response.status_code == 429:
             return self._result(
                 uuid,
@@ -86,7 +99,8 @@ class SmsGateway:
             "uuid": uuid,
             "state": state,
             "failure_type": failure_type if state != SENT else False,
-            "message": message or False,
+            # A provider may echo the message: its link is kept masked.
+            "message": mask_links(message) if message else False,
             "provider_id": provider_id or False,
         }
 
@@ -152,6 +166,7 @@ class TwilioGateway(SmsGateway):
             auth=(cfg["account_sid"], cfg.get("auth_token") or ""),
             headers={"I-Twilio-Idempotency-Token": uuid},
             timeout=self.timeout,
+            allow_redirects=False,
         )
 
     def _parse(self, response):
@@ -190,12 +205,7 @@ class HttpJsonGateway(SmsGateway):
     def _request(self, session, uuid, number, body):
         cfg = self.config
         template = cfg.get("body_template") or self.DEFAULT_TEMPLATE
-        # Placeholders are replaced by JSON literals, so any text is safe.
-        payload = (
-            template.replace("{number}", json.dumps(number))
-            .replace("{body}", json.dumps(body))
-            .replace("{uuid}", json.dumps(uuid))
-        )
+        payload = json_body(template, {"number": number, "body": body, "uuid": uuid})
         headers = {"Content-Type": "application/json", "Idempotency-Key": uuid}
         if cfg.get("auth_header_name"):
             headers[cfg["auth_header_name"]] = cfg.get("auth_header_value") or ""
@@ -204,6 +214,7 @@ class HttpJsonGateway(SmsGateway):
             data=payload.encode(),
             headers=headers,
             timeout=self.timeout,
+            allow_redirects=False,
         )
 
     def _parse(self, response):
@@ -225,6 +236,20 @@ class HttpJsonGateway(SmsGateway):
             return SENT, False, text, provider_id or False
         text = text or response.text[:200] or f"HTTP {response.status_code}"
         return ERROR, _status_failure(response.status_code, text), text, False
+
+
+JSON_PLACEHOLDER_RE = re.compile(r'"\{(number|body|uuid)\}"|\{(number|body|uuid)\}')
+
+
+def json_body(template, values):
+    """The gateway's JSON body: each placeholder (quoted or not) becomes the
+    JSON encoding of its value, in one pass, so quotes or ``{uuid}`` inside a
+    message stay text. Raises ValueError when the template is not JSON."""
+    payload = JSON_PLACEHOLDER_RE.sub(
+        lambda m: json.dumps(values[m.group(1) or m.group(2)]), template
+    )
+    json.loads(payload)
+    return payload
 
 
 def _status_failure(status, text=""):
@@ -268,50 +293,132 @@ DELIVERY_STATES = {
 }
 
 INBOUND_KEYWORDS = {
-    "STOP": "stop",
-    "STOPALL": "stop",
-    "UNSUBSCRIBE": "stop",
-    "CANCEL": "stop",
-    "END": "stop",
-    "QUIT": "stop",
+    "stop": "stop",
+    "stopall": "stop",
+    "unsubscribe": "stop",
+    "cancel": "stop",
+    "end": "stop",
+    "quit": "stop",
+    "optout": "stop",
     "停止": "stop",
     "配信停止": "stop",
-    "HELP": "help",
-    "INFO": "help",
+    "送信停止": "stop",
+    "配信解除": "stop",
+    "ストップ": "stop",
+    "中止": "stop",
+    "やめて": "stop",
+    "止めて": "stop",
+    "help": "help",
+    "info": "help",
     "ヘルプ": "help",
-    "START": "start",
-    "UNSTOP": "start",
-    "YES": "start",
+    "start": "start",
+    "unstop": "start",
+    "yes": "start",
     "再開": "start",
+    "配信再開": "start",
 }
+# Politeness around a keyword that keeps it a keyword ("配信停止して",
+# "STOP please"); anything else makes it an ordinary message for a person.
+KEYWORD_PREFIXES = ("", "please", "pls")
+KEYWORD_SUFFIXES = (
+    "",
+    "please",
+    "pls",
+    "して",
+    "してください",
+    "して下さい",
+    "ください",
+    "下さい",
+    "します",
+    "お願いします",
+    "をお願いします",
+    "でお願いします",
+    "おねがいします",
+    "をおねがいします",
+)
+
+
+def keyword_text(text):
+    """Compare form of a message: NFKC (full width to ASCII, half-width kana
+    to full width), case folded, without format characters (zero-width
+    spaces), punctuation, symbols or spaces."""
+    text = unicodedata.normalize("NFKC", text[:200]).casefold()
+    return "".join(
+        c for c in text if unicodedata.category(c)[0] not in ("C", "P", "S", "Z")
+    )
 
 
 def inbound_keyword(text):
     """Keyword kind of an inbound message (``stop``/``help``/``start``) or None.
 
-    Case- and width-insensitive (NFKC: ｓｔｏｐ == STOP), surrounding spaces and
-    punctuation ignored; only a message that IS the keyword counts, so
-    "don't stop calling" does not opt anybody out.
+    A message is a keyword when, once reduced by :func:`keyword_text`, it is
+    a keyword with at most a polite word around it: "ＳＴＯＰ", "S\u200bTOP",
+    "ストップ", "配信停止して" and "Stop please!" opt out; "don't stop calling"
+    or "stop by tomorrow" do not, and go to a person instead.
     """
     if not isinstance(text, str):
         return None
-    word = unicodedata.normalize("NFKC", text).strip().strip(".!。！、,").strip()
-    return INBOUND_KEYWORDS.get(word.upper())
+    word = keyword_text(text)
+    for prefix in KEYWORD_PREFIXES:
+        if not word.startswith(prefix):
+            continue
+        rest = word[len(prefix) :]
+        for suffix in KEYWORD_SUFFIXES:
+            if suffix and not rest.endswith(suffix):
+                continue
+            kind = INBOUND_KEYWORDS.get(rest[: len(rest) - len(suffix)])
+            if kind:
+                return kind
+    return None
+
+
+# A personal link in a text, and the masked form kept everywhere but in the
+# message handed to the provider: "/o/…Xy" (the token's last 2 characters).
+CLEAR_LINK_RE = re.compile(r"/o/([A-Za-z0-9_-]{16,64})(?![A-Za-z0-9_-])")
+MASKED_LINK_RE = re.compile(r"/o/…([A-Za-z0-9_-]{2})(?![A-Za-z0-9_-])")
+
+
+def mask_token(raw_token):
+    return f"/o/…{raw_token[-2:]}"
+
+
+def mask_links(text):
+    """``text`` with every personal link masked."""
+    if not isinstance(text, str):
+        return text
+    return CLEAR_LINK_RE.sub(lambda m: mask_token(m.group(1)), text)
 
 
 def verify_twilio_signature(url, params, auth_token, signature):
     """True when ``signature`` is Twilio's signature of this request."""
-    if not (auth_token and signature):
+    if not (auth_token and signature and signature.isascii()):
         return False
     return consteq(twilio_signature(url, params, auth_token), signature)
 
 
-def hmac_sha256(secret, body):
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+# Generic gateway webhooks: X-Callflow-Signature is the hex HMAC-SHA256 of
+# "<X-Callflow-Timestamp>.<raw body>"; the timestamp (Unix seconds) must be
+# within 5 minutes of our clock.
+SIGNATURE_WINDOW = 300
 
 
-def verify_shared_secret(secret, body, signature):
-    """Generic gateway: header is HMAC-SHA256(secret, body) hex, or the secret."""
-    if not (secret and signature):
-        return False
-    return consteq(hmac_sha256(secret, body), signature) or consteq(secret, signature)
+def sign_webhook(secret, timestamp, body):
+    """The signature a generic gateway sends with ``body`` at ``timestamp``."""
+    data = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def verify_webhook(secret, body, timestamp, signature, now=None):
+    """``None`` when the request is authentic and fresh, else the reason."""
+    if not (secret and signature and timestamp):
+        return "missing signature or timestamp"
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return "malformed timestamp"
+    if abs((time.time() if now is None else now) - int(timestamp)) > SIGNATURE_WINDOW:
+        return "timestamp outside the 5-minute window"
+    signature = signature.strip().removeprefix("sha256=").lower()
+    if not signature.isascii():
+        return "invalid signature"
+    if not consteq(sign_webhook(secret, timestamp, body), signature):
+        return "invalid signature"
+    return None
