@@ -14,6 +14,7 @@
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/callflow_sms_security.xml",
         "views/res_config_settings_views.xml",
         "views/callflow_sms_template_views.xml",
         "views/callflow_list_views.xml",
