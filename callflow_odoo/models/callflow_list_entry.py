@@ -175,9 +175,11 @@ class CallflowListEntry(models.Model):
         self.check_access("write")
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
             taken = self.filtered(
-                lambda e: e.state == "in_call"
-                and e.held_by_id
-                and e.held_by_id != self.env.user
+                lambda e: (
+                    e.state == "in_call"
+                    and e.held_by_id
+                    and e.held_by_id != self.env.user
+                )
             )
             if taken:
                 raise AccessError(
