@@ -126,6 +126,9 @@ class TestAccessOverRpc(HttpCase):
         cls.blocked_entry = Entry.create(
             {"list_id": cls.call_list.id, "number": "+819011110002", "name": "B"}
         )
+        cls.blocked_partner = env["res.partner"].create(
+            {"name": "Opted out elsewhere", "mobile": "+819011110002"}
+        )
         cls.foreign_entry = Entry.create(
             {"list_id": cls.other_list.id, "number": "+819011110003", "name": "C"}
         )
@@ -434,6 +437,15 @@ class TestAccessOverRpc(HttpCase):
             fields=["preference_warning"],
         )
         self.assertTrue(self.assertAllowed(reply, "warning")[0]["preference_warning"])
+        reply = self.call_kw(
+            "res.partner",
+            "read",
+            [self.blocked_partner.ids],
+            fields=["callflow_preference_warning", "callflow_preference_count"],
+        )
+        [partner] = self.assertAllowed(reply, "partner")
+        self.assertIn("Opted out", partner["callflow_preference_warning"])
+        self.assertEqual(partner["callflow_preference_count"], 0, "not readable here")
         self.assertEqual(
             State.with_user(self.manager)._check_numbers(
                 [self.blocked_entry.number], "call", "sales"
