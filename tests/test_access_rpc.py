@@ -441,11 +441,10 @@ class TestAccessOverRpc(HttpCase):
             "res.partner",
             "read",
             [self.blocked_partner.ids],
-            fields=["callflow_preference_warning", "callflow_preference_count"],
+            fields=["callflow_preference_warning"],
         )
         [partner] = self.assertAllowed(reply, "partner")
         self.assertIn("Opted out", partner["callflow_preference_warning"])
-        self.assertEqual(partner["callflow_preference_count"], 0, "not readable here")
         self.assertEqual(
             State.with_user(self.manager)._check_numbers(
                 [self.blocked_entry.number], "call", "sales"

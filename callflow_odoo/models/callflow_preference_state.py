@@ -372,9 +372,6 @@ class CallflowPreferenceState(models.Model):
                         "|",
                         ("partner_id", "in", list(partner_ids)),
                         ("number", "in", list(all_numbers)),
-                        # count what the history button will show (the
-                        # company rule), while the warning sees every company
-                        ("company_id", "in", [False, *self.env.companies.ids]),
                     ],
                     ["partner_id", "number"],
                     ["__count"],
