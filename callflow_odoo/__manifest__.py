@@ -16,6 +16,7 @@
         "security/callflow_security.xml",
         "security/ir.model.access.csv",
         "views/callflow_menus.xml",
+        "security/callflow_preference_security.xml",
         "views/callflow_preference_event_views.xml",
         "views/callflow_preference_state_views.xml",
         "views/callflow_preference_event_wizard_views.xml",

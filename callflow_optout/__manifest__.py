@@ -12,6 +12,7 @@
     "depends": ["callflow_odoo", "website", "portal", "website_crm"],
     "data": [
         "security/ir.model.access.csv",
+        "security/callflow_optout_security.xml",
         "data/callflow_optout_data.xml",
         "views/optout_templates.xml",
         "views/website_contactus_templates.xml",

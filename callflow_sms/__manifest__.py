@@ -15,6 +15,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/callflow_sms_inbound_security.xml",
+        "security/callflow_sms_security.xml",
         "views/res_config_settings_views.xml",
         "views/callflow_sms_template_views.xml",
         "views/callflow_list_views.xml",

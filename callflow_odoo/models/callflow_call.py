@@ -121,6 +121,7 @@ class CallflowCall(models.Model):
             "purpose": purpose,
             "action": action,
             "source": "operator",
+            "company_id": self.company_id.id,
             "reason": self.result_id.name,
             "evidence": self.env._(
                 "Call %(call)s by %(user)s: %(note)s",
@@ -173,7 +174,7 @@ class CallflowCall(models.Model):
                 self.dialed_number
             )
             if code:
-                entries.write(
+                entries._dialer_write(
                     {
                         "state": "suppressed",
                         "state_reason": Preference._reason_label(code),

@@ -4,7 +4,7 @@ import psycopg2.errors
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 HOLD_TIMEOUT_PARAM = "callflow_odoo.hold_timeout_minutes"
@@ -15,6 +15,11 @@ CALLBACK_GRACE = timedelta(hours=1)
 PICK_BATCH = 10
 PICK_PAGE = 20
 PICK_PAGE_MAX = 20000
+# What an operator may edit on an entry by hand (the notes of the dialer
+# screen). Everything else - state, attempts, holds, callbacks, the number -
+# moves only through the dialer's methods.
+OPERATOR_WRITABLE_FIELDS = frozenset({"note"})
+MANAGER_GROUP = "callflow_odoo.group_callflow_manager"
 
 ENTRY_STATES = [
     ("pending", "Pending"),
@@ -127,6 +132,66 @@ class CallflowListEntry(models.Model):
                 """
             )
         )
+
+    def write(self, vals):
+        self._check_dialer_fields(vals)
+        return super().write(vals)
+
+    def _check_dialer_fields(self, vals):
+        """Refuse an operator's direct write to anything but the notes.
+
+        Operators need write access to entries (the dialer screen saves its
+        notes), but an entry's state, attempt count, hold and callback are
+        the dialer's to change: written over RPC they would reset the
+        attempts cap or take an entry another operator holds. The dialer's
+        methods check the operator's right to the entry and then write as
+        superuser (``sudo()``), which no RPC caller can obtain. A context key
+        would not do: ``/web/dataset/call_kw`` passes any context the caller
+        sends. Field ``groups`` would not do either: operators must still
+        read these fields.
+        """
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        protected = set(vals) - self._operator_writable_fields()
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "Call list entries change through the dialer (log a "
+                    "result, skip, pause); an operator may only edit the "
+                    "notes. Refused fields: %(fields)s",
+                    fields=", ".join(sorted(protected)),
+                )
+            )
+
+    @api.model
+    def _operator_writable_fields(self):
+        """Fields an operator may write directly (extend to add one)."""
+        return OPERATOR_WRITABLE_FIELDS
+
+    def _dialer_write(self, vals):
+        """Write dialer fields after checking ``env.user``'s right to write
+        these entries (record rules: the lists they work) and that no other
+        operator holds them."""
+        self.check_access("write")
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            taken = self.filtered(
+                lambda e: (
+                    e.state == "in_call"
+                    and e.held_by_id
+                    and e.held_by_id != self.env.user
+                )
+            )
+            if taken:
+                raise AccessError(
+                    self.env._(
+                        "%(entry)s is being called by %(user)s.",
+                        entry=taken[0].display_name,
+                        user=taken[0].held_by_id.name or "-",
+                    )
+                )
+        # sudo: the dialer fields are refused to operators' direct writes
+        # (see _check_dialer_fields); access was checked just above.
+        return self.sudo().write(vals)
 
     @api.constrains("tz")
     def _check_tz(self):
@@ -650,7 +715,7 @@ class CallflowListEntry(models.Model):
                 vals.update(
                     state="pending", state_reason=result.name if result else False
                 )
-            entry.write(vals)
+            entry._dialer_write(vals)
             if entry.number:
                 attempts.append(
                     {
@@ -671,13 +736,16 @@ class CallflowListEntry(models.Model):
         """Drop the hold without counting an attempt; ``skip`` puts the
         entries behind the others in the queue."""
         held = self.filtered(lambda e: e.state == "in_call")
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            # An operator gives back only what they hold themselves.
+            held = held.filtered(lambda e: e.held_by_id == self.env.user)
         if skip:
-            held.write({"skipped_at": fields.Datetime.now()})
+            held._dialer_write({"skipped_at": fields.Datetime.now()})
         callbacks = held.filtered("next_attempt")
-        callbacks.write(
+        callbacks._dialer_write(
             {"state": "callback_due", "held_by_id": False, "held_since": False}
         )
-        (held - callbacks).write(
+        (held - callbacks)._dialer_write(
             {"state": "pending", "held_by_id": False, "held_since": False}
         )
         return True

@@ -152,7 +152,19 @@ class CallflowPreferenceEvent(models.Model):
         help="What proves it: the message, the token, the request.",
     )
     request_ip = fields.Char(
-        string="Request IP", readonly=True, help="Address of the web request."
+        string="Request IP",
+        readonly=True,
+        groups="callflow_odoo.group_callflow_manager",
+        help="Address of the web request.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="Company that recorded the event: only its users read the "
+        "evidence. The preference itself applies in every company (a stop "
+        "holds everywhere); empty: readable in every company.",
     )
     email = fields.Char(
         readonly=True,

@@ -191,7 +191,8 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
             entry = self.pick()
             order.append(entry)
             entry._release()
-            entry.state = "done"
+            # (test set-up: operators cannot close an entry by hand)
+            entry.sudo().state = "done"
         self.assertEqual(order, [callback, urgent, old, newer, tried])
 
     def test_skipped_entry_waits_behind_the_others(self):

@@ -98,8 +98,16 @@ class CallflowOptoutResponse(models.Model):
     reason = fields.Selection(REASONS, readonly=True)
     reason_other = fields.Char(string="Other reason", readonly=True)
     comments = fields.Text(readonly=True)
-    request_ip = fields.Char(string="IP address", readonly=True, index=True)
-    user_agent = fields.Char(readonly=True)
+    # Managers only: personal data kept as evidence, not for the sales floor.
+    request_ip = fields.Char(
+        string="IP address",
+        readonly=True,
+        index=True,
+        groups="callflow_odoo.group_callflow_manager",
+    )
+    user_agent = fields.Char(
+        readonly=True, groups="callflow_odoo.group_callflow_manager"
+    )
     state = fields.Selection(
         [("applied", "Applied"), ("repeat", "Repeat (no change)")],
         readonly=True,
@@ -113,7 +121,7 @@ class CallflowOptoutResponse(models.Model):
         help="Preference events this answer wrote.",
     )
     company_id = fields.Many2one(
-        "res.company", readonly=True, default=lambda self: self.env.company
+        "res.company", readonly=True, index=True, default=lambda self: self.env.company
     )
 
     @api.depends("times_days", "times_from", "times_to")

@@ -5,6 +5,7 @@ import re
 import secrets
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import consteq
 
 from odoo.addons.callflow_odoo.tools.purposes import PURPOSES
@@ -22,6 +23,9 @@ ANSWERS = [
     ("certain_times", "Only at certain times"),
     ("keep_contacting", "Please keep contacting me"),
 ]
+# What a manager may change on a link: revoke it. The rest is what the link
+# was issued for, and what the person answered through it.
+USER_WRITABLE_FIELDS = frozenset({"revoked"})
 
 
 def hash_token(raw_token):
@@ -39,6 +43,9 @@ class CallflowOptoutToken(models.Model):
         required=True,
         readonly=True,
         copy=False,
+        # Nobody needs to read it: links are found by hashing the raw token
+        # (as superuser, see _find); a readable hash invites offline guessing.
+        groups="base.group_system",
         help="SHA-256 of the token in the link; the token itself is never stored.",
     )
     number = fields.Char(
@@ -73,7 +80,7 @@ class CallflowOptoutToken(models.Model):
         "res.users", string="Contacted by", readonly=True, help="Who contacted."
     )
     company_id = fields.Many2one(
-        "res.company", readonly=True, default=lambda self: self.env.company
+        "res.company", readonly=True, index=True, default=lambda self: self.env.company
     )
     revoked = fields.Boolean(
         help="A revoked link shows the neutral page, as an unknown one does."
@@ -92,6 +99,20 @@ class CallflowOptoutToken(models.Model):
     _sql_constraints = [
         ("token_hash_unique", "unique(token_hash)", "Token hashes are unique."),
     ]
+
+    def write(self, vals):
+        """Users may only revoke a link: a rewritten hash or number would
+        let someone else answer for the person, or hide what they said.
+        The opt-out page records answers as superuser."""
+        if not self.env.su and set(vals) - USER_WRITABLE_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "An opt-out link can only be revoked, not edited. "
+                    "Refused fields: %(fields)s",
+                    fields=", ".join(sorted(set(vals) - USER_WRITABLE_FIELDS)),
+                )
+            )
+        return super().write(vals)
 
     @api.model
     def _issue_tokens(self, vals_list):
