@@ -38,3 +38,17 @@ class TestInstall(TransactionCase):
             self.assertGreaterEqual(cached, len(module.get_modules()))
         else:
             self.assertGreater(cached, 0)
+
+    def test_demo_data_leaves_odoos_blacklist_as_odoo_left_it(self):
+        """Demo data is also loaded where Odoo's own test suites run: the
+        demo ledger puts no number in phone.blacklist, whose size Odoo's SMS
+        composer reads (and its query-count tests count)."""
+        demo_numbers = (
+            self.env["callflow.preference.event"].sudo().search([]).mapped("number")
+        )
+        self.assertTrue(demo_numbers, "this check is about a database with demo data")
+        self.assertFalse(
+            self.env["phone.blacklist"]
+            .sudo()
+            .search_count([("number", "in", demo_numbers)])
+        )

@@ -4,9 +4,20 @@ from odoo.tests import HttpCase, tagged
 @tagged("post_install", "-at_install")
 class TestPreferenceUi(HttpCase):
     def test_banner_and_history_in_the_browser(self):
-        """Demo contact Deco Addict opted out on the web: the browser shows the
-        banner, the smart button and the number's preferences."""
+        """Deco Addict opted out on the web: the browser shows the banner,
+        the smart button and the number's preferences."""
         partner = self.env.ref("base.res_partner_2")
+        self.env["callflow.preference.event"]._record(
+            {
+                "number": partner.phone,
+                "partner_id": partner.id,
+                "channel": "all",
+                "scope": "all",
+                "action": "opt_out",
+                "source": "web",
+                "reason": "Too many calls",
+            }
+        )
         self.start_tour(
             f"/odoo/res.partner/{partner.id}",
             "callflow_preference_banner_tour",
