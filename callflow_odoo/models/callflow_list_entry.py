@@ -220,8 +220,10 @@ class CallflowListEntry(models.Model):
             held_elsewhere=self._held_elsewhere_sql(),
             window=self._window_sql(now),
             hours=self._preferred_hours_sql(now),
-            gap=self._cap_gap_sql(now),
-            daily=self._cap_daily_sql(now),
+            # A hold anywhere already excludes the number (held_elsewhere), so
+            # the caps need not count holds again here.
+            gap=self._cap_gap_sql(now, count_holds=False),
+            daily=self._cap_daily_sql(now, count_holds=False),
         )
 
     @api.model
@@ -317,7 +319,7 @@ class CallflowListEntry(models.Model):
         )
 
     @api.model
-    def _cap_gap_sql(self, now):
+    def _cap_gap_sql(self, now, count_holds=True):
         since = SQL("%s - make_interval(secs => c.callflow_cap_gap_hours * 3600)", now)
         return SQL(
             """
@@ -328,11 +330,11 @@ class CallflowListEntry(models.Model):
              AND %(holds)s = 0))
             """,
             since=since,
-            holds=self._cap_holds_sql(since),
+            holds=self._cap_holds_sql(since) if count_holds else SQL("0"),
         )
 
     @api.model
-    def _cap_daily_sql(self, now):
+    def _cap_daily_sql(self, now, count_holds=True):
         local = self._local_sql(now)
         day_start = SQL(
             """
@@ -350,7 +352,7 @@ class CallflowListEntry(models.Model):
              < c.callflow_cap_calls_per_day)
             """,
             day_start=day_start,
-            holds=self._cap_holds_sql(day_start),
+            holds=self._cap_holds_sql(day_start) if count_holds else SQL("0"),
         )
 
     # ------------------------------------------------------------------
