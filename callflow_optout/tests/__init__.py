@@ -3,3 +3,5 @@ from . import test_optout_token
 from . import test_optout_page
 from . import test_optout_tour
 from . import test_optin_capture
+from . import test_optout_limits
+from . import test_optout_input
