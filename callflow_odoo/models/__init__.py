@@ -11,3 +11,4 @@ from . import callflow_list_entry
 from . import callflow_number_attempt
 from . import res_config_settings
 from . import callflow_call
+from . import ir_http

@@ -1,5 +1,6 @@
 """Opt-in capture on the website contact form (website_crm)."""
 
+from odoo import SUPERUSER_ID
 from odoo.exceptions import ValidationError
 from odoo.http import request
 
@@ -14,8 +15,9 @@ class CallflowWebsiteForm(WebsiteForm):
         """Refuse what the lead cannot hold as a form error, not a 500.
 
         A contact choice outside the list made ``create`` raise ValueError; a
-        number followed by megabytes of padding was accepted as a number.
-        Odoo's form shows the fields named in the ValidationError.
+        number followed by megabytes of padding was accepted as a number; a
+        missing title broke the transaction.  Odoo's form shows the fields
+        named in the ValidationError.
         """
         data = super().extract_data(model, values)
         if model.sudo().model != "crm.lead":
@@ -29,6 +31,14 @@ class CallflowWebsiteForm(WebsiteForm):
             number = record.get(fname)
             if isinstance(number, str) and len(number) > MAX_RAW_LENGTH:
                 error_fields.append(fname)
+        # Odoo checks the required fields only when another field is wrong;
+        # a lead without its title then failed in the database (a 500).
+        authorized = model.with_user(SUPERUSER_ID)._get_form_writable_fields(values)
+        error_fields += [
+            name
+            for name, field in authorized.items()
+            if field["required"] and name not in record
+        ]
         if error_fields:
             raise ValidationError(error_fields)
         return data

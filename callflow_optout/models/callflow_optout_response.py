@@ -135,7 +135,8 @@ class CallflowOptoutResponse(models.Model):
         "of the page without a link.",
     )
     review_state = fields.Selection(
-        [
+        string="Review",
+        selection=[
             ("to_review", "To review"),
             ("approved", "Approved"),
             ("dismissed", "Dismissed"),
@@ -147,7 +148,8 @@ class CallflowOptoutResponse(models.Model):
         "waits for approval.",
     )
     review_reason = fields.Selection(
-        [
+        string="Reason for review",
+        selection=[
             ("token", "Many answers through this link"),
             ("number", "Many answers for this number"),
             ("network", "Many answers from this network"),
@@ -155,6 +157,7 @@ class CallflowOptoutResponse(models.Model):
         readonly=True,
     )
     notify_pending = fields.Boolean(
+        string="Owners not told yet",
         readonly=True,
         help="The notes and the activity of an answer without a link are "
         "written after the visitor's request, so its duration does not tell "
