@@ -84,8 +84,9 @@ class TestOptoutInput(OptoutCase):
             canonical = doc.xpath("//link[@rel='canonical']/@href")
             self.assertEqual(len(canonical), 1)
             self.assertTrue(canonical[0].endswith("/callflow/optout"), canonical)
-            for url in doc.xpath("//meta[@property='og:url']/@content"):
-                self.assertTrue(url.endswith("/callflow/optout"), url)
+            og_url = doc.xpath("//meta[@property='og:url']/@content")
+            self.assertEqual(len(og_url), 1)
+            self.assertTrue(og_url[0].endswith("/callflow/optout"), og_url)
         # The form still posts to the link itself.
         _response, doc = self.get_page(f"/o/{self.raw}")
         self.assertEqual(
