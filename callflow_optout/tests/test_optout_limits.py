@@ -1,7 +1,10 @@
 """Limits that stop abuse, not people (issue #11, section 4)."""
 
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import config
 
 from ..tools.client_network import client_network
 from .common import OptoutCase
@@ -161,6 +164,40 @@ class TestOptoutLimits(OptoutCase):
         )
         self.assertEqual(stop.status_code, 200)
         self.assertEqual(self.Response.search([], limit=1).state, "applied")
+
+    def test_client_address_is_the_one_proxy_mode_gives(self):
+        """Behind a proxy (``proxy_mode`` on), Odoo's ProxyFix takes the
+        address the proxy reports, and the limits count that network."""
+        self.params.set_param("callflow_optout.rate_limit", "1")
+        headers = {
+            "X-Forwarded-For": "203.0.113.9",
+            "X-Forwarded-Host": "127.0.0.1",
+            "X-Forwarded-Proto": "http",
+        }
+        csrf = self.csrf("/callflow/optout")
+        with patch.dict(config.options, {"proxy_mode": True}):
+            for number in ("090-1111-0001", "090-1111-0002"):
+                data = {
+                    "answer": "keep_contacting",
+                    "number_input": number,
+                    "csrf_token": csrf,
+                }
+                self.url_open("/callflow/optout", data=data, headers=headers)
+        answers = self.Response.search([])
+        self.assertEqual(set(answers.mapped("request_ip")), {"203.0.113.9"})
+        self.assertEqual(answers.mapped("request_network"), ["203.0.113.0/24"] * 2)
+        self.assertEqual(answers.mapped("state"), ["held", "applied"])
+        # The same headers without proxy_mode change nothing.
+        self.url_open(
+            "/callflow/optout",
+            data={
+                "answer": "no_sms",
+                "number_input": "090-1111-0003",
+                "csrf_token": csrf,
+            },
+            headers=headers,
+        )
+        self.assertEqual(self.Response.search([], limit=1).request_ip, "127.0.0.1")
 
     def test_honeypot_never_drops_an_answer_with_a_valid_token(self):
         response = self.post_answer(
