@@ -12,3 +12,4 @@ from . import callflow_number_attempt
 from . import res_config_settings
 from . import callflow_call
 from . import mail_blacklist
+from . import ir_http
