@@ -12,3 +12,5 @@ from . import callflow_number_attempt
 from . import res_config_settings
 from . import callflow_call
 from . import mail_blacklist
+from . import callflow_number_confirmation
+from . import callflow_former_number

@@ -5,7 +5,14 @@ from odoo.exceptions import ValidationError
 
 from ..tools.sms_segments import OPTOUT_TOKEN_LENGTH, count_segments
 
-PLACEHOLDERS = ("company", "operator", "caller_number", "purpose", "optout_link")
+PLACEHOLDERS = (
+    "company",
+    "operator",
+    "caller_number",
+    "purpose",
+    "optout_link",
+    "name",
+)
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
 
@@ -27,7 +34,11 @@ class CallflowSmsTemplate(models.Model):
         "res.company", default=lambda self: self.env.company, required=True
     )
     when = fields.Selection(
-        [("before", "Before the call"), ("after", "After the call")],
+        [
+            ("before", "Before the call"),
+            ("after", "After the call"),
+            ("reconfirm", "Number re-confirmation"),
+        ],
         required=True,
         default="after",
         help="Announce a call (sent from a list's Announce button) or follow "
@@ -37,7 +48,8 @@ class CallflowSmsTemplate(models.Model):
         required=True,
         translate=True,
         help="Placeholders: {company} {operator} {caller_number} {purpose} "
-        "{optout_link}. {company} and {optout_link} are required by law.",
+        "{optout_link} {name} (the person's name). {company} and "
+        "{optout_link} are required by law.",
     )
     sms_encoding = fields.Char(compute="_compute_sms_counter", string="Encoding")
     sms_chars = fields.Integer(compute="_compute_sms_counter", string="Characters")
