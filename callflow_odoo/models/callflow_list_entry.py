@@ -104,7 +104,8 @@ class CallflowListEntry(models.Model):
     confirmed_date = fields.Datetime(
         string="Last Confirmed",
         readonly=True,
-        help="Last connected call, opt-in from the person, registration or "
+        help="Of a number held back as stale (or put back): its last "
+        "connected call, opt-in from the person, registration or "
         "re-confirmation; without any, when the number first appeared.",
     )
     reconfirm_sent_at = fields.Datetime(
@@ -877,27 +878,21 @@ class CallflowListEntry(models.Model):
         if numbers is not None:
             where.append(SQL("e.number = ANY(%s)", list(numbers)))
         reason = self.env._("stale: last confirmed %(month)s", month="{month}")
+        # The plan's cost on a big list triggers PostgreSQL's JIT, which
+        # takes seconds to compile what runs in a fraction of one.
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
         self.env.cr.execute(
             SQL(
                 """
                 WITH cand AS (
                     SELECT e.id, e.number, e.is_stale,
+                           COALESCE(ld.create_date, p.create_date, e.create_date)
+                               AS baseline,
+                           %(now)s - make_interval(months => COALESCE(
+                               NULLIF(l.stale_months, 0),
+                               c.callflow_stale_months, 0)) AS cutoff,
                            COALESCE(NULLIF(l.stale_months, 0),
-                                    c.callflow_stale_months, 0) AS months,
-                           GREATEST(
-                               COALESCE(ld.create_date, p.create_date,
-                                        e.create_date),
-                               (SELECT max(ev.event_date)
-                                  FROM callflow_preference_event ev
-                                 WHERE ev.number = e.number
-                                   AND ev.action = 'opt_in'
-                                   AND ev.source = ANY(%(sources)s)),
-                               (SELECT max(k.date_start) FROM callflow_call k
-                                 WHERE k.dialed_number = e.number
-                                   AND k.outcome = 'answered'),
-                               (SELECT max(nc.confirmed_date)
-                                  FROM callflow_number_confirmation nc
-                                 WHERE nc.number = e.number)) AS confirmed
+                                    c.callflow_stale_months, 0) > 0 AS enabled
                       FROM callflow_list_entry e
                       JOIN callflow_list l ON l.id = e.list_id
                       JOIN res_company c ON c.id = l.company_id
@@ -906,29 +901,41 @@ class CallflowListEntry(models.Model):
                      WHERE %(where)s AND e.number IS NOT NULL
                        AND (e.state = 'pending' OR e.is_stale)
                 ), judged AS (
-                    SELECT id, is_stale, confirmed,
-                           months > 0 AND confirmed
-                               < %(now)s - make_interval(months => months)
-                               AS stale
+                    -- only numbers that appeared before the cutoff may be
+                    -- stale: the confirmations are looked up for them alone
+                    SELECT id, is_stale, confirmed, confirmed < cutoff AS stale
+                      FROM (SELECT cand.*, GREATEST(
+                               baseline,
+                               (SELECT max(ev.event_date)
+                                  FROM callflow_preference_event ev
+                                 WHERE ev.number = cand.number
+                                   AND ev.action = 'opt_in'
+                                   AND ev.source = ANY(%(sources)s)),
+                               (SELECT max(k.date_start) FROM callflow_call k
+                                 WHERE k.dialed_number = cand.number
+                                   AND k.outcome = 'answered'),
+                               (SELECT max(nc.confirmed_date)
+                                  FROM callflow_number_confirmation nc
+                                 WHERE nc.number = cand.number)) AS confirmed
+                              FROM cand
+                             WHERE enabled AND baseline < cutoff) old
+                     UNION ALL
+                    SELECT id, is_stale, baseline, FALSE
                       FROM cand
+                     WHERE is_stale AND NOT (enabled AND baseline < cutoff)
                 )
                 UPDATE callflow_list_entry e
                    SET confirmed_date = j.confirmed,
                        is_stale = j.stale,
                        state = CASE WHEN j.stale THEN 'suppressed'
-                                    WHEN j.is_stale THEN 'pending'
-                                    ELSE e.state END,
-                       state_reason = CASE
-                           WHEN j.stale THEN replace(%(reason)s, '{month}',
-                                to_char(j.confirmed, 'YYYY-MM'))
-                           WHEN j.is_stale THEN NULL
-                           ELSE e.state_reason END,
+                                    ELSE 'pending' END,
+                       state_reason = CASE WHEN j.stale
+                           THEN replace(%(reason)s, '{month}',
+                                        to_char(j.confirmed, 'YYYY-MM')) END,
                        reconfirm_sent_at = CASE WHEN j.stale
                            THEN e.reconfirm_sent_at END
                   FROM judged j
-                 WHERE j.id = e.id
-                   AND (j.stale OR j.is_stale
-                        OR e.confirmed_date IS DISTINCT FROM j.confirmed)
+                 WHERE j.id = e.id AND (j.stale OR j.is_stale)
                 """,
                 sources=self._confirmation_sources(),
                 where=SQL(" AND ").join(where),
@@ -936,8 +943,10 @@ class CallflowListEntry(models.Model):
                 reason=reason,
             )
         )
+        count = self.env.cr.rowcount
+        self.env.cr.execute(SQL("SET LOCAL jit TO DEFAULT"))
         self.invalidate_model()
-        return self.env.cr.rowcount
+        return count
 
     @api.model
     def _cron_refresh_staleness(self):

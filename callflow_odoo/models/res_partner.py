@@ -106,8 +106,10 @@ class ResPartner(models.Model):
             }
         )
         cleared = clear(self)
-        leads = self.env["crm.lead"].with_context(active_test=False).search(
-            [("partner_id", "=", self.id)]
+        leads = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("partner_id", "=", self.id)])
         )
         for lead in leads:
             if clear(lead):

@@ -28,17 +28,17 @@ def xlsx(rows):
 class TestDncImportTools(BaseCase):
     def test_csv_rows_are_sorted_with_reasons(self):
         content = (
-            "number,channel,scope,date,source,note\n"
-            "090-1234-5678,call,all,2024-03-01,Old CRM,asked by letter\n"
-            "+81 90 1234 5678,call,all,,,\n"
-            "090-1234-5678,sms,,,,\n"
-            "12,call,all,,,\n"
-            "hello,call,all,,,\n"
-            "03-1234-5678,fax,all,,,\n"
-            "03-1234-5679,call,all,2030-01-01,,\n"
-            "03-1234-5670,call,all,yesterday,,\n"
-            ",call,,,,\n"
-        ).encode()
+            b"number,channel,scope,date,source,note\n"
+            b"090-1234-5678,call,all,2024-03-01,Old CRM,asked by letter\n"
+            b"+81 90 1234 5678,call,all,,,\n"
+            b"090-1234-5678,sms,,,,\n"
+            b"12,call,all,,,\n"
+            b"hello,call,all,,,\n"
+            b"03-1234-5678,fax,all,,,\n"
+            b"03-1234-5679,call,all,2030-01-01,,\n"
+            b"03-1234-5670,call,all,yesterday,,\n"
+            b",call,,,,\n"
+        )
         valid, duplicates, invalid = read_file(content, "dnc.csv", "JP", TODAY)
         self.assertEqual(
             [(r["line"], r["number"], r["channel"]) for r in valid],
@@ -61,7 +61,9 @@ class TestDncImportTools(BaseCase):
         )
 
     def test_japanese_shift_jis_csv_with_semicolons(self):
-        content = "電話番号;備考\n０９０－１２３４－５６７８;本人より電話\n".encode("cp932")
+        content = "電話番号;備考\n０９０－１２３４－５６７８;本人より電話\n".encode(
+            "cp932"
+        )
         valid, duplicates, invalid = read_file(content, "dnc.csv", "JP", TODAY)
         self.assertEqual(valid[0]["number"], "+819012345678")
         self.assertEqual(valid[0]["note"], "本人より電話")
@@ -70,7 +72,9 @@ class TestDncImportTools(BaseCase):
 
     def test_utf8_bom_and_xlsx(self):
         content = "\ufeffPhone\n03-1234-5678\n".encode()
-        self.assertEqual(read_file(content, "a.csv", "JP", TODAY)[0][0]["number"], "+81312345678")
+        self.assertEqual(
+            read_file(content, "a.csv", "JP", TODAY)[0][0]["number"], "+81312345678"
+        )
         book = xlsx([["Number", "Date"], [312345678, datetime.datetime(2025, 1, 2)]])
         valid, _dup, invalid = read_file(book, "a.xlsx", "JP", TODAY)
         self.assertFalse(invalid)
@@ -89,8 +93,10 @@ class TestDncImportTools(BaseCase):
             b"number\n\xff\xfe\xfa\n": "encoding",
         }
         for content, message in cases.items():
-            with self.subTest(content=content[:20]):
-                with self.assertRaisesRegex(ImportFileError, message):
-                    read_file(content, "x.csv", "JP", TODAY)
+            with (
+                self.subTest(content=content[:20]),
+                self.assertRaisesRegex(ImportFileError, message),
+            ):
+                read_file(content, "x.csv", "JP", TODAY)
         with self.assertRaisesRegex(ImportFileError, "XLSX"):
             read_table(b"not a workbook", "x.xlsx")

@@ -33,7 +33,8 @@ class TestStaleNumbers(DialerCommon, TransactionCase):
         cls.env.flush_all()
         cls.env.cr.execute(
             SQL(
-                "UPDATE crm_lead SET create_date = '2023-05-10 09:00' WHERE id = ANY(%s)",
+                "UPDATE crm_lead SET create_date = '2023-05-10 09:00'"
+                " WHERE id = ANY(%s)",
                 old,
             )
         )

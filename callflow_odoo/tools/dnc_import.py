@@ -100,7 +100,9 @@ def _read_xlsx(content):
     except ImportError as exc:  # pragma: no cover - listed in requirements
         raise ImportFileError("Reading XLSX files needs openpyxl.") from exc
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(
+            io.BytesIO(content), read_only=True, data_only=True
+        )
         sheet = book.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
@@ -112,8 +114,7 @@ def _read_xlsx(content):
 def _read_csv(content):
     if b"\x00" in content[:4096]:
         raise ImportFileError(
-            "The file is not a CSV text file (binary content); save it as CSV "
-            "or XLSX."
+            "The file is not a CSV text file (binary content); save it as CSV or XLSX."
         )
     for encoding in ENCODINGS:
         try:
@@ -123,8 +124,7 @@ def _read_csv(content):
             continue
     else:
         raise ImportFileError(
-            "The file's text encoding is not UTF-8 or Shift-JIS; save it as "
-            "UTF-8 CSV."
+            "The file's text encoding is not UTF-8 or Shift-JIS; save it as UTF-8 CSV."
         )
     sample = text[:4096]
     try:

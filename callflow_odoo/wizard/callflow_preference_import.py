@@ -190,7 +190,9 @@ class CallflowPreferenceImport(models.TransientModel):
     def _event_vals(self, row, filename, now):
         """A do-not-call for all contact; an opt-out when the row's scope is
         marketing only (a do-not-call always covers all contact)."""
-        evidence = self.env._("Imported from %(file)s, line %(line)s", file=filename, line=row["line"])
+        evidence = self.env._(
+            "Imported from %(file)s, line %(line)s", file=filename, line=row["line"]
+        )
         if row["source"]:
             evidence += "\n" + self.env._("Source: %(name)s", name=row["source"])
         return {

@@ -46,8 +46,10 @@ class CallflowListEntry(models.Model):
         entries = self.search(
             [("is_stale", "=", True), ("reconfirm_sent_at", "!=", False)]
         ).filtered(
-            lambda e: e.reconfirm_sent_at
-            <= now - timedelta(days=e.company_id.callflow_reconfirm_days or 14)
+            lambda e: (
+                e.reconfirm_sent_at
+                <= now - timedelta(days=e.company_id.callflow_reconfirm_days or 14)
+            )
         )
         events, seen = [], set()
         for entry in entries:

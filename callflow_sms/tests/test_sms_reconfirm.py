@@ -73,7 +73,9 @@ class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
         )
         self.assertTrue(sms.callflow_token_id, "it carries a personal link")
         self.assertEqual(
-            self.env["sms.sms"].search([("number", "=", STALE_2)]).body.split("?")[0][-9:],
+            self.env["sms.sms"]
+            .search([("number", "=", STALE_2)])
+            .body.split("?")[0][-9:],
             "Kato Jiro",
         )
         self.assertFalse(self.env["sms.sms"].search([("number", "=", FRESH)]))
@@ -112,7 +114,8 @@ class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "UPDATE callflow_list_entry SET reconfirm_sent_at = %s WHERE number = %s",
+                "UPDATE callflow_list_entry SET reconfirm_sent_at = %s"
+                " WHERE number = %s",
                 fields.Datetime.now() - timedelta(days=8),
                 STALE_2,
             )
