@@ -370,9 +370,10 @@ class SmsSms(models.Model):
         """Store an inbound SMS, show it to a person, react to STOP / HELP /
         START keywords.
 
-        Returns the keyword kind handled (``stop``, ``help``, ``start``) or
-        False. A provider message already processed (same provider id)
-        changes nothing and gets no second reply.
+        Returns the keyword kind handled (``stop``, ``help``, ``start``;
+        ``confirm`` for a YES to a number re-confirmation) or False. A
+        provider message already processed (same provider id) changes
+        nothing and gets no second reply.
         """
         # sudo: the webhook is public (authenticated by signature); the
         # inbound log, contacts and leads are not readable by the public user.
