@@ -20,6 +20,7 @@
         "views/callflow_preference_event_views.xml",
         "views/callflow_preference_state_views.xml",
         "views/callflow_preference_event_wizard_views.xml",
+        "views/callflow_preference_import_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "security/callflow_caller_number_security.xml",

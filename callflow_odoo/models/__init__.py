@@ -13,3 +13,5 @@ from . import res_config_settings
 from . import callflow_call
 from . import mail_blacklist
 from . import ir_http
+from . import callflow_number_confirmation
+from . import callflow_former_number

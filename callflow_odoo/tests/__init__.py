@@ -10,3 +10,6 @@ from . import test_dialer_build
 from . import test_dialer_concurrency
 from . import test_preference_ui
 from . import test_dialer_one_hold
+from . import test_stale_numbers
+from . import test_preference_import
+from . import test_dnc_import_tools
