@@ -13,6 +13,7 @@
     "data": [
         "security/ir.model.access.csv",
         "data/callflow_optout_data.xml",
+        "data/callflow_optout_cron.xml",
         "views/optout_templates.xml",
         "views/website_contactus_templates.xml",
         "views/callflow_optout_token_views.xml",

@@ -1,3 +1,6 @@
 from . import callflow_optout_token
 from . import callflow_optout_response
+from . import callflow_optout_raw
+from . import callflow_preference_event
+from . import callflow_preference_state
 from . import crm_lead
