@@ -193,6 +193,12 @@ class CallflowPreferenceEvent(models.Model):
         help="Recorded but not yet folded into the current preferences (a "
         "pending block already blocks).",
     )
+    already_blocked = fields.Boolean(
+        readonly=True,
+        help="SMS keywords: the number was already blocked on this channel "
+        "when the event was applied (a repeated STOP changes nothing and "
+        "gets no second confirmation).",
+    )
 
     _sql_constraints = (
         (
@@ -552,7 +558,7 @@ class CallflowPreferenceEvent(models.Model):
         )
         events.invalidate_recordset(["pending", "state_id"])
         State.invalidate_model(["event_ids"])
-        self.env["callflow.preference.state.line"]._apply_events(events)
+        self._apply_in_order(events)
         # The blacklist follows the latest SMS event of each number, also
         # when an older event is folded after a newer one: the newer one,
         # already applied, is synced again with it (it changes nothing else).
@@ -570,6 +576,38 @@ class CallflowPreferenceEvent(models.Model):
         )
         (events | current.event_id)._sync_blacklist()
         return events
+
+    @api.model
+    def _apply_in_order(self, events):
+        """Fold ``events`` into the lines; for SMS keywords, first note
+        whether the number was already blocked on that channel, in the
+        order the events were recorded (one check per keyword: bursts of
+        keywords are rare, batches of imports have none)."""
+        Line = self.env["callflow.preference.state.line"]
+        State = self.env["callflow.preference.state"]
+        done = self.browse()
+        already = []
+        for keyword in events.filtered(lambda e: e.source == "sms"):
+            before = events.filtered(lambda e, k=keyword: e.id < k.id) - done
+            if before:
+                Line._apply_events(before)
+                done |= before
+            channel = "sms" if keyword.channel == "all" else keyword.channel
+            if State._check_numbers([keyword.number], channel, include_blacklist=False):
+                already.append(keyword.id)
+            Line._apply_events(keyword)
+            done |= keyword
+        if events - done:
+            Line._apply_events(events - done)
+        if already:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE callflow_preference_event SET already_blocked = TRUE"
+                    " WHERE id = ANY(%s)",
+                    already,
+                )
+            )
+            events.invalidate_recordset(["already_blocked"])
 
     @api.model
     def _fold_pending_answers(self, numbers):

@@ -1,12 +1,17 @@
 import logging
 from datetime import datetime, time, timedelta
+from functools import partial
 
 import pytz
 from markupsafe import escape
 from werkzeug.urls import url_join
 
-from odoo import api, fields, models, tools
+from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
 from odoo.tools import SQL
+
+from odoo.addons.callflow_odoo.models.callflow_preference_event import (
+    fold_in_new_transaction,
+)
 
 from ..tools import sms_gateway
 
@@ -260,8 +265,9 @@ class SmsSms(models.Model):
         ):
             return kind
         company = self.env.company
+        events = Event
         if kind in ("stop", "start"):
-            Event._record(
+            events = Event._record(
                 [
                     {
                         "number": number,
@@ -292,6 +298,15 @@ class SmsSms(models.Model):
                 phone=company.phone or "",
                 url=url_join(self.get_base_url(), "/callflow/optout"),
             )
+        if kind == "stop" and events.pending:
+            # Other messages of this number are being applied right now: the
+            # ledger says after commit whether this STOP is the first.
+            self.env.cr.postcommit.add(
+                partial(confirm_after_fold, self.env.cr.dbname, events.id, body)
+            )
+            return kind
+        if kind == "stop" and events.already_blocked:
+            return kind  # already opted out: one confirmation, not one per STOP
         # The one reply allowed after an opt-out: the confirmation. It is
         # created directly (not through the composer, which skips blocked
         # numbers) and sent at once.
@@ -437,3 +452,24 @@ class SmsSms(models.Model):
             self.env["crm.lead"].browse(lead_logs)._message_log_batch(lead_logs)
         self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
         return sms_records
+
+
+def confirm_after_fold(dbname, event_id, body):
+    """After commit: fold the STOP's number, then confirm unless the ledger
+    says the number was already opted out (never raises: the webhook has
+    been answered)."""
+    try:
+        with sql_db.db_connect(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            number = env["callflow.preference.event"].browse(event_id).number
+        fold_in_new_transaction(dbname, [number])
+        with sql_db.db_connect(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            event = env["callflow.preference.event"].browse(event_id)
+            if event.pending:
+                _logger.warning("STOP %s not applied yet: no confirmation", event_id)
+            elif not event.already_blocked:
+                reply = env["sms.sms"].create({"number": number, "body": body})
+                reply.send(unlink_sent=False)
+    except Exception:
+        _logger.exception("confirmation of STOP event %s failed", event_id)
