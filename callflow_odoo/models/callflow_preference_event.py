@@ -47,6 +47,9 @@ SELF_SOURCES = frozenset({"web", "sms", "website_form", "manual"})
 BLACKLIST_NOTE_LIMIT = 20
 # Attempts of a fold after commit before the cron is left to do it.
 FOLD_TRIES = 5
+# Advisory locks of the fold: (class, bucket of the number's hash).
+LOCK_CLASS = 11011
+LOCK_BUCKETS = 1024
 
 _logger = logging.getLogger(__name__)
 
@@ -449,26 +452,22 @@ class CallflowPreferenceEvent(models.Model):
 
     @api.model
     def _lock_numbers(self, numbers, wait):
-        """Take the transaction's advisory lock on each number (sorted, so no
-        deadlock).  Without ``wait``, return False at once if another
-        transaction holds one: advisory locks never fail on serialization."""
-        key = SQL("hashtextextended('callflow.preference:' || n, 0)")
+        """Take the transaction's advisory locks on the numbers, sorted (no
+        deadlock).  Numbers are hashed into ``LOCK_BUCKETS`` keys, so a big
+        import takes a bounded number of locks.  Without ``wait``, return
+        False at once if another transaction holds one: advisory locks never
+        fail on serialization."""
         if wait:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT count(pg_advisory_xact_lock(%s)) FROM"
-                    " (SELECT unnest(%s::varchar[]) AS n ORDER BY 1) t",
-                    key,
-                    sorted(numbers),
-                )
-            )
-            return True
+            lock = SQL("count(pg_advisory_xact_lock(%s, bucket)) > 0", LOCK_CLASS)
+        else:
+            lock = SQL("bool_and(pg_try_advisory_xact_lock(%s, bucket))", LOCK_CLASS)
         self.env.cr.execute(
             SQL(
-                "SELECT bool_and(pg_try_advisory_xact_lock(%s)) FROM"
-                " (SELECT unnest(%s::varchar[]) AS n ORDER BY 1) t",
-                key,
-                sorted(numbers),
+                "SELECT %s FROM (SELECT DISTINCT hashtext(n) & %s AS bucket"
+                " FROM unnest(%s::varchar[]) AS n ORDER BY 1) t",
+                lock,
+                LOCK_BUCKETS - 1,
+                list(numbers),
             )
         )
         return bool(self.env.cr.fetchone()[0])
@@ -526,7 +525,8 @@ class CallflowPreferenceEvent(models.Model):
         # snapshot, so nothing below decides on an outdated view.
         cr.execute(
             SQL(
-                "UPDATE callflow_preference_state SET fold_count = fold_count + 1"
+                "UPDATE callflow_preference_state"
+                " SET fold_count = COALESCE(fold_count, 0) + 1"
                 " WHERE number = ANY(%s::varchar[])",
                 sorted(numbers),
             )

@@ -92,11 +92,9 @@ class TestLedgerConcurrency(BaseCase):
         dies before folding it: the block holds at once, the cron folds it."""
         holder = self._cursor()
         try:
-            holder.execute(
-                "SELECT pg_advisory_xact_lock("
-                "hashtextextended('callflow.preference:' || %s, 0))",
-                [NUMBER],
-            )
+            api.Environment(holder, SUPERUSER_ID, {})[
+                "callflow.preference.event"
+            ]._lock_numbers([NUMBER], wait=True)
             with self._cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 event = env["callflow.preference.event"]._record(

@@ -24,9 +24,20 @@ class CallflowOptoutRaw(models.Model):
 
     @api.model
     def _keep(self, values, token_id=False, e164=False, request_info=None):
-        """Store an answer in a transaction of its own, committed at once
-        whatever happens to the request's; the cron replays it."""
+        """Keep an answer whose store failed; the cron replays it.
+
+        In the request's transaction (a table nothing else writes, so the
+        insert cannot conflict), else in a transaction of its own, else in
+        the server log.
+        """
         payload = json.dumps({"values": values, "request_info": request_info or {}})
+        vals = {"payload": payload, "token_id": token_id, "number": e164}
+        try:
+            with self.env.cr.savepoint():
+                self.create(vals)
+            return True
+        except Exception:  # noqa: BLE001 - the next way is tried
+            _logger.warning("opt-out answer kept in a transaction of its own")
         try:
             with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
                 cr.execute(
