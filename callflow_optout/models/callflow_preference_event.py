@@ -9,8 +9,9 @@ class CallflowPreferenceEvent(models.Model):
     def _fold_pending_answers(self, numbers):
         # Pending answers of the opt-out page become events first, so that
         # the ledger's fold applies them with the rest.
-        super()._fold_pending_answers(numbers)
+        result = super()._fold_pending_answers(numbers)
         self.env["callflow.optout.response"]._fold_pending(numbers)
+        return result
 
     @api.model
     def _pending_numbers(self, limit=1000):
