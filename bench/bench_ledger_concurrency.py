@@ -58,7 +58,7 @@ def start_server(args, port):
         "--max-cron-threads",
         "0",
         "--db_maxconn",
-        "40",
+        "34",
         "--log-level",
         "warn",
     ]

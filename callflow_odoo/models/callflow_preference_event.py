@@ -2,6 +2,8 @@ import logging
 import time
 from functools import partial
 
+from psycopg2.pool import PoolError
+
 from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -46,7 +48,7 @@ SELF_SOURCES = frozenset({"web", "sms", "website_form", "manual"})
 # Above this many new blacklist entries in one batch, no chatter note on each.
 BLACKLIST_NOTE_LIMIT = 20
 # Attempts of a fold after commit before the cron is left to do it.
-FOLD_TRIES = 5
+FOLD_TRIES = 8
 # Advisory locks of the fold: (class, bucket of the number's hash).
 LOCK_CLASS = 11011
 LOCK_BUCKETS = 1024
@@ -648,9 +650,11 @@ def fold_in_new_transaction(dbname, numbers):
                 Event._lock_numbers(numbers, wait=True)
                 Event._fold_numbers(numbers)
             return True
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+        except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, PoolError) as exc:
+            # A deadlock, or every connection in use (a threaded server
+            # sized below Odoo's two connections per HTTP thread): wait.
             _logger.info("ledger fold, attempt %s: %s", attempt, exc)
-            time.sleep(0.05 * attempt)
+            time.sleep(0.1 * attempt)
         except Exception:
             _logger.exception("ledger fold of %s failed; the cron retries", numbers)
             return False
