@@ -1,10 +1,15 @@
 """Public opt-out pages. Thin: checks input, the models do the work."""
 
+import logging
+
 from odoo import http
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.callflow_odoo.tools.hours import weekday_names
 from odoo.addons.callflow_odoo.tools.phone import mask_number, try_parse_number
+
+_logger = logging.getLogger(__name__)
 
 
 class CallflowOptout(http.Controller):
@@ -44,9 +49,9 @@ class CallflowOptout(http.Controller):
             return self._render_link(token, token_sudo, values=values, errors=errors)
         if Response._rate_limited(self._ip()):
             return self._render_rate_limited()
-        response = Response._submit(
-            values, token=token_sudo, request_info=self._request_info()
-        )
+        response, failed = self._store_answer(values, token=token_sudo)
+        if failed:
+            return failed
         return self._render_answer_done(response, token)
 
     # --- without a link -------------------------------------------------
@@ -87,13 +92,34 @@ class CallflowOptout(http.Controller):
             return self._render_neutral(values=values, errors=errors)
         if Response._rate_limited(self._ip()):
             return self._render_rate_limited()
-        response = Response._submit(
-            values, e164=e164, request_info=self._request_info()
-        )
+        response, failed = self._store_answer(values, e164=e164)
+        if failed:
+            return failed
         # Same wording whether or not the number is in the CRM.
         return self._render_answer_done(response)
 
     # --- helpers --------------------------------------------------------
+    def _store_answer(self, values, token=None, e164=None):
+        """``(response, None)``; or, if a transient database failure still
+        escapes the store, ``(None, a calm 503 page)`` with the answer kept
+        aside for the replay cron: never a 500, never a lost answer."""
+        Response = request.env["callflow.optout.response"].sudo()
+        info = self._request_info()
+        try:
+            with request.env.cr.savepoint():
+                return Response._submit(
+                    values, token=token, e164=e164, request_info=info
+                ), None
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            _logger.warning("opt-out answer kept for replay: %s", exc)
+        # sudo: visitors may not read or write the kept answers.
+        request.env["callflow.optout.raw"].sudo()._keep(
+            values, token_id=token.id if token else False, e164=e164, request_info=info
+        )
+        return None, request.render(
+            "callflow_optout.optout_try_again", self._base_values(), status=503
+        )
+
     def _find_token(self, token):
         # Visitors cannot read tokens; the raw token proves the right.
         return request.env["callflow.optout.token"].sudo()._find(token)
