@@ -6,16 +6,16 @@ against a real threaded Odoo HTTP server:
    stored and applied, 200 ledger events, the last one in force.
 2. 20 concurrent identical posts on one personal link: 20 answers stored,
    applied once (one ledger event), 19 repeats.
-3. 200 concurrent signed STOP webhooks (generic JSON gateway) from one
-   number, each its own message: every request answered 2xx, the number
-   opted out once (one event that changed the state, one blacklist entry)
-   and exactly one confirmation SMS reaches the (local) gateway.
+3. 200 concurrent signed STOP webhooks (generic JSON gateway, timestamped
+   HMAC) from one number, each its own message (its own provider id):
+   every request answered 2xx, the number opted out once (one event that
+   changed the state, one blacklist entry), exactly one confirmation SMS
+   queued, and, once the SMS queue is processed, exactly one reaches the
+   (local) gateway.
 
 Every scenario: 0 HTTP 500, nothing left pending.
 """
 
-import hashlib
-import hmac
 import json
 import multiprocessing
 import os
@@ -98,6 +98,7 @@ def setup(dbname, gateway_url):
         env["phone.blacklist"].with_context(active_test=False).search(
             [("number", "in", numbers)]
         ).unlink()
+        env["sms.sms"].search([("number", "=", SMS_NUMBER)]).unlink()
         partner = env["res.partner"].create(
             {"name": "Bench link", "phone": LINK_NUMBER}
         )
@@ -185,13 +186,20 @@ def link_answers(base, raw):
 
 
 def stop_webhooks(base):
+    # (importable once parse_args has set Odoo's addons path)
+    from odoo.addons.callflow_sms.tools import sms_gateway
+
     url = f"{base}/callflow_sms/http_json/inbound"
+    run = time.time_ns()  # provider ids are unique: a rerun needs new ones
     calls = []
     for i in range(200):
-        body = json.dumps({"from": SMS_NUMBER, "text": "STOP", "id": f"bench-{i}"})
-        signature = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+        body = json.dumps(
+            {"from": SMS_NUMBER, "text": "STOP", "id": f"bench-{run}-{i}"}
+        ).encode()
+        timestamp = str(int(time.time()))
         headers = {
-            "X-Callflow-Signature": signature,
+            "X-Callflow-Timestamp": timestamp,
+            "X-Callflow-Signature": sms_gateway.sign_webhook(SECRET, timestamp, body),
             "Content-Type": "application/json",
         }
         calls.append(
@@ -200,7 +208,33 @@ def stop_webhooks(base):
     return summary("200 signed STOP webhooks, one number", *fire(calls))
 
 
-def verify(dbname, page_counts, link_counts, sms_counts, gateway_stats):
+def wait_folded(dbname, timeout=120):
+    """Wait for the folds and confirmations after commit of the last
+    requests (they run in the server's threads after the answers)."""
+    numbers = [PAGE_NUMBER, LINK_NUMBER, SMS_NUMBER]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with environment(dbname) as env:
+            if not env["callflow.preference.event"].search_count(
+                [("number", "in", numbers), ("pending", "=", True)]
+            ) and not env["callflow.optout.response"].search_count(
+                [("number", "in", numbers), ("state", "=", "pending")]
+            ):
+                break
+        time.sleep(1)
+    time.sleep(2)  # a confirmation is queued just after its fold commits
+
+
+def send_queued(dbname):
+    """Confirmations are queued sms.sms (sent by the SMS cron, off in the
+    bench server): count them, then send the queue as the cron would."""
+    with environment(dbname) as env:
+        queued = env["sms.sms"].search_count([("number", "=", SMS_NUMBER)])
+        env["sms.sms"]._process_queue()
+    return queued
+
+
+def verify(dbname, page_counts, link_counts, sms_counts, gateway_stats, queued):
     ok = True
     with environment(dbname) as env:
         Response = env["callflow.optout.response"]
@@ -255,13 +289,14 @@ def verify(dbname, page_counts, link_counts, sms_counts, gateway_stats):
             and not any(events.mapped("pending"))
             and len(changed) == 1
             and len(blacklist) == 1
+            and queued == 1
             and gateway_stats["delivered"] == 1
         )
         print(
             f"  STOP: {len(events)}/200 STOP events recorded, {len(changed)} "
             f"opt-out that changed the state, pending "
             f"{sum(events.mapped('pending'))}, blacklist entries {len(blacklist)}, "
-            f"confirmations delivered {gateway_stats['delivered']}",
+            f"confirmations queued {queued}, delivered {gateway_stats['delivered']}",
             flush=True,
         )
         ok = page_ok and link_ok and sms_ok
@@ -283,13 +318,16 @@ def main():
         page_counts = tokenless_answers(base)
         link_counts = link_answers(base, raw)
         sms_counts = stop_webhooks(base)
-        time.sleep(1)  # confirmations after commit
+        wait_folded(args.database)
+        queued = send_queued(args.database)
         gateway_stats = requests.get(gateway_url + "/stats", timeout=10).json()
     finally:
         server.terminate()
         server.wait(timeout=30)
         gateway.terminate()
-    ok = verify(args.database, page_counts, link_counts, sms_counts, gateway_stats)
+    ok = verify(
+        args.database, page_counts, link_counts, sms_counts, gateway_stats, queued
+    )
     print("NOTHING LOST" if ok else "LOST OR FAILED", flush=True)
     sys.exit(0 if ok else 1)
 
