@@ -125,3 +125,58 @@ class TestLedgerConcurrency(BaseCase):
         self.assertEqual(events, [(False, NUMBER)])
         self.assertEqual(blocked["sms"], "opt_out")
         self.assertTrue(blacklisted)
+
+    def test_pending_email_opt_out_blocks_and_fold_blacklists_the_email(self):
+        """An email opt-out committed while another transaction holds the
+        number blocks email at once (next to the email blacklist check), and
+        the fold that applies it later puts the email in mail.blacklist."""
+        email = "ledger.pending@example.com"
+        self.addCleanup(self._cleanup_email, email)
+        holder = self._cursor()
+        try:
+            api.Environment(holder, SUPERUSER_ID, {})[
+                "callflow.preference.event"
+            ]._lock_numbers([NUMBER], wait=True)
+            with self._cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                event = env["callflow.preference.event"]._record(
+                    [
+                        {
+                            "number": NUMBER,
+                            "channel": "email",
+                            "action": "opt_out",
+                            "source": "link",
+                            "email": email,
+                        }
+                    ]
+                )
+                self.assertTrue(event.pending, "another transaction holds it")
+                cr.postcommit.clear()  # folded by the cron below
+        finally:
+            holder.rollback()
+            holder.close()
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            State = env["callflow.preference.state"]
+            self.assertEqual(
+                State._check_numbers([NUMBER], "email"), {NUMBER: "opt_out"}
+            )
+            self.assertFalse(env["mail.blacklist"].search([("email", "=", email)]))
+            env.ref(
+                "callflow_odoo.ir_cron_callflow_preference_fold"
+            ).method_direct_trigger()
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            entry = env["mail.blacklist"].search([("email", "=", email)])
+            self.assertEqual(entry.callflow_number, NUMBER)
+            self.assertEqual(
+                env["callflow.preference.state"]._check_numbers([NUMBER], "email"),
+                {NUMBER: "opt_out"},
+            )
+
+    def _cleanup_email(self, email):
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["mail.blacklist"].with_context(active_test=False).search(
+                [("email", "=", email)]
+            ).unlink()
