@@ -31,6 +31,7 @@
         "security/callflow_list_security.xml",
         "data/callflow_call_result_data.xml",
         "data/callflow_list_cron.xml",
+        "data/callflow_preference_cron.xml",
         "views/callflow_list_views.xml",
         "views/callflow_list_entry_views.xml",
         "views/callflow_call_result_views.xml",

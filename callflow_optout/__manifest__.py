@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "security/callflow_optout_security.xml",
         "data/callflow_optout_data.xml",
+        "data/callflow_optout_cron.xml",
         "views/optout_templates.xml",
         "views/website_contactus_templates.xml",
         "views/callflow_optout_token_views.xml",

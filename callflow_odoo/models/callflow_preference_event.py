@@ -1,5 +1,12 @@
-from odoo import api, fields, models
+import logging
+import time
+from functools import partial
+
+from psycopg2.pool import PoolError
+
+from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, email_normalize
 
 from ..tools.hours import clean_days, format_hours, hours_error
@@ -48,15 +55,35 @@ SOURCES = [
 SELF_SOURCES = frozenset({"link", "sms", "sms_code", "manual"})
 # Above this many new blacklist entries in one batch, no chatter note on each.
 BLACKLIST_NOTE_LIMIT = 20
+# Attempts of a fold after commit before the cron is left to do it.
+FOLD_TRIES = 8
+# Advisory locks of the fold: (class, bucket of the number's hash).
+LOCK_CLASS = 11011
+LOCK_BUCKETS = 1024
+
+_logger = logging.getLogger(__name__)
+
+
+class _NumbersBusy(Exception):
+    """Another transaction is folding one of the numbers right now."""
 
 
 class CallflowPreferenceEvent(models.Model):
     """One thing a person said (or we learnt) about being contacted.
 
     Append-only: events are never edited or deleted by users; a correction is
-    a new event.  Creating an event updates ``callflow.preference.state`` (the
-    table the dialer and the SMS sender query) and ``phone.blacklist`` in the
-    same transaction.  Server code records events with :meth:`_record`.
+    a new event.  Server code records events with :meth:`_record`.
+
+    Recording only inserts: an event is born ``pending`` and is then folded
+    into ``callflow.preference.state`` (the lines the dialer and the SMS
+    sender query) and ``phone.blacklist`` by :meth:`_fold_or_defer`.  The
+    fold runs in the same transaction when no other transaction is folding
+    the number, otherwise after commit in a fresh READ COMMITTED transaction
+    (and, should the process die, by a cron).  Shared rows are therefore
+    never updated by two requests at once, so no request fails on
+    concurrency, and a pending block already counts in ``_check_numbers``.
+    Events are ordered by (event date to the second, id): the id follows
+    the order in which they were recorded.
 
     Precedence (evaluated by ``callflow.preference.state._check_numbers``):
 
@@ -195,6 +222,17 @@ class CallflowPreferenceEvent(models.Model):
         "number, code sent by SMS) or a manager's correction: only such an "
         "opt-in lifts a block.",
     )
+    pending = fields.Boolean(
+        readonly=True,
+        help="Recorded but not yet folded into the current preferences (a "
+        "pending block already blocks).",
+    )
+    already_blocked = fields.Boolean(
+        readonly=True,
+        help="SMS keywords: the number was already blocked on this channel "
+        "when the event was applied (a repeated STOP changes nothing and "
+        "gets no second confirmation).",
+    )
 
     _sql_constraints = (
         (
@@ -235,20 +273,29 @@ class CallflowPreferenceEvent(models.Model):
     # Append-only
     # ------------------------------------------------------------------
 
+    def init(self):
+        # The checks and the fold look pending events up by number.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS callflow_preference_event_pending_idx"
+                " ON callflow_preference_event (number) WHERE pending"
+            )
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
-        # before the state upsert below, which is plain SQL
+        # before the fold, which is plain SQL
         self.check_access("create")
         vals_list = self._prepare_event_vals(vals_list)
-        states = self.env["callflow.preference.state"]._ensure_states(
-            {vals["number"]: vals.get("partner_id") for vals in vals_list}
-        )
         for vals in vals_list:
-            vals["state_id"] = states[vals["number"]]
+            vals["pending"] = True
+        # Insert only: no shared row is written here (see the class doc).
         events = super().create(vals_list)
-        self.env["callflow.preference.state.line"]._apply_events(events)
-        events._sync_blacklist()
-        events._sync_mail_blacklist()
+        if not self.env.context.get("callflow_folding"):
+            # (inside a fold, the fold applies them once the hooks are done)
+            self._fold_or_defer(events.mapped("number"))
+        # An obsolete number leaves every list and the contact at once (an
+        # operator's or the person's word; rare, so not deferred).
         events._retire_obsolete_numbers()
         return events
 
@@ -331,6 +378,13 @@ class CallflowPreferenceEvent(models.Model):
                         )
                     )
                 vals["email"] = email
+            if vals.get("event_date"):
+                # Whole seconds, like the default: an answer's date taken
+                # from create_date (microseconds) must not outrank an SMS
+                # recorded a moment later; within a second the id orders.
+                vals["event_date"] = fields.Datetime.to_datetime(
+                    vals["event_date"]
+                ).replace(microsecond=0)
             action = vals.get("action")
             if action == "obsolete":
                 vals.update(channel="all", scope="all")
@@ -595,3 +649,232 @@ class CallflowPreferenceEvent(models.Model):
     def _cancel_obsolete_sms(self, numbers):
         """Hook for ``callflow_sms``: cancel the SMS queued to ``numbers``."""
         return
+
+    # ------------------------------------------------------------------
+    # Fold: pending events into the current preferences
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _lock_numbers(self, numbers, wait):
+        """Take the transaction's advisory locks on the numbers, sorted (no
+        deadlock).  Numbers are hashed into ``LOCK_BUCKETS`` keys, so a big
+        import takes a bounded number of locks.  Without ``wait``, return
+        False at once if another transaction holds one: advisory locks never
+        fail on serialization."""
+        if wait:
+            lock = SQL("count(pg_advisory_xact_lock(%s, bucket)) > 0", LOCK_CLASS)
+        else:
+            lock = SQL("bool_and(pg_try_advisory_xact_lock(%s, bucket))", LOCK_CLASS)
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM (SELECT DISTINCT hashtext(n) & %s AS bucket"
+                " FROM unnest(%s::varchar[]) AS n ORDER BY 1) t",
+                lock,
+                LOCK_BUCKETS - 1,
+                list(numbers),
+            )
+        )
+        return bool(self.env.cr.fetchone()[0])
+
+    @api.model
+    def _fold_or_defer(self, numbers):
+        """Fold the numbers' pending events (and pending answers) now if that
+        cannot fail, else after commit.
+
+        Here, inside the request's REPEATABLE READ transaction, the fold runs
+        in a savepoint and only when no other transaction holds a number's
+        lock; every fold writes the numbers' state rows first, so a view of a
+        number older than another transaction's fold fails there, at once.
+        Any such failure only rolls the savepoint back: the events stay
+        inserted and pending, and a fresh transaction folds them after
+        commit.  Without concurrency (tests, most requests) the fold happens
+        here and the state is current when this returns.
+        """
+        numbers = sorted(set(numbers))
+        if not numbers:
+            return True
+        cr = self.env.cr
+        try:
+            with cr.savepoint():
+                if not self._lock_numbers(numbers, wait=False):
+                    raise _NumbersBusy()
+                # sudo: states, lines and phone.blacklist are system tables
+                # every recorded event must reach.
+                self.sudo().with_context(callflow_folding=True)._fold_numbers(numbers)
+            return True
+        except _NumbersBusy:
+            reason = "numbers busy"
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            reason = type(exc).__name__
+        # the savepoint's rollback dropped the ORM cache of the fold
+        self.env.invalidate_all(flush=False)
+        _logger.info(
+            "ledger fold of %s numbers after commit (%s)", len(numbers), reason
+        )
+        cr.postcommit.add(partial(fold_in_new_transaction, cr.dbname, numbers))
+        return False
+
+    @api.model
+    def _fold_numbers(self, numbers):
+        """Apply the pending events (and answers) of ``numbers``.
+
+        The caller holds the numbers' advisory locks.  Plain SQL on the
+        shared rows, one statement per table for the whole batch.
+        """
+        cr = self.env.cr
+        State = self.env["callflow.preference.state"]
+        State._ensure_states(dict.fromkeys(numbers))
+        # Every fold writes the state rows: in REPEATABLE READ this fails at
+        # once when another transaction folded one of the numbers after our
+        # snapshot, so nothing below decides on an outdated view.
+        cr.execute(
+            SQL(
+                "UPDATE callflow_preference_state"
+                " SET fold_count = COALESCE(fold_count, 0) + 1"
+                " WHERE number = ANY(%s::varchar[])",
+                sorted(numbers),
+            )
+        )
+        self._fold_pending_answers(numbers)
+        self.flush_model()
+        events = self.search(
+            [("number", "in", list(numbers)), ("pending", "=", True)], order="id"
+        )
+        if not events:
+            return events
+        partners = {}
+        for event in events:  # the latest contact known wins
+            if event.partner_id:
+                partners[event.number] = event.partner_id.id
+        states = State._ensure_states(
+            {number: partners.get(number) for number in set(events.mapped("number"))}
+        )
+        cr.execute(
+            SQL(
+                """
+                UPDATE callflow_preference_event e
+                   SET pending = FALSE, state_id = s.id
+                  FROM callflow_preference_state s
+                 WHERE e.id = ANY(%s) AND s.number = e.number
+                """,
+                events.ids,
+            )
+        )
+        events.invalidate_recordset(["pending", "state_id"])
+        State.invalidate_model(["event_ids"])
+        self._apply_in_order(events)
+        # The blacklist follows the latest SMS event of each number, also
+        # when an older event is folded after a newer one: the newer one,
+        # already applied, is synced again with it (it changes nothing else).
+        sms_numbers = {
+            event.number
+            for event in events
+            if event.channel in ("sms", "all") and event.scope == "all"
+        }
+        current = self.env["callflow.preference.state.line"].search(
+            [
+                ("state_id", "in", [states[number] for number in sms_numbers]),
+                ("channel", "in", ("sms", "all")),
+                ("scope", "=", "all"),
+            ]
+        )
+        (events | current.event_id)._sync_blacklist()
+        # The email blacklist likewise (only events that gave an email add to
+        # it; only a proving opt-in lifts, see _sync_mail_blacklist).
+        mail_numbers = {
+            event.number
+            for event in events
+            if event.channel in ("email", "all") and event.scope == "all"
+        }
+        if mail_numbers:
+            current_mail = self.env["callflow.preference.state.line"].search(
+                [
+                    ("state_id", "in", [states[number] for number in mail_numbers]),
+                    ("channel", "in", ("email", "all")),
+                    ("scope", "=", "all"),
+                ]
+            )
+            (events | current_mail.event_id)._sync_mail_blacklist()
+        return events
+
+    @api.model
+    def _apply_in_order(self, events):
+        """Fold ``events`` into the lines; for SMS keywords, first note
+        whether the number was already blocked on that channel, in the
+        order the events were recorded (one check per keyword: bursts of
+        keywords are rare, batches of imports have none)."""
+        Line = self.env["callflow.preference.state.line"]
+        State = self.env["callflow.preference.state"]
+        done = self.browse()
+        already = []
+        for keyword in events.filtered(lambda e: e.source == "sms"):
+            before = events.filtered(lambda e, k=keyword: e.id < k.id) - done
+            if before:
+                Line._apply_events(before)
+                done |= before
+            channel = "sms" if keyword.channel == "all" else keyword.channel
+            if State._check_numbers([keyword.number], channel, include_blacklist=False):
+                already.append(keyword.id)
+            Line._apply_events(keyword)
+            done |= keyword
+        if events - done:
+            Line._apply_events(events - done)
+        if already:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE callflow_preference_event SET already_blocked = TRUE"
+                    " WHERE id = ANY(%s)",
+                    already,
+                )
+            )
+            events.invalidate_recordset(["already_blocked"])
+
+    @api.model
+    def _fold_pending_answers(self, numbers):
+        """Hook: turn other pending records of ``numbers`` (answers of the
+        opt-out page) into events, while the fold holds their locks."""
+
+    @api.model
+    def _pending_numbers(self, limit=1000):
+        """Numbers with something left to fold (for the cron)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT number FROM callflow_preference_event"
+                " WHERE pending LIMIT %s",
+                limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _cron_fold_pending(self):
+        """Fold what a dead process left pending (normally nothing)."""
+        numbers = self._pending_numbers()
+        for start in range(0, len(numbers), 100):
+            fold_in_new_transaction(self.env.cr.dbname, numbers[start : start + 100])
+
+
+def fold_in_new_transaction(dbname, numbers):
+    """Fold ``numbers`` in a new READ COMMITTED transaction, waiting for their
+    locks: every statement then sees what other transactions committed, and
+    nothing fails on serialization.  Retried on a deadlock; never raises
+    (after commit the request has already succeeded; the cron retries)."""
+    for attempt in range(1, FOLD_TRIES + 1):
+        try:
+            with sql_db.db_connect(dbname).cursor() as cr:
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                env = api.Environment(cr, SUPERUSER_ID, {"callflow_folding": True})
+                Event = env["callflow.preference.event"]
+                Event._lock_numbers(numbers, wait=True)
+                Event._fold_numbers(numbers)
+            return True
+        except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, PoolError) as exc:
+            # A deadlock, or every connection in use (a threaded server
+            # sized below Odoo's two connections per HTTP thread): wait.
+            _logger.info("ledger fold, attempt %s: %s", attempt, exc)
+            time.sleep(0.1 * attempt)
+        except Exception:
+            _logger.exception("ledger fold of %s failed; the cron retries", numbers)
+            return False
+    _logger.warning("ledger fold of %s postponed to the cron", numbers)
+    return False

@@ -74,6 +74,12 @@ class CallflowPreferenceState(models.Model):
     email_status = fields.Char(
         string="Email", compute="_compute_status", help="May this person be emailed?"
     )
+    fold_count = fields.Integer(
+        readonly=True,
+        help="How many times the ledger was folded into this row. Each fold "
+        "writes the row, so that a transaction with an older view of the "
+        "number fails there rather than deciding on it.",
+    )
     is_blocked = fields.Boolean(
         string="Blocked",
         compute="_compute_status",
@@ -130,6 +136,7 @@ class CallflowPreferenceState(models.Model):
             SQL(
                 "SELECT DISTINCT number FROM callflow_preference_state_line"
                 " WHERE action NOT IN ('opt_in', 'hours')"
+                " UNION SELECT number FROM callflow_preference_event WHERE pending"
             )
         )
         candidates = [row[0] for row in self.env.cr.fetchall()]
@@ -191,19 +198,21 @@ class CallflowPreferenceState(models.Model):
         lift_purpose = (
             SQL("FALSE") if purpose is None else SQL("o.purpose = %s", purpose)
         )
-        blacklist = SQL()
+        blacklist = self._pending_blocks_sql(numbers, channel)
         if channel == "sms" and include_blacklist:
             blacklist = SQL(
                 """
+                %(pending)s
                 UNION ALL
                 SELECT bl.number, 'blacklist', 5
                   FROM phone_blacklist bl
                  WHERE bl.active AND bl.number = ANY(%(numbers)s)
                 """,
+                pending=blacklist,
                 numbers=numbers,
             )
         elif channel == "email" and include_blacklist:
-            blacklist = self._mail_blacklist_sql(numbers)
+            blacklist = SQL("%s %s", blacklist, self._mail_blacklist_sql(numbers))
         query = SQL(
             """
             SELECT DISTINCT ON (blocked.number) blocked.number, blocked.reason
@@ -241,6 +250,7 @@ class CallflowPreferenceState(models.Model):
             blacklist=blacklist,
         )
         self.env["callflow.preference.state.line"].flush_model()
+        self.env["callflow.preference.event"].flush_model()
         self.env["phone.blacklist"].flush_model(["number", "active"])
         self.env.cr.execute(query)
         return dict(self.env.cr.fetchall())
@@ -270,6 +280,29 @@ class CallflowPreferenceState(models.Model):
              WHERE st.number = ANY(%(numbers)s)
             """,
             numbers=numbers,
+        )
+
+    @api.model
+    def _pending_blocks_sql(self, numbers, channel):
+        """Rows ``(number, reason, rank)`` of what is recorded but not yet
+        folded and blocks ``channel``: a block holds the instant it commits.
+
+        A pending block counts for every purpose (conservative); a pending
+        opt-in lifts nothing until it is folded, a moment later.
+        """
+        return SQL(
+            """
+            UNION ALL
+            SELECT p.number, p.action,
+                   CASE p.action WHEN 'obsolete' THEN 1 WHEN 'dnc' THEN 2
+                                 WHEN 'refusal' THEN 3 ELSE 4 END
+              FROM callflow_preference_event p
+             WHERE p.pending AND p.number = ANY(%(numbers)s)
+               AND p.action NOT IN ('opt_in', 'hours')
+               AND p.channel IN (%(channel)s, 'all')
+            """,
+            numbers=numbers,
+            channel=channel,
         )
 
     @api.model

@@ -64,6 +64,32 @@ class TestPreferenceLedger(TransactionCase):
         self.assertEqual(state.call_status, "Opted out")
         self.assertEqual(state.email_status, "Allowed")
 
+    def test_same_second_keeps_recording_order(self):
+        """A web opt-out dated with microseconds (an answer's create date),
+        then an SMS START a moment later in the same second: the START is
+        the latest and SMS may be sent again; calls stay blocked."""
+        second = fields.Datetime.now().replace(microsecond=0)
+        self.Event._record(
+            {
+                "number": MOBILE,
+                "channel": "all",
+                "action": "opt_out",
+                "source": "web",
+                "event_date": second.replace(microsecond=700000),
+            }
+        )
+        self.Event._record(
+            {
+                "number": MOBILE,
+                "channel": "sms",
+                "action": "opt_in",
+                "source": "sms",
+                "event_date": second,
+            }
+        )
+        self.assertEqual(self._blocked("sms"), None)
+        self.assertEqual(self._blocked("call"), "opt_out")
+
     def test_refusal_outranks_later_marketing_opt_in(self):
         """After a refusal only the person's own opt-in allows sales calls."""
         self._record("refusal", channel="call", scope="purpose", purpose="sales")

@@ -1,12 +1,17 @@
 """Public opt-out pages. Thin: checks input, the models do the work."""
 
+import logging
+
 from odoo import http
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.callflow_odoo.tools.hours import weekday_names
 from odoo.addons.callflow_odoo.tools.phone import mask_number
 
 from .page_helpers import client_address, parse_typed_number, private_page
+
+_logger = logging.getLogger(__name__)
 
 
 class CallflowOptout(http.Controller):
@@ -51,9 +56,9 @@ class CallflowOptout(http.Controller):
                 self._render_link(token, token_sudo, values=values, errors=errors),
                 token,
             )
-        response = Response._receive(
-            values, token=token_sudo, request_info=self._request_info()
-        )
+        response, failed = self._store_answer(values, token=token_sudo)
+        if failed:
+            return private_page(failed, token)
         return private_page(self._render_answer(response, token), token)
 
     # --- without a link -------------------------------------------------
@@ -91,13 +96,35 @@ class CallflowOptout(http.Controller):
             return self._render_done(values["answer"] or "stop_all", None)
         if errors:
             return self._render_neutral(values=values, errors=errors)
-        response = Response._receive(
-            values, e164=e164, request_info=self._request_info()
-        )
+        response, failed = self._store_answer(values, e164=e164)
+        if failed:
+            return failed
         # Same wording whether or not the number is in the CRM.
         return self._render_answer(response, None)
 
     # --- helpers --------------------------------------------------------
+    def _store_answer(self, values, token=None, e164=None):
+        """``(response, None)``; or, if a transient database failure still
+        escapes the store, ``(None, a calm 503 page)`` with the answer kept
+        aside for the replay cron: never a 500, never a lost answer."""
+        Response = request.env["callflow.optout.response"].sudo()
+        info = self._request_info()
+        try:
+            with request.env.cr.savepoint():
+                # _receive: within the limits or kept for review (see there)
+                return Response._receive(
+                    values, token=token, e164=e164, request_info=info
+                ), None
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            _logger.warning("opt-out answer kept for replay: %s", exc)
+        # sudo: visitors may not read or write the kept answers.
+        request.env["callflow.optout.raw"].sudo()._keep(
+            values, token_id=token.id if token else False, e164=e164, request_info=info
+        )
+        return None, request.render(
+            "callflow_optout.optout_try_again", self._base_values(), status=503
+        )
+
     def _find_token(self, token):
         # Visitors cannot read tokens; the raw token proves the right.
         return request.env["callflow.optout.token"].sudo()._find(token)

@@ -1,4 +1,7 @@
 from . import callflow_optout_token
 from . import callflow_optout_response
+from . import callflow_optout_raw
+from . import callflow_preference_event
+from . import callflow_preference_state
 from . import crm_lead
 from . import res_config_settings

@@ -125,15 +125,17 @@ class CallflowOptoutResponse(models.Model):
     )
     state = fields.Selection(
         [
+            ("pending", "Pending"),
             ("applied", "Applied"),
             ("repeat", "Repeat (no change)"),
             ("held", "Held for review"),
         ],
         readonly=True,
         default="applied",
-        help="A repeat of the answer already in force changes nothing. An "
-        "answer that lifts a block, posted over a limit, is held until a "
-        "manager applies it.",
+        help="A repeat of the answer already in force changes nothing; a "
+        "pending answer is stored and already blocks, and is applied a moment "
+        "later. An answer that lifts a block, posted over a limit, is held "
+        "until a manager applies it.",
     )
     request_network = fields.Char(
         string="Network",
@@ -358,18 +360,11 @@ class CallflowOptoutResponse(models.Model):
         # sudo: answers are read-only for users; managers review them here.
         responses = self.sudo().filtered(lambda r: r.review_state == "to_review")
         held = responses.filtered(lambda r: r.state == "held")
-        for response in held:
-            if response.token_id:
-                response.token_id.write(
-                    {
-                        "last_answer": response.answer,
-                        "last_answer_key": self._answer_key(response),
-                        "last_answer_date": fields.Datetime.now(),
-                    }
-                )
-        held.write({"state": "applied"})
-        held._apply()
+        held.write({"state": "pending"})
         responses.write({"review_state": "approved"})
+        # The ledger's fold applies them, as any answer: from the ledger as
+        # it stands now (a repeat changes nothing), with their links updated.
+        self.env["callflow.preference.event"]._fold_or_defer(held.mapped("number"))
 
     def action_review_dismiss(self):
         """Dismiss answers over a limit; a held answer stays unapplied."""
@@ -394,15 +389,17 @@ class CallflowOptoutResponse(models.Model):
 
     @api.model
     def _submit(self, values, token=None, e164=None, request_info=None):
-        """Store one answer and apply it to the CRM in this transaction.
+        """Store one answer; the ledger's fold applies it to the CRM.
 
         ``token`` is a live ``callflow.optout.token`` (personal link) or
-        ``e164`` the number typed on the page without a link.  Posting the
-        same answer again through the same link stores the answer but writes
-        no new event, note or activity.
+        ``e164`` the number typed on the page without a link.  The request
+        only inserts the answer, ``pending``; the fold (in this transaction
+        when no other one is folding the number, else right after commit)
+        decides from the ledger whether it repeats the answer in force, and
+        writes its events, notes and activity.  A pending answer already
+        blocks (``_pending_blocks_sql``).
         """
         request_info = request_info or {}
-        key = self._answer_key(values)
         vals = {
             "answer": values["answer"],
             "reason": values.get("reason") or False,
@@ -415,18 +412,9 @@ class CallflowOptoutResponse(models.Model):
             "comments": values.get("comments") or False,
             "request_ip": request_info.get("ip"),
             "user_agent": (request_info.get("user_agent") or "")[:256] or False,
+            "state": "pending",
         }
         if token:
-            # Writing the token first makes two concurrent posts on the same
-            # link conflict; the request retried then sees the first answer.
-            repeat = token.last_answer_key == key
-            token.write(
-                {
-                    "last_answer": values["answer"],
-                    "last_answer_key": key,
-                    "last_answer_date": fields.Datetime.now(),
-                }
-            )
             vals.update(
                 token_id=token.id,
                 number=token.number,
@@ -434,21 +422,56 @@ class CallflowOptoutResponse(models.Model):
                 lead_id=token.lead_id.id,
             )
         else:
-            previous = self.search(
-                [
-                    ("token_id", "=", False),
-                    ("number", "=", e164),
-                    ("state", "=", "applied"),
-                ],
-                limit=1,
-            )
-            repeat = bool(previous) and self._answer_key(previous) == key
             vals.update(number=e164, number_input=values.get("number_input"))
-        vals["state"] = "repeat" if repeat else "applied"
         response = self.create(vals)
-        if not repeat:
-            response._apply()
+        self.env["callflow.preference.event"]._fold_or_defer([response.number])
         return response
+
+    @api.model
+    def _fold_pending(self, numbers):
+        """Apply the pending answers of ``numbers``, oldest first.
+
+        Called by the ledger's fold, which holds the numbers' locks and sees
+        every fold committed before it: a repeat is decided on the ledger
+        as it stands, race-free.
+        """
+        pending = self.search(
+            [("number", "in", list(numbers)), ("state", "=", "pending")], order="id"
+        )
+        for response in pending:
+            repeat = response._repeats_ledger()
+            response.state = "repeat" if repeat else "applied"
+            if response.token_id:
+                response.token_id.write(
+                    {
+                        "last_answer": response.answer,
+                        "last_answer_key": self._answer_key(response),
+                        "last_answer_date": response.create_date,
+                    }
+                )
+            if not repeat:
+                response._apply()
+        return pending
+
+    def _repeats_ledger(self):
+        """A repeat changes nothing: the number's latest ledger event came
+        from the same choice, given the same way (the same link, or the page
+        without a link).  Anything recorded since (an SMS ``START``, another
+        answer) makes it a new answer, e.g. a renewed opt-out."""
+        self.ensure_one()
+        latest = self.env["callflow.preference.event"].search(
+            [("number", "=", self.number)], order="event_date desc, id desc", limit=1
+        )
+        if not latest:
+            return False
+        previous = self.search(
+            [("event_ids", "in", latest.ids), ("id", "!=", self.id)], limit=1
+        )
+        return (
+            bool(previous)
+            and previous.token_id == self.token_id
+            and self._answer_key(previous) == self._answer_key(self)
+        )
 
     def _email_for_events(self):
         """The email the answer's events carry (an email opt-out blacklists
@@ -492,6 +515,8 @@ class CallflowOptoutResponse(models.Model):
             "evidence": evidence,
             "request_ip": self.request_ip,
             "event_date": self.create_date,
+            # the visitor's request, also when applied after its commit
+            "user_id": self.create_uid.id,
         }
         vals_list = [
             dict(common, channel=channel, action=action)

@@ -199,6 +199,39 @@ class TestOptoutPage(OptoutCase):
         self.post_answer(f"/o/{self.raw}", answer="keep_contacting")
         self.assertFalse(State._call_hours([self.number]))
 
+    def test_renewed_opt_out_after_sms_start_is_applied(self):
+        """ "Stop all" on the link, then SMS START, then "stop all" again on
+        the same link: the second answer is a new opt-out, not a repeat."""
+        State = self.env["callflow.preference.state"]
+        Blacklist = self.env["phone.blacklist"]
+        self.post_answer(f"/o/{self.raw}")
+        self.assertEqual(
+            State._check_numbers([self.number], "sms"), {self.number: "opt_out"}
+        )
+        self.Event._record(
+            {
+                "number": self.number,
+                "channel": "sms",
+                "action": "opt_in",
+                "source": "sms",
+                # a moment later: the same second as the answer
+                "event_date": self.Response.search([]).create_date,
+            }
+        )
+        self.assertFalse(State._check_numbers([self.number], "sms"))
+        self.assertFalse(Blacklist.search([("number", "=", self.number)]))
+        response = self.post_answer(f"/o/{self.raw}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.Response.search([]).mapped("state"), ["applied", "applied"]
+        )
+        opt_outs = self.events().filtered(lambda e: e.action == "opt_out")
+        self.assertEqual(len(opt_outs), 2)
+        self.assertEqual(
+            State._check_numbers([self.number], "sms"), {self.number: "opt_out"}
+        )
+        self.assertTrue(Blacklist.search([("number", "=", self.number)]))
+
     def test_tokenless_repeat_is_stored_without_new_events(self):
         for _i in range(2):
             response = self.post_answer(

@@ -1,15 +1,19 @@
 import logging
 import secrets
 from datetime import datetime, time, timedelta
+from functools import partial
 
 import psycopg2
 import pytz
 from markupsafe import escape
 from werkzeug.urls import url_join
 
-from odoo import api, fields, models, tools
+from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
 from odoo.tools import SQL
 
+from odoo.addons.callflow_odoo.models.callflow_preference_event import (
+    fold_in_new_transaction,
+)
 from odoo.addons.callflow_optout.models.callflow_optout_token import hash_token
 
 from ..tools import sms_gateway
@@ -396,8 +400,9 @@ class SmsSms(models.Model):
             "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
         )
         company = self.env.company
+        events = Event
         if kind in ("stop", "start"):
-            Event._record(
+            events = Event._record(
                 [
                     {
                         "number": number,
@@ -430,7 +435,16 @@ class SmsSms(models.Model):
                 phone=company.phone or "",
                 url=url_join(self.get_base_url(), "/callflow/optout"),
             )
-        if body:
+        if kind == "stop" and events.pending:
+            # Other messages of this number are being applied right now: the
+            # ledger says after commit whether this STOP is the first, and
+            # queues the confirmation then.
+            self.env.cr.postcommit.add(
+                partial(confirm_after_fold, self.env.cr.dbname, events.id, body)
+            )
+        elif kind == "stop" and events.already_blocked:
+            pass  # already opted out: one confirmation, not one per STOP
+        elif body:
             self._callflow_queue_reply(number, body)
         inbound._notify_owners()
         return kind
@@ -660,3 +674,24 @@ class SmsSms(models.Model):
         )
         inbound._notify_owners()
         return True
+
+
+def confirm_after_fold(dbname, event_id, body):
+    """After commit: fold the STOP's number, then confirm unless the ledger
+    says the number was already opted out (never raises: the webhook has
+    been answered)."""
+    try:
+        with sql_db.db_connect(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            number = env["callflow.preference.event"].browse(event_id).number
+        fold_in_new_transaction(dbname, [number])
+        with sql_db.db_connect(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            event = env["callflow.preference.event"].browse(event_id)
+            if event.pending:
+                _logger.warning("STOP %s not applied yet: no confirmation", event_id)
+            elif not event.already_blocked:
+                # queued: the SMS cron sends it once this cursor commits
+                env["sms.sms"]._callflow_queue_reply(number, body)
+    except Exception:
+        _logger.exception("confirmation of STOP event %s failed", event_id)
