@@ -3,7 +3,7 @@ against a real threaded Odoo HTTP server:
 
 1. 200 concurrent posts on the tokenless page for one number (rate limit
    off), each a different answer (its own preferred hours): 200 answers
-   stored and applied, 200 ledger events, the last one in force.
+   stored and applied, 200 ledger events, the ledger's latest in force.
 2. 20 concurrent identical posts on one personal link: 20 answers stored,
    applied once (one ledger event), 19 repeats.
 3. 200 concurrent signed STOP webhooks (generic JSON gateway, timestamped
@@ -246,9 +246,11 @@ def verify(dbname, page_counts, link_counts, sms_counts, gateway_stats, queued):
         # 1. tokenless page
         answers = Response.search([("number", "=", PAGE_NUMBER)])
         events = Event.search([("number", "=", PAGE_NUMBER)])
-        latest = answers.sorted("id")[-1:]
+        # Which of 200 simultaneous answers is "last" is the ledger's order
+        # (event date, then id); the state must follow the ledger's latest.
+        latest = events.sorted(lambda e: (e.event_date, e.id))[-1:]
         in_force = State._call_hours([PAGE_NUMBER]).get(PAGE_NUMBER)
-        last_hours = (latest.times_days, latest.times_from, latest.times_to)
+        last_hours = (latest.hours_days, latest.hours_from, latest.hours_to)
         page_ok = (
             page_counts == {200: 200}
             and len(answers) == 200
@@ -261,7 +263,7 @@ def verify(dbname, page_counts, link_counts, sms_counts, gateway_stats, queued):
             f"  tokenless: {len(answers)}/200 answers stored, states "
             f"{sorted(set(answers.mapped('state')))}, {len(events)}/200 events, "
             f"pending {sum(events.mapped('pending'))}, hours in force are the "
-            f"last answer's: {in_force == last_hours}",
+            f"ledger's latest: {in_force == last_hours}",
             flush=True,
         )
         # 2. personal link
