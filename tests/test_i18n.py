@@ -23,5 +23,13 @@ def test_every_japanese_entry_is_in_the_template_and_translated():
         assert not lost, f"{addon}: in ja.po but not in the .pot: {lost}"
         untranslated = [e.msgid[:60] for e in po if not e.obsolete and not e.msgstr]
         assert not untranslated, f"{addon}: untranslated: {untranslated}"
+        # Odoo's reader needs the "#. module:" comment on every entry.
+        orphans = [
+            e.msgid[:60]
+            for catalogue in (po, pot)
+            for e in catalogue
+            if not (e.comment or "").startswith(("module: ", "modules: "))
+        ]
+        assert not orphans, f"{addon}: entries without a module comment: {orphans}"
         ids = [(e.msgctxt, e.msgid) for e in po]
         assert len(ids) == len(set(ids)), f"{addon}: duplicate entries in ja.po"
