@@ -63,7 +63,10 @@ class ResPartner(models.Model):
 
     @api.constrains("phone", "mobile")
     def _check_callflow_former_numbers(self):
-        for partner in self.filtered("callflow_former_number_ids"):
+        # sudo: whoever may edit a contact's phone (a salesperson without
+        # Callflow rights, Odoo's own lead merge) must still be kept from
+        # typing a former number back, without reading that history.
+        for partner in self.sudo().filtered("callflow_former_number_ids"):
             former = set(partner.callflow_former_number_ids.mapped("number"))
             for value in (partner.phone, partner.mobile):
                 e164 = value and try_parse_number(value, partner._callflow_region())[0]

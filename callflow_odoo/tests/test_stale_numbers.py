@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
 from .dialer_common import DialerCommon
@@ -174,3 +174,21 @@ class TestLeftTheCompany(DialerCommon, TransactionCase):
             self.partner.write({"phone": "０９０－１１１１－３００１"})
         # Other numbers are still welcome.
         self.partner.write({"phone": "03-1111-3003"})
+
+    def test_salesperson_without_callflow_rights_edits_phones(self):
+        """A salesperson who has no Callflow rights (and Odoo's own lead
+        merge) changes a contact's phone as before; a former number typed
+        back is still refused."""
+        seller = new_test_user(
+            self.env, login="cf_plain_seller", groups="sales_team.group_sale_manager"
+        )
+        partner = self.env["res.partner"].create(
+            {"name": "Kato Jiro", "phone": "+81 90-1111-2222"}
+        )
+        self.env["callflow.former.number"].create(
+            {"partner_id": partner.id, "number": "+819033334444"}
+        )
+        partner.with_user(seller).write({"phone": "+81 90-5555-6666"})
+        self.assertEqual(partner.phone, "+81 90-5555-6666")
+        with self.assertRaises(ValidationError):
+            partner.with_user(seller).write({"phone": "090-3333-4444"})
