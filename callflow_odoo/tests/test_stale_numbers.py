@@ -188,7 +188,9 @@ class TestLeftTheCompany(DialerCommon, TransactionCase):
         self.env["callflow.former.number"].create(
             {"partner_id": partner.id, "number": "+819033334444"}
         )
+        self.env.invalidate_all()  # read as the salesperson, not from cache
         partner.with_user(seller).write({"phone": "+81 90-5555-6666"})
         self.assertEqual(partner.phone, "+81 90-5555-6666")
+        self.env.invalidate_all()
         with self.assertRaises(ValidationError):
             partner.with_user(seller).write({"phone": "090-3333-4444"})
