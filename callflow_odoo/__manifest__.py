@@ -39,6 +39,7 @@
         "views/callflow_call_views.xml",
         "views/callflow_call_log_views.xml",
         "views/callflow_dialer_views.xml",
+        "views/callflow_ledger_export_views.xml",
     ],
     "demo": [
         "demo/callflow_preference_event_demo.xml",

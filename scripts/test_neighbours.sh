@@ -8,8 +8,8 @@ source "$(dirname "$0")/common.sh"
 
 DB="${CALLFLOW_NEIGHBOURS_DB:-callflow_neighbours}"
 CONF="$LOCAL/test-$DB.conf"
-ODOO_MODULES="sms,phone_validation,mass_mailing_sms,website_crm,test_mail_sms"
-TEST_TAGS="/sms,/phone_validation,/mass_mailing_sms,/website_crm,/crm,/test_mail_sms"
+ODOO_MODULES="sms,phone_validation,mass_mailing_sms,website_crm,test_mail_sms,website_event"
+TEST_TAGS="/sms,/phone_validation,/mass_mailing_sms,/website_crm,/crm,/test_mail_sms,/website_event"
 LOG="$LOCAL/$DB.log"
 
 ensure_postgres

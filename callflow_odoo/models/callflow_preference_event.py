@@ -35,6 +35,7 @@ SOURCES = [
     ("manual", "Manual entry"),
     ("link", "Personal link"),
     ("sms_code", "Code sent by SMS"),
+    ("event", "Event registration"),
 ]
 # Sources that prove the person controls the number: their personal link
 # (``link``, sent to that number), an SMS from the number itself (``sms``, the

@@ -9,3 +9,4 @@ from . import test_dialer_eligibility
 from . import test_dialer_build
 from . import test_dialer_concurrency
 from . import test_preference_ui
+from . import test_ledger_export

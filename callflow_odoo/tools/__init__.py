@@ -1,2 +1,3 @@
 from . import phone
 from . import purposes
+from . import ledger_csv
