@@ -14,6 +14,3 @@ from . import callflow_call
 from . import mail_blacklist
 from . import callflow_preference_state_provenance
 from . import callflow_preference_block
-from . import callflow_list_entry_provenance
-from . import res_partner_provenance
-from . import crm_lead_provenance

@@ -16,12 +16,8 @@ class CallflowPreferenceBlock(models.Model):
     _log_access = False
 
     number = fields.Char(required=True, index=True, readonly=True)
-    entry_id = fields.Many2one(
-        "callflow.list.entry", string="Entry", readonly=True, ondelete="cascade"
-    )
-    list_id = fields.Many2one(
-        "callflow.list", string="List", readonly=True, ondelete="cascade"
-    )
+    entry_id = fields.Many2one("callflow.list.entry", readonly=True, ondelete="cascade")
+    list_id = fields.Many2one("callflow.list", readonly=True, ondelete="cascade")
     blocked_at = fields.Datetime(
         string="Blocked at", required=True, readonly=True, index=True
     )
