@@ -4,6 +4,7 @@ import io
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import html as lxml_html
 
 from odoo.tests import TransactionCase, tagged
 
@@ -132,3 +133,26 @@ class TestLedgerExport(DialerCommon, TransactionCase):
         self.assertEqual(by_id[opt_out.id]["Took effect after"], "0:07:30")
         # The DNC came after its number's blocked pick: not measured by it.
         self.assertEqual(by_id[unpicked.id]["Took effect after"], "")
+
+    def test_pdf_record_lists_the_same_rows(self):
+        first = self.record(MOBILE, "opt_in", "import", T0, partner_id=self.partner.id)
+        later = self.record(MOBILE, "opt_out", "web", T0 + timedelta(days=3))
+        self.record(TOKYO, "dnc", "operator", T0)
+        wizard = (
+            self.env["callflow.ledger.export"]
+            .with_user(self.manager)
+            .create({"partner_id": self.partner.id})
+        )
+        action = wizard.action_export_pdf()
+        self.assertEqual(
+            action["report_name"], "callflow_odoo.callflow_ledger_export_document"
+        )
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.manager)
+            ._render_qweb_html(action["report_name"], wizard.ids)
+        )
+        rows = lxml_html.fromstring(html).xpath("//tr[@data-event-id]")
+        self.assertEqual(
+            [int(row.get("data-event-id")) for row in rows], (first | later).ids
+        )

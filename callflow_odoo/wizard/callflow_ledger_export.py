@@ -237,3 +237,11 @@ class CallflowLedgerExport(models.TransientModel):
             "&filename_field=file_name&download=true",
             "target": "self",
         }
+
+    def action_export_pdf(self):
+        """The person's record as a document (person mode only)."""
+        self.ensure_one()
+        self._person_events()  # a clear error before the report
+        return self.env.ref(
+            "callflow_odoo.callflow_ledger_export_report"
+        ).report_action(self)
