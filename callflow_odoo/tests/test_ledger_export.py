@@ -156,3 +156,16 @@ class TestLedgerExport(DialerCommon, TransactionCase):
         self.assertEqual(
             [int(row.get("data-event-id")) for row in rows], (first | later).ids
         )
+
+    def test_typed_text_never_runs_as_a_spreadsheet_formula(self):
+        self.record(
+            MOBILE,
+            "opt_out",
+            "web",
+            T0,
+            partner_id=self.partner.id,
+            reason='=HYPERLINK("http://evil.example","x")',
+        )
+        [row] = self.export(partner_id=self.partner.id)
+        self.assertEqual(row["Reason"], '\'=HYPERLINK("http://evil.example","x")')
+        self.assertEqual(row["Number"], MOBILE, "a phone number stays a number")

@@ -2,6 +2,22 @@
 
 import csv
 import io
+import re
+
+# A cell a spreadsheet would run as a formula (text people typed: a note, a
+# reason); a plain number such as an E.164 phone number is left as it is.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def safe_cell(value):
+    """The value, with a leading apostrophe when it would start a formula."""
+    if value in (None, False):
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        if not PLAIN_NUMBER.match(value):
+            return "'" + value
+    return value
 
 
 def rows_to_csv(header, rows):
@@ -11,7 +27,7 @@ def rows_to_csv(header, rows):
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if value in (None, False) else value for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
