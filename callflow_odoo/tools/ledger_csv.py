@@ -14,9 +14,12 @@ def safe_cell(value):
     """The value, with a leading apostrophe when it would start a formula."""
     if value in (None, False):
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        if not PLAIN_NUMBER.match(value):
-            return "'" + value
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not PLAIN_NUMBER.match(value)
+    ):
+        return "'" + value
     return value
 
 
