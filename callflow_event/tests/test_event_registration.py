@@ -3,7 +3,7 @@ import csv
 import io
 from datetime import timedelta
 
-from odoo import fields
+from odoo import fields, http
 from odoo.tests import HttpCase, new_test_user, tagged
 
 NUMBER = "+819022223333"
@@ -155,3 +155,69 @@ class TestRegistrationLedger(EventCase):
         self.assertIn("Opted out", partner.callflow_preference_warning)
         self.assertIn("Event registration", lead.callflow_provenance)
         self.assertIn("Opted out", lead.callflow_preference_warning)
+
+
+@tagged("post_install", "-at_install")
+class TestRegistrationPost(EventCase):
+    def test_each_attendee_gets_their_own_answer(self):
+        questions = {q.question_type: q for q in self.seminar.question_ids}
+        self.authenticate(None, None)
+        data = {"csrf_token": http.Request.csrf_token(self)}
+        attendees = [
+            ("1", "Ito Ken", "ken@example.com", "090-1111-0001", "phone", ""),
+            ("2", "Ito Mai", "mai@example.com", "090-1111-0002", "none", "no calls"),
+            ("3", "Ito Rin", "rin@example.com", "090-1111-0003", "", ""),
+        ]
+        for index, name, email, phone, choice, note in attendees:
+            data.update(
+                {
+                    f"{index}-name-{questions['name'].id}": name,
+                    f"{index}-email-{questions['email'].id}": email,
+                    f"{index}-phone-{questions['phone'].id}": phone,
+                    f"{index}-callflow_contact_choice": choice,
+                    f"{index}-callflow_contact_note": note,
+                    f"{index}-event_ticket_id": "0",
+                }
+            )
+        response = self.url_open(
+            f"/event/{self.seminar.id}/registration/confirm", data=data
+        )
+        self.assertEqual(response.status_code, 200)
+        registrations = self.seminar.registration_ids
+        self.assertEqual(
+            {
+                (r.name, r.callflow_contact_choice, r.callflow_contact_note)
+                for r in registrations
+            },
+            {
+                ("Ito Ken", "phone", False),
+                ("Ito Mai", "none", "no calls"),
+                ("Ito Rin", False, False),
+            },
+        )
+        self.assertEqual(
+            sorted(
+                (e.number, e.channel, e.action)
+                for e in self.Event.search([("source", "=", "event")])
+            ),
+            [("+819011110001", "call", "opt_in"), ("+819011110002", "all", "opt_out")],
+        )
+
+    def test_an_unknown_answer_is_ignored(self):
+        questions = {q.question_type: q for q in self.seminar.question_ids}
+        self.authenticate(None, None)
+        response = self.url_open(
+            f"/event/{self.seminar.id}/registration/confirm",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                f"1-name-{questions['name'].id}": "Ito Ken",
+                f"1-email-{questions['email'].id}": "ken@example.com",
+                f"1-phone-{questions['phone'].id}": "090-1111-0001",
+                "1-callflow_contact_choice": "call_me_maybe",
+                "1-event_ticket_id": "0",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(self.seminar.registration_ids), 1)
+        self.assertFalse(self.seminar.registration_ids.callflow_contact_choice)
+        self.assertFalse(self.Event.search([("source", "=", "event")]))
