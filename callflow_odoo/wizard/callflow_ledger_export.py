@@ -28,7 +28,7 @@ class CallflowLedgerExport(models.TransientModel):
     number = fields.Char(help="A phone number, in any usual format.")
     date_from = fields.Date(string="From")
     date_to = fields.Date(string="To")
-    data = fields.Binary(string="File", readonly=True, attachment=False)
+    data = fields.Binary(string="Export file", readonly=True, attachment=False)
     file_name = fields.Char(readonly=True)
 
     @api.model
