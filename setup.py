@@ -14,12 +14,16 @@ ADDONS = ["callflow_odoo", "callflow_optout", "callflow_sms", "callflow_event"]
 
 packages = []
 package_dir = {}
+package_data = {"": ["*"]}
 for addon in ADDONS:
     for pkg in find_namespace_packages(
         include=[addon, f"{addon}.*"], exclude=["*.__pycache__"]
     ):
         packages.append(f"odoo.addons.{pkg}")
         package_dir[f"odoo.addons.{pkg}"] = pkg.replace(".", "/")
+    # Migration scripts live in folders named after versions (18.0.1.1.0),
+    # which are not packages: ship them as data of ``migrations``.
+    package_data[f"odoo.addons.{addon}.migrations"] = ["*/*.py"]
 
 setup(
     name="callflow-odoo-addons",
@@ -33,7 +37,7 @@ setup(
     python_requires=">=3.10",
     packages=packages,
     package_dir=package_dir,
-    package_data={"": ["*"]},
+    package_data=package_data,
     include_package_data=True,
     install_requires=["phonenumbers>=8.13", "vobject>=0.9.6", "requests>=2.25"],
     zip_safe=False,

@@ -5,6 +5,9 @@
 2. ``_pick_next`` on a list of 100,000 entries. Goal < 20 ms.
 3. 20 operators, each on a cursor of its own in a thread, taking 2,000
    entries in total: zero duplicates.
+4. A second list with the same numbers in the same order; 10 operators on
+   each list start together and take 2,000 entries: zero moments where one
+   number is held twice (the database is sampled while they work).
 """
 
 import random
@@ -21,11 +24,12 @@ TAKE = 2_000
 
 
 def operator_session(
-    dbname, uid, list_ids, result_id, limit=None, taken=None, retries=None
+    dbname, uid, list_ids, result_id, limit=None, taken=None, retries=None, start=None
 ):
     """What one operator does at the dialer, on a cursor of its own: pick
     the next entry (one transaction), log a final result (another), until
-    the list is empty. Returns the ids taken, in order.
+    the list is empty. Returns the ids taken, in order. ``start``: a barrier
+    the operators wait at, to begin together.
 
     Serialization failures are retried as Odoo's RPC layer does.
     """
@@ -37,6 +41,8 @@ def operator_session(
 
     taken = [] if taken is None else taken
     attempts = 0
+    if start is not None:
+        start.wait()
     while limit is None or len(taken) < limit:
         cr = sql_db.db_connect(dbname).cursor()
         try:
@@ -254,6 +260,103 @@ def main():
         f"{duplicates} duplicates, {len(retries)} transactions retried, "
         f"errors: {errors or 'none'}  "
         f"{'OK' if not duplicates and not errors else 'FAILED'}",
+        flush=True,
+    )
+    two_lists(dbname, list_id, user_ids, result_id)
+
+
+def two_lists(dbname, list_id, user_ids, result_id):
+    """Part 4: list B copies list A's open entries (same numbers, same
+    order); half the operators work each list, all starting together."""
+    with environment(dbname) as env:
+        list_b = env["callflow.list"].browse(list_id).copy({"name": "Bench B"})
+        list_b.user_ids = [(6, 0, user_ids[OPERATORS // 2 :])]
+        list_b.action_start()
+        env["callflow.list"].browse(list_id).user_ids = [
+            (6, 0, user_ids[: OPERATORS // 2])
+        ]
+        env.cr.execute(
+            SQL(
+                """
+                INSERT INTO callflow_list_entry
+                       (list_id, company_id, name, number, raw_number, state,
+                        attempt_count, priority, tz, partner_id, lead_id,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(b)s, company_id, name, number, raw_number, state,
+                       attempt_count, priority, tz, partner_id, lead_id,
+                       create_uid, create_date, write_uid, write_date
+                  FROM callflow_list_entry
+                 WHERE list_id = %(a)s AND state = 'pending'
+              ORDER BY priority DESC, attempt_count, id;
+                ANALYZE callflow_list_entry
+                """,
+                a=list_id,
+                b=list_b.id,
+            )
+        )
+        lists = [list_id, list_b.id]
+        env.cr.commit()
+
+    taken = [[] for _user in user_ids]
+    errors = []
+    done = threading.Event()
+    samples = {"count": 0, "doubles": set(), "max_held": 0}
+    start_together = threading.Barrier(OPERATORS)
+
+    def work(index):
+        try:
+            operator_session(
+                dbname,
+                user_ids[index],
+                [lists[0 if index < OPERATORS // 2 else 1]],
+                result_id,
+                limit=TAKE // OPERATORS,
+                taken=taken[index],
+                start=start_together,
+            )
+        except Exception as exc:  # noqa: BLE001 - reported after the threads
+            errors.append(exc)
+
+    def monitor():
+        with environment(dbname) as env:
+            while not done.is_set():
+                env.cr.execute(
+                    SQL(
+                        """
+                        SELECT number, count(*) FROM callflow_list_entry
+                         WHERE list_id = ANY(%s) AND state = 'in_call'
+                      GROUP BY number
+                        """,
+                        lists,
+                    )
+                )
+                rows = env.cr.fetchall()
+                samples["count"] += 1
+                samples["max_held"] = max(samples["max_held"], len(rows))
+                samples["doubles"].update(n for n, count in rows if count > 1)
+                env.cr.rollback()
+                time.sleep(0.005)
+
+    watcher = threading.Thread(target=monitor)
+    watcher.start()
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(OPERATORS)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    all_taken = [entry_id for ids in taken for entry_id in ids]
+    doubles = len(samples["doubles"])
+    print(
+        f"{OPERATORS} operators on two lists of the same numbers: "
+        f"{len(all_taken)} entries taken and logged in {elapsed:.2f} s "
+        f"({len(all_taken) / elapsed:.0f}/s), {doubles} numbers held twice at "
+        f"one moment in {samples['count']} samples (up to {samples['max_held']} "
+        f"held at once), errors: {errors or 'none'}  "
+        f"{'OK' if not doubles and not errors else 'FAILED'}",
         flush=True,
     )
 

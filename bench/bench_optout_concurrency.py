@@ -60,8 +60,9 @@ def same_link_posts(port, raw, count=20):
 
 def setup(dbname):
     with environment(dbname) as env:
-        # One client machine posts everything: lift the per-IP limit.
-        env["ir.config_parameter"].set_param("callflow_optout.rate_limit", "0")
+        # One client machine posts everything: lift the limits.
+        for key in ("rate_limit", "rate_limit_number", "rate_limit_token"):
+            env["ir.config_parameter"].set_param(f"callflow_optout.{key}", "0")
         env["callflow.optout.response"].search([]).unlink()
         partners = env["res.partner"].create(
             [

@@ -3,7 +3,7 @@
     "summary": "Call lists with attempt caps and calling windows, call-result "
     "tracking, a contact-preference ledger and a published directory of "
     "the numbers the company calls from",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Callflow",
     "maintainers": ["callflow"],
@@ -20,6 +20,7 @@
         "views/callflow_preference_event_views.xml",
         "views/callflow_preference_state_views.xml",
         "views/callflow_preference_event_wizard_views.xml",
+        "views/callflow_preference_import_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "security/callflow_caller_number_security.xml",

@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/callflow_sms_inbound_security.xml",
         "security/callflow_sms_security.xml",
+        "data/callflow_sms_reconfirm_data.xml",
         "views/res_config_settings_views.xml",
         "views/callflow_sms_template_views.xml",
         "views/callflow_list_views.xml",

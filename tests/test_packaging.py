@@ -102,3 +102,7 @@ def test_pip_install_makes_addons_findable_without_addons_path(tmp_path):
         path, version = line.split()
         assert path.startswith(site) and path.endswith(f"odoo/addons/{addon}"), line
         assert version.startswith("18.0.")
+        # Odoo runs the migration scripts of the installed copy on upgrade.
+        for script in (ROOT / addon).glob("migrations/*/*.py"):
+            installed = Path(path) / script.relative_to(ROOT / addon)
+            assert installed.is_file(), f"{installed} not installed"

@@ -12,5 +12,8 @@ from . import callflow_number_attempt
 from . import res_config_settings
 from . import callflow_call
 from . import mail_blacklist
+from . import ir_http
+from . import callflow_number_confirmation
+from . import callflow_former_number
 from . import callflow_preference_state_provenance
 from . import callflow_preference_block

@@ -35,7 +35,22 @@ class CallflowCall(models.Model):
     dialed_number = fields.Char("Number called", required=True)
     date_start = fields.Datetime("Start", required=True, default=fields.Datetime.now)
     date_end = fields.Datetime("End")
-    duration = fields.Float("Duration (min)", aggregator="sum")
+    handling_time = fields.Float(
+        "Handling time (min)",
+        digits=(16, 1),
+        aggregator="sum",
+        help="Minutes from the moment the dialer handed the person to the "
+        "operator to the moment the result was logged: dialling, talking and "
+        "notes. Not the talk time, which the telephony does not report yet.",
+    )
+    handling_time_avg = fields.Float(
+        "Average handling time (min)",
+        digits=(16, 1),
+        compute="_compute_handling_time_avg",
+        store=True,
+        aggregator="avg",
+        help="The handling time again, averaged in the reports.",
+    )
     outcome = fields.Selection(OUTCOMES, required=True)
     result_id = fields.Many2one("callflow.call.result")
     note = fields.Text("Notes")
@@ -63,6 +78,11 @@ class CallflowCall(models.Model):
             # sudo: the lead may belong to another salesperson (see _crm_records)
             who = call.partner_id.display_name or call.lead_id.sudo().display_name or ""
             call.name = f"{who} {call.dialed_number or ''}".strip()
+
+    @api.depends("handling_time")
+    def _compute_handling_time_avg(self):
+        for call in self:
+            call.handling_time_avg = call.handling_time
 
     @api.depends("outcome", "result_id.is_positive")
     def _compute_stats(self):
@@ -100,7 +120,7 @@ class CallflowCall(models.Model):
                 "dialed_number": entry.number,
                 "date_start": start,
                 "date_end": now,
-                "duration": max((now - start).total_seconds() / 60.0, 0.0),
+                "handling_time": max((now - start).total_seconds() / 60.0, 0.0),
                 "outcome": outcome,
                 "result_id": result.id,
                 "note": note,
@@ -252,9 +272,10 @@ class CallflowCall(models.Model):
             ),
             Markup("%s: %s") % (self.env._("List"), self.list_id.name or "-"),
         ]
-        if self.duration:
+        if self.handling_time:
             parts.append(
-                Markup("%s: %.1f min") % (self.env._("Duration"), self.duration)
+                Markup("%s: %.1f min")
+                % (self.env._("Handling time"), self.handling_time)
             )
         if self.callback_at:
             parts.append(

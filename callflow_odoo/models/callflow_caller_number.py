@@ -358,6 +358,32 @@ class CallflowCallerNumber(models.Model):
         return groups
 
     @api.model
+    def _public_regions(self, company, published=None):
+        """Countries a number typed without its country code is read in.
+
+        The company's country first, then the countries of its published
+        numbers (a Tokyo desk of a company registered abroad).
+        """
+        if published is None:
+            published = self._get_published(company, field_names=["number"])
+        regions = [company.country_id.code or None]
+        for rec in published:
+            region = _region_of(rec.number)
+            if region not in regions:
+                regions.append(region)
+        return regions
+
+    @api.model
+    def _parse_public(self, text, company):
+        """E.164 of a number a visitor typed, read as :meth:`_public_regions`
+        says, or False."""
+        for region in self._public_regions(company):
+            e164, _reason = try_parse_number(text, region)
+            if e164:
+                return e164
+        return False
+
+    @api.model
     def _lookup_public(self, text, company):
         """Answer "did this number call you?" for what a visitor typed.
 
@@ -370,14 +396,7 @@ class CallflowCallerNumber(models.Model):
         if not text:
             return result
         published = self._get_published(company, field_names=["number"])
-        # A number typed without its country code is read in the company's
-        # country first, then in the countries of our published numbers (a
-        # Tokyo desk of a company registered abroad).
-        regions = [company.country_id.code or None]
-        for rec in published:
-            region = _region_of(rec.number)
-            if region not in regions:
-                regions.append(region)
+        regions = self._public_regions(company, published)
         by_number = {rec.number: rec for rec in published}
         parsed = [
             e164 for e164, _reason in map(partial(try_parse_number, text), regions)

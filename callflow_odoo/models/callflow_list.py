@@ -168,6 +168,11 @@ class CallflowList(models.Model):
         "list is not done."
     )
     last_build = fields.Datetime(readonly=True, copy=False)
+    stale_months = fields.Integer(
+        string="Stale After (months)",
+        help="Don't call numbers whose last confirmation is older than this; "
+        "0: the company's setting.",
+    )
     entry_ids = fields.One2many("callflow.list.entry", "list_id", string="Entries")
     # Counters
     entry_count = fields.Integer(compute="_compute_counters", string="Total")
@@ -345,12 +350,21 @@ class CallflowList(models.Model):
         added = 0
         for rec in self:
             added += rec._build_entries()
+        message = self.env._("%(count)s entries added.", count=added)
+        stale = self.env["callflow.list.entry"].search_count(
+            [("list_id", "in", self.ids), ("is_stale", "=", True)]
+        )
+        if stale:
+            message += " " + self.env._(
+                "%(count)s held back as stale (no recent confirmation).",
+                count=stale,
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._("%(count)s entries added.", count=added),
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -451,6 +465,7 @@ class CallflowList(models.Model):
                 for r in rows
             ]
         self._insert_entries(rows)
+        self.env["callflow.list.entry"]._refresh_staleness(list_ids=self.ids)
         self.last_build = fields.Datetime.now()
         return len(rows)
 

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from .callflow_preference_event import SELF_SOURCES
+
 HOLD_TIMEOUT_PARAM = "callflow_odoo.hold_timeout_minutes"
 DEFAULT_HOLD_TIMEOUT = 15
 # A callback assigned to an operator waits this long for them before any
@@ -20,6 +22,9 @@ PICK_PAGE_MAX = 20000
 # moves only through the dialer's methods.
 OPERATOR_WRITABLE_FIELDS = frozenset({"note"})
 MANAGER_GROUP = "callflow_odoo.group_callflow_manager"
+# First key of the transaction-level advisory lock a pick takes on a number
+# while it holds it (the second key is the number's hash): "CFLW".
+HOLD_LOCK_SPACE = 0x43464C57
 
 ENTRY_STATES = [
     ("pending", "Pending"),
@@ -92,6 +97,25 @@ class CallflowListEntry(models.Model):
         help="The recipient's time zone: the calling window applies in it. "
         "From the contact, else from the number, else the company's.",
     )
+    is_stale = fields.Boolean(
+        string="Stale",
+        readonly=True,
+        index=True,
+        help="Held back: nobody confirmed the number recently (see the "
+        "company's and the list's stale setting).",
+    )
+    confirmed_date = fields.Datetime(
+        string="Last Confirmed",
+        readonly=True,
+        help="Of a number held back as stale (or put back): its last "
+        "connected call, opt-in from the person, registration or "
+        "re-confirmation; without any, when the number first appeared.",
+    )
+    reconfirm_sent_at = fields.Datetime(
+        string="Re-confirmation Sent",
+        readonly=True,
+        help="When a re-confirmation SMS was sent to this stale number.",
+    )
     blocked_reason = fields.Char(
         compute="_compute_blocked_reason",
         search="_search_blocked_reason",
@@ -129,6 +153,7 @@ class CallflowListEntry(models.Model):
                 """
             )
         )
+        self._init_one_hold_per_number()
         self.env.cr.execute(
             SQL(
                 """
@@ -199,6 +224,41 @@ class CallflowListEntry(models.Model):
         # (see _check_dialer_fields); access was checked just above.
         return self.sudo().write(vals)
 
+    def _init_one_hold_per_number(self):
+        """One number is held by one operator at a time, whatever the list:
+        a unique index on the held numbers. Unlike a check on the picker's
+        snapshot, it sees holds that other transactions committed since, so
+        two lists cannot ring one person at once. Holds taken twice before
+        the index existed are given back first, the newest kept."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM pg_indexes
+                 WHERE indexname = 'callflow_list_entry_one_hold_idx'
+                """
+            )
+        )
+        if self.env.cr.fetchone():
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE callflow_list_entry e
+                   SET state = CASE WHEN e.next_attempt IS NULL THEN 'pending'
+                                    ELSE 'callback_due' END,
+                       held_by_id = NULL, held_since = NULL
+                  FROM (SELECT id, row_number() OVER (
+                                   PARTITION BY number
+                                   ORDER BY held_since DESC NULLS LAST, id DESC) AS rank
+                          FROM callflow_list_entry
+                         WHERE state = 'in_call' AND number IS NOT NULL) AS held
+                 WHERE e.id = held.id AND held.rank > 1;
+                CREATE UNIQUE INDEX callflow_list_entry_one_hold_idx
+                    ON callflow_list_entry (number) WHERE state = 'in_call'
+                """
+            )
+        )
+
     @api.constrains("tz")
     def _check_tz(self):
         for rec in self:
@@ -227,7 +287,8 @@ class CallflowListEntry(models.Model):
         (asked afterwards for the few candidates) and the operator.
 
         Callbacks keep their promised time: they skip the gap rules (list
-        and company) but not the daily cap.
+        and company) but not the daily cap. A number held on another list
+        is not handed out (see ``_held_elsewhere_sql``).
         """
         stale = now - timedelta(minutes=self._hold_timeout())
         return SQL(
@@ -237,6 +298,7 @@ class CallflowListEntry(models.Model):
                  OR (e.state = 'callback_due' AND e.next_attempt <= %(now)s)
                  OR (e.state = 'in_call' AND e.held_since < %(stale)s))
             AND e.number IS NOT NULL
+            AND NOT %(held_elsewhere)s
             AND e.attempt_count < l.max_attempts
             AND (e.state = 'callback_due' OR e.last_attempt IS NULL
                  OR e.last_attempt <= %(now)s
@@ -247,10 +309,13 @@ class CallflowListEntry(models.Model):
             """,
             now=now,
             stale=stale,
+            held_elsewhere=self._held_elsewhere_sql(),
             window=self._window_sql(now),
             hours=self._preferred_hours_sql(now),
-            gap=self._cap_gap_sql(now),
-            daily=self._cap_daily_sql(now),
+            # A hold anywhere already excludes the number (held_elsewhere), so
+            # the caps need not count holds again here.
+            gap=self._cap_gap_sql(now, count_holds=False),
+            daily=self._cap_daily_sql(now, count_holds=False),
         )
 
     @api.model
@@ -317,31 +382,69 @@ class CallflowListEntry(models.Model):
         )
 
     @api.model
-    def _cap_gap_sql(self, now):
+    def _held_elsewhere_sql(self):
+        """Another entry of ``e``'s number is held, on any list: one probe of
+        the unique index of held numbers. A hold past the timeout counts
+        too until it is given back: its operator may still be on the
+        phone."""
         return SQL(
             """
-            (e.state = 'callback_due' OR NOT EXISTS (
-                SELECT 1 FROM callflow_number_attempt a
-                 WHERE a.number = e.number AND a.company_id = l.company_id
-                   AND a.attempt_date > %(now)s
-                       - make_interval(secs => c.callflow_cap_gap_hours * 3600)))
-            """,
-            now=now,
+            EXISTS (SELECT 1 FROM callflow_list_entry o
+                     WHERE o.number = e.number AND o.state = 'in_call'
+                       AND o.id != e.id)
+            """
         )
 
     @api.model
-    def _cap_daily_sql(self, now):
+    def _cap_holds_sql(self, since):
+        """How many other entries of ``e``'s number in ``l``'s company are
+        held since ``since``: a hold is a call in progress, and the caps
+        count it like a logged attempt."""
+        return SQL(
+            """
+            (SELECT count(*) FROM callflow_list_entry o
+              WHERE o.number = e.number AND o.state = 'in_call'
+                AND o.id != e.id AND o.company_id = l.company_id
+                AND o.held_since >= %s)
+            """,
+            since,
+        )
+
+    @api.model
+    def _cap_gap_sql(self, now, count_holds=True):
+        since = SQL("%s - make_interval(secs => c.callflow_cap_gap_hours * 3600)", now)
+        return SQL(
+            """
+            (e.state = 'callback_due' OR (NOT EXISTS (
+                SELECT 1 FROM callflow_number_attempt a
+                 WHERE a.number = e.number AND a.company_id = l.company_id
+                   AND a.attempt_date > %(since)s)
+             AND %(holds)s = 0))
+            """,
+            since=since,
+            holds=self._cap_holds_sql(since) if count_holds else SQL("0"),
+        )
+
+    @api.model
+    def _cap_daily_sql(self, now, count_holds=True):
         local = self._local_sql(now)
+        day_start = SQL(
+            """
+            ((date_trunc('day', %s) AT TIME ZONE COALESCE(e.tz, 'UTC'))
+             AT TIME ZONE 'UTC')
+            """,
+            local,
+        )
         return SQL(
             """
             ((SELECT count(*) FROM callflow_number_attempt a
                WHERE a.number = e.number AND a.company_id = l.company_id
-                 AND a.attempt_date >= (date_trunc('day', %(local)s)
-                                        AT TIME ZONE COALESCE(e.tz, 'UTC'))
-                                       AT TIME ZONE 'UTC')
+                 AND a.attempt_date >= %(day_start)s)
+             + %(holds)s
              < c.callflow_cap_calls_per_day)
             """,
-            local=local,
+            day_start=day_start,
+            holds=self._cap_holds_sql(day_start) if count_holds else SQL("0"),
         )
 
     # ------------------------------------------------------------------
@@ -589,14 +692,21 @@ class CallflowListEntry(models.Model):
             candidates = cr.fetchall()
             if not candidates:
                 return None
+            numbers = {row[0]: row[1] for row in candidates}
             for entry_id in self._allowed(candidates):
-                if self._try_hold(entry_id, now):
+                if self._try_hold(entry_id, now, numbers[entry_id]):
                     return entry_id
             passed += [row[0] for row in candidates]
 
-    def _try_hold(self, entry_id, now):
+    def _try_hold(self, entry_id, now, number=None):
         """Hold the entry for ``env.user`` unless another transaction holds
-        it or changed it since this one began: one round trip."""
+        it or changed it since this one began: one round trip.
+
+        The number is held too, for every list: another transaction that is
+        holding it right now has its advisory lock (the hold is passed over
+        without waiting), and one that held it and committed since this one
+        began trips the unique index of held numbers.
+        """
         cr = self.env.cr
         try:
             cr.execute(
@@ -607,7 +717,10 @@ class CallflowListEntry(models.Model):
                        SET state = 'in_call', held_by_id = %(uid)s,
                            held_since = %(now)s, write_uid = %(uid)s,
                            write_date = %(now)s
-                     WHERE id IN (SELECT id FROM callflow_list_entry
+                     WHERE (SELECT %(number)s::text IS NULL
+                                   OR pg_try_advisory_xact_lock(
+                                          %(space)s, hashtext(%(number)s::text)))
+                       AND id IN (SELECT id FROM callflow_list_entry
                                    WHERE id = %(id)s
                                      AND state IN ('pending', 'callback_due', 'in_call')
                                      FOR UPDATE SKIP LOCKED)
@@ -616,10 +729,15 @@ class CallflowListEntry(models.Model):
                     uid=self.env.uid,
                     now=now,
                     id=entry_id,
+                    number=number,
+                    space=HOLD_LOCK_SPACE,
                 ),
                 log_exceptions=False,
             )
-        except psycopg2.errors.SerializationFailure:
+        except (
+            psycopg2.errors.SerializationFailure,
+            psycopg2.errors.UniqueViolation,
+        ):
             cr.execute(SQL("ROLLBACK TO SAVEPOINT callflow_hold"))
             return False
         if not cr.fetchone():
@@ -790,7 +908,8 @@ class CallflowListEntry(models.Model):
     # ------------------------------------------------------------------
     def _blocked_reasons(self, ids=None, caps_only=False):
         """``{entry_id: reason}`` for open entries blocked right now by the
-        company caps, the list gap or the calling window."""
+        company caps, the list gap, the calling window or a hold of the
+        number on another list."""
         now = fields.Datetime.now()
         where = SQL("TRUE") if ids is None else SQL("e.id = ANY(%s)", list(ids))
         self.env.flush_all()
@@ -804,7 +923,8 @@ class CallflowListEntry(models.Model):
                             OR e.last_attempt <= %(now)s
                                - make_interval(secs => l.min_gap_hours * 3600)),
                        NOT %(window)s,
-                       NOT %(hours)s
+                       NOT %(hours)s,
+                       %(held_elsewhere)s
                   FROM callflow_list_entry e
                   JOIN callflow_list l ON l.id = e.list_id
                   JOIN res_company c ON c.id = l.company_id
@@ -815,6 +935,7 @@ class CallflowListEntry(models.Model):
                 gap=self._cap_gap_sql(now),
                 window=self._window_sql(now),
                 hours=self._preferred_hours_sql(now),
+                held_elsewhere=self._held_elsewhere_sql(),
                 now=now,
                 where=where,
             )
@@ -825,6 +946,7 @@ class CallflowListEntry(models.Model):
             self.env._("List gap between attempts"),
             self.env._("Outside the calling window (recipient's time)"),
             self.env._("Outside the hours the person asked to be called at"),
+            self.env._("In a call from another list right now"),
         ]
         result = {}
         for entry_id, *flags in self.env.cr.fetchall():
@@ -851,6 +973,114 @@ class CallflowListEntry(models.Model):
         ids = list(self._blocked_reasons())
         blocked = bool(value) if operator == "=" else not value
         return [("id", "in" if blocked else "not in", ids)]
+
+    # ------------------------------------------------------------------
+    # Stale numbers
+    # ------------------------------------------------------------------
+    @api.model
+    def _confirmation_sources(self):
+        """Ledger sources whose opt-in confirms a number: the person's own
+        (see ``SELF_SOURCES``) and a registration."""
+        return sorted(SELF_SOURCES | {"event"})
+
+    @api.model
+    def _refresh_staleness(self, list_ids=None, numbers=None):
+        """Hold back (suppress, with the reason) the open entries whose number
+        was last confirmed before their list's limit, and put back in the
+        queue the stale ones confirmed since: one statement.
+
+        The last confirmation is the latest of: a call logged as connected
+        (``answered``), an opt-in from the person or a registration, a
+        re-confirmation (``callflow.number.confirmation``). A number never
+        confirmed counts from its first appearance: the creation of the lead
+        or contact it came from (else of the entry), so a fresh lead is not
+        stale, and a years-old one that was never reached is. Computed here
+        (at build, by the daily cron, on a confirmation) rather than at each
+        pick, which stays a plain ``state`` filter.
+        """
+        self.env.flush_all()
+        where = [SQL("TRUE")]
+        if list_ids is not None:
+            where.append(SQL("e.list_id = ANY(%s)", list(list_ids)))
+        if numbers is not None:
+            where.append(SQL("e.number = ANY(%s)", list(numbers)))
+        reason = self.env._("stale: last confirmed %(month)s", month="{month}")
+        # The plan's cost on a big list triggers PostgreSQL's JIT, which
+        # takes seconds to compile what runs in a fraction of one.
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH cand AS (
+                    SELECT e.id, e.number, e.is_stale,
+                           COALESCE(ld.create_date, p.create_date, e.create_date)
+                               AS baseline,
+                           %(now)s - make_interval(months => COALESCE(
+                               NULLIF(l.stale_months, 0),
+                               c.callflow_stale_months, 0)) AS cutoff,
+                           COALESCE(NULLIF(l.stale_months, 0),
+                                    c.callflow_stale_months, 0) > 0 AS enabled
+                      FROM callflow_list_entry e
+                      JOIN callflow_list l ON l.id = e.list_id
+                      JOIN res_company c ON c.id = l.company_id
+                 LEFT JOIN crm_lead ld ON ld.id = e.lead_id
+                 LEFT JOIN res_partner p ON p.id = e.partner_id
+                     WHERE %(where)s AND e.number IS NOT NULL
+                       AND (e.state = 'pending' OR e.is_stale)
+                ), judged AS (
+                    -- only numbers that appeared before the cutoff may be
+                    -- stale: the confirmations are looked up for them alone
+                    SELECT id, is_stale, confirmed, confirmed < cutoff AS stale
+                      FROM (SELECT cand.*, GREATEST(
+                               baseline,
+                               (SELECT max(ev.event_date)
+                                  FROM callflow_preference_event ev
+                                 WHERE ev.number = cand.number
+                                   AND ev.action = 'opt_in'
+                                   AND ev.source = ANY(%(sources)s)),
+                               (SELECT max(k.date_start) FROM callflow_call k
+                                 WHERE k.dialed_number = cand.number
+                                   AND k.outcome = 'answered'),
+                               (SELECT max(nc.confirmed_date)
+                                  FROM callflow_number_confirmation nc
+                                 WHERE nc.number = cand.number)) AS confirmed
+                              FROM cand
+                             WHERE enabled AND baseline < cutoff) old
+                     UNION ALL
+                    SELECT id, is_stale, baseline, FALSE
+                      FROM cand
+                     WHERE is_stale AND NOT (enabled AND baseline < cutoff)
+                )
+                UPDATE callflow_list_entry e
+                   SET confirmed_date = j.confirmed,
+                       is_stale = j.stale,
+                       state = CASE WHEN j.stale THEN 'suppressed'
+                                    ELSE 'pending' END,
+                       state_reason = CASE WHEN j.stale
+                           THEN replace(%(reason)s, '{month}',
+                                        to_char(j.confirmed, 'YYYY-MM')) END,
+                       reconfirm_sent_at = CASE WHEN j.stale
+                           THEN e.reconfirm_sent_at END
+                  FROM judged j
+                 WHERE j.id = e.id AND (j.stale OR j.is_stale)
+                """,
+                sources=self._confirmation_sources(),
+                where=SQL(" AND ").join(where),
+                now=fields.Datetime.now(),
+                reason=reason,
+            )
+        )
+        count = self.env.cr.rowcount
+        self.env.cr.execute(SQL("SET LOCAL jit TO DEFAULT"))
+        self.invalidate_model()
+        return count
+
+    @api.model
+    def _cron_refresh_staleness(self):
+        """Daily: numbers age even when nothing happens."""
+        lists = self.env["callflow.list"].search([("state", "!=", "done")])
+        if lists:
+            self._refresh_staleness(list_ids=lists.ids)
 
     @api.depends("number")
     def _compute_provenance(self):

@@ -35,6 +35,7 @@ SOURCES = [
     ("manual", "Manual entry"),
     ("link", "Personal link"),
     ("sms_code", "Code sent by SMS"),
+    ("reconfirm", "No reply to a re-confirmation"),
     ("event", "Event registration"),
 ]
 # Sources that prove the person controls the number: their personal link
@@ -249,6 +250,7 @@ class CallflowPreferenceEvent(models.Model):
         self.env["callflow.preference.state.line"]._apply_events(events)
         events._sync_blacklist()
         events._sync_mail_blacklist()
+        events._retire_obsolete_numbers()
         return events
 
     def write(self, vals):
@@ -552,3 +554,45 @@ class CallflowPreferenceEvent(models.Model):
                 self.env._("Opted in again in the Callflow contact preferences.")
             )
             entries.write({"active": False, "callflow_number": False})
+
+    def _retire_obsolete_numbers(self):
+        """An obsolete number (left the company, wrong person) stops being
+        used everywhere at once: its open entries on every list are
+        suppressed, and for the contact it was logged on the number moves
+        from the contact and their leads to the contact's former numbers
+        (so nobody types it back). ``callflow_sms`` also cancels its queued
+        SMS (``_cancel_obsolete_sms``)."""
+        obsolete = self.filtered(lambda e: e.action == "obsolete")
+        if not obsolete:
+            return
+        numbers = sorted(set(obsolete.mapped("number")))
+        Entry = self.env["callflow.list.entry"]
+        Entry.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE callflow_list_entry
+                   SET state = 'suppressed', state_reason = %(reason)s,
+                       held_by_id = NULL, held_since = NULL,
+                       write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+                 WHERE number = ANY(%(numbers)s)
+                   AND state IN ('pending', 'callback_due')
+                """,
+                reason=self.env["callflow.preference.state"]._reason_label("obsolete"),
+                uid=self.env.uid,
+                numbers=numbers,
+            )
+        )
+        Entry.invalidate_model()
+        by_partner = {}
+        for event in obsolete.filtered("partner_id"):
+            by_partner.setdefault(event.partner_id, {})[event.number] = event.reason
+        for partner, reasons in by_partner.items():
+            # sudo: the contact and their leads may belong to other
+            # salespeople; the number is obsolete for all of them.
+            partner.sudo()._callflow_retire_numbers(reasons)
+        obsolete._cancel_obsolete_sms(numbers)
+
+    def _cancel_obsolete_sms(self, numbers):
+        """Hook for ``callflow_sms``: cancel the SMS queued to ``numbers``."""
+        return

@@ -55,3 +55,18 @@ class ResCompany(models.Model):
         help="Minimum time between any two calls to the same number, across "
         "all call lists. A callback the person asked for is not held back.",
     )
+
+    # Numbers go stale: not called once nobody confirmed them for this long.
+    callflow_stale_months = fields.Integer(
+        string="Stale Numbers After (months)",
+        default=24,
+        help="Don't call numbers whose last confirmation (a connected call, "
+        "an opt-in from the person, a registration, a re-confirmation) is "
+        "older than this. 0: never. Call lists may set their own.",
+    )
+    callflow_reconfirm_days = fields.Integer(
+        string="Re-confirmation Reply Within (days)",
+        default=14,
+        help="A stale number sent a re-confirmation SMS that gets no reply "
+        "within this many days is marked obsolete.",
+    )

@@ -20,3 +20,9 @@ class ResConfigSettings(models.TransientModel):
         help="An entry an operator opened but did not log goes back to the "
         "list after this time.",
     )
+    callflow_stale_months = fields.Integer(
+        related="company_id.callflow_stale_months", readonly=False
+    )
+    callflow_reconfirm_days = fields.Integer(
+        related="company_id.callflow_reconfirm_days", readonly=False
+    )

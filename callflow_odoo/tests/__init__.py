@@ -9,4 +9,8 @@ from . import test_dialer_eligibility
 from . import test_dialer_build
 from . import test_dialer_concurrency
 from . import test_preference_ui
+from . import test_dialer_one_hold
+from . import test_stale_numbers
+from . import test_preference_import
+from . import test_dnc_import_tools
 from . import test_ledger_export

@@ -82,10 +82,13 @@ class DialerCommon:
         return env["callflow.list.entry"]._pick_next(lists.ids if lists else None)
 
 
-def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
+def operator_session(
+    dbname, uid, list_ids, result_id, limit=None, taken=None, on_call=None
+):
     """What one operator does at the dialer, on a cursor of its own: pick
     the next entry (one transaction), log a final result (another), until
-    the list is empty. Returns the ids taken, in order.
+    the list is empty. Returns the ids taken, in order. ``on_call(entry)``
+    runs while the entry is held (committed), before the result is logged.
 
     Serialization failures are retried as Odoo's RPC layer does.
     """
@@ -110,6 +113,8 @@ def operator_session(dbname, uid, list_ids, result_id, limit=None, taken=None):
             # pylint: disable=invalid-commit
             cr.commit()
             taken.append(entry.id)
+            if on_call:
+                on_call(entry)
             entry._register_attempt(
                 result=env["callflow.call.result"].browse(result_id),
                 outcome="answered",

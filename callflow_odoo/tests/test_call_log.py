@@ -1,8 +1,14 @@
-from datetime import timedelta
+import importlib.util
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import SQL
+from odoo.tools.misc import file_path
 
 
 class DialerCase:
@@ -277,6 +283,96 @@ class TestCallLog(DialerCase, TransactionCase):
         [(user, count, connects, rate, positive)] = groups
         self.assertEqual((user, count, connects, rate, positive),
                          (self.operator, 2, 1, 50.0, 1))  # fmt: skip
+
+    def test_handling_time_in_minutes_from_pick_to_log(self):
+        """Picked at 10:00:00, logged at 10:05:30: 5.5 minutes of handling
+        time, shown as minutes (not as 05:30 hours), summed and averaged in
+        the reports."""
+        t0 = datetime(2026, 11, 25, 1, 0)
+        with freeze_time(t0):
+            first = self._pick()
+        with freeze_time(t0 + timedelta(minutes=5, seconds=30)):
+            self._log(first, self.result["no_answer"], outcome="no_answer")
+            second = self._pick()
+        with freeze_time(t0 + timedelta(minutes=8)):
+            self._log(second, self.result["interested"])
+        Call = self.env["callflow.call"]
+        calls = Call.search([("list_id", "=", self.call_list.id)])
+        self.assertEqual(
+            sorted(calls.mapped("handling_time")), [2.5, 5.5], "minutes, to the log"
+        )
+        self.assertIn("Handling time: 5.5 min", first.lead_id.message_ids[0].body)
+        described = Call.fields_get(
+            ["handling_time", "handling_time_avg"], ["string", "aggregator"]
+        )
+        self.assertEqual(described["handling_time"]["string"], "Handling time (min)")
+        self.assertEqual(described["handling_time"]["aggregator"], "sum")
+        self.assertEqual(described["handling_time_avg"]["aggregator"], "avg")
+        [report] = Call.read_group(
+            [("id", "in", calls.ids)],
+            ["handling_time:sum", "handling_time_avg:avg"],
+            [],
+        )
+        self.assertEqual(
+            (report["handling_time"], report["handling_time_avg"]), (8.0, 4.0)
+        )
+        for view_type in ("list", "form", "pivot"):
+            arch = etree.fromstring(Call.get_view(view_type=view_type)["arch"])
+            self.assertTrue(arch.xpath("//field[@name='handling_time']"), view_type)
+            self.assertFalse(
+                arch.xpath("//field[@widget='float_time']"),
+                f"{view_type}: minutes are not hours",
+            )
+        pivot = etree.fromstring(Call.get_view(view_type="pivot")["arch"])
+        measures = pivot.xpath("//field[@type='measure']/@name")
+        self.assertIn("handling_time", measures)
+        self.assertIn("handling_time_avg", measures)
+
+    def test_upgrade_keeps_durations_as_handling_time(self):
+        """A database of version 18.0.1.0.0 keeps its figures, and the
+        field its identity, under the new name."""
+        call = self.env["callflow.call"].create(
+            {
+                "dialed_number": "+819011110001",
+                "outcome": "answered",
+                "handling_time": 6.5,
+            }
+        )
+        self.env.flush_all()
+        cr = self.env.cr
+        # the database as version 18.0.1.0.0 left it
+        cr.execute(
+            SQL(
+                """
+                ALTER TABLE callflow_call RENAME COLUMN handling_time TO duration;
+                UPDATE ir_model_fields SET name = 'duration'
+                 WHERE model = 'callflow.call' AND name = 'handling_time';
+                UPDATE ir_model_data SET name = 'field_callflow_call__duration'
+                 WHERE module = 'callflow_odoo'
+                   AND name = 'field_callflow_call__handling_time';
+                """
+            )
+        )
+        path = file_path("callflow_odoo/migrations/18.0.1.1.0/pre-migrate.py")
+        spec = importlib.util.spec_from_file_location("callflow_pre_migrate", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        script.migrate(cr, "18.0.1.0.0")
+        cr.execute(
+            SQL("SELECT handling_time FROM callflow_call WHERE id = %s", call.id)
+        )
+        self.assertEqual(cr.fetchone(), (6.5,))
+        cr.execute(
+            SQL(
+                """
+                SELECT f.name FROM ir_model_fields f
+                  JOIN ir_model_data d ON d.res_id = f.id
+                   AND d.model = 'ir.model.fields' AND d.module = 'callflow_odoo'
+                 WHERE d.name = 'field_callflow_call__handling_time'
+                """
+            )
+        )
+        self.assertEqual(cr.fetchall(), [("handling_time",)])
 
 
 @tagged("post_install", "-at_install")

@@ -336,6 +336,40 @@ class TestDialerCaps(DialerCommon, TransactionCase):
         with freeze_time(t0 + timedelta(hours=15, minutes=30)):  # 00:30 next day
             self.assertEqual(self.pick(lists=self.list_a), self.entry_a)
 
+    def test_number_held_on_another_list_is_not_given(self):
+        """An operator on list A holds the person: list B's operator does
+        not ring them too, even with the caps off, and even once the hold
+        is past its timeout, until it is given back."""
+        self.company.callflow_cap_enabled = False
+        self.assertEqual(self.pick(lists=self.list_a), self.entry_a)
+        self.assertFalse(self.pick(self.operator2, self.list_b))
+        self.assertIn("another list", self.entry_b.blocked_reason, "managers see why")
+        with freeze_time(datetime.now() + timedelta(minutes=20)):
+            self.assertFalse(
+                self.pick(self.operator2, self.list_b), "maybe on the phone"
+            )
+            self.Entry._cron_release_stale_holds()
+            self.assertEqual(self.pick(self.operator2, self.list_b), self.entry_b)
+        self.assertFalse(self.pick(lists=self.list_a), "now held on list B")
+        self.entry_b._release()
+        self.assertEqual(self.pick(lists=self.list_a), self.entry_a)
+
+    def test_caps_count_holds(self):
+        """A call in progress counts in the company caps like a logged one."""
+        self.company.callflow_cap_calls_per_day = 1
+        t0 = datetime(2026, 11, 25, 0, 0)  # 09:00 in Tokyo
+        with freeze_time(t0):
+            self.assertEqual(self.pick(lists=self.list_a), self.entry_a)
+        with freeze_time(t0 + timedelta(minutes=5)):
+            reason = self.entry_b.blocked_reason
+            self.assertIn("calls per day", reason)
+            self.assertIn("minimum gap", reason)
+            blocked = self.Entry.search([("blocked_reason", "=", "company_cap")])
+            self.assertIn(self.entry_b, blocked)
+            self.entry_a._release()
+            self.entry_b.invalidate_recordset(["blocked_reason"])
+            self.assertFalse(self.entry_b.blocked_reason, "given back uncalled")
+
     def test_all_rules_together(self):
         """Gap, window and ledger combined: only the entry passing all is given."""
         self.list_a.write({"window_start": 9.0, "window_end": 20.0, "min_gap_hours": 2})

@@ -5,6 +5,8 @@ are floats in the recipient's local time, ``start`` included, ``end``
 excluded, as for the call lists' calling windows.
 """
 
+import re
+
 import babel.dates
 
 ALL_DAYS = "1234567"
@@ -69,8 +71,12 @@ def weekday_names(lang="en_US", width="wide"):
 
 
 def parse_hour(value):
-    """An hour posted by a form ("9", "18"), or None if it is not 0-24."""
-    if isinstance(value, str) and value.strip().isdigit():
+    """An hour posted by a form ("9", "18"), or None if it is not 0-24.
+
+    Only ASCII digits count: ``str.isdigit`` also accepts ``²`` and other
+    digits that ``int`` cannot read.
+    """
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,2}", value.strip()):
         hour = int(value.strip())
         if 0 <= hour <= 24:
             return float(hour)

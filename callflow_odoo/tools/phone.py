@@ -17,6 +17,10 @@ _EXTENSION_RE = re.compile(r"\s*(?:内線|ext\.?|extension|x|#)\s*\d*\s*$", re.I
 # Characters people use to group digits; anything else is garbage.
 _ALLOWED_RE = re.compile(r"^\+?[\d\s\-\.\(\)/]+$")
 MAX_INPUT_LENGTH = 64
+# Longest raw text worth parsing: a number with spaces, an extension and a
+# note.  Anything longer is refused before the cache sees it, so megabytes
+# of padding after a valid number are neither accepted nor cached.
+MAX_RAW_LENGTH = MAX_INPUT_LENGTH * 2
 
 
 class PhoneParseError(ValueError):
@@ -66,7 +70,10 @@ def parse_number(text, region=None):
 
     :param region: ISO country code used when the number has no ``+``
     """
-    return _parse_cached(str(text or ""), (region or "").upper())
+    text = str(text or "")
+    if len(text) > MAX_RAW_LENGTH:
+        raise PhoneParseError("not a phone number")
+    return _parse_cached(text, (region or "").upper()[:8])
 
 
 def try_parse_number(text, region=None):

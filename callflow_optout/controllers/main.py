@@ -4,7 +4,9 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.callflow_odoo.tools.hours import weekday_names
-from odoo.addons.callflow_odoo.tools.phone import mask_number, try_parse_number
+from odoo.addons.callflow_odoo.tools.phone import mask_number
+
+from .page_helpers import client_address, parse_typed_number, private_page
 
 
 class CallflowOptout(http.Controller):
@@ -21,8 +23,10 @@ class CallflowOptout(http.Controller):
         """Show the form. Reads only: link previews and scanners open links."""
         token_sudo = self._find_token(token)
         if not token_sudo:
-            return self._render_neutral()
-        return self._render_link(token, token_sudo)
+            return private_page(self._render_neutral(), token)
+        if token_sudo._is_expired():
+            return private_page(self._render_neutral(expired=True), token)
+        return private_page(self._render_link(token, token_sudo), token)
 
     @http.route(
         "/o/<string:token>",
@@ -35,19 +39,22 @@ class CallflowOptout(http.Controller):
     def optout_link_submit(self, token, **post):
         token_sudo = self._find_token(token)
         if not token_sudo:
-            return self._render_neutral()
+            return private_page(self._render_neutral(), token)
+        if token_sudo._is_expired():
+            return private_page(self._render_neutral(expired=True), token)
         Response = request.env["callflow.optout.response"].sudo()
-        if post.get("homepage"):  # honeypot: people never see this field
-            return self._render_done(token_sudo.last_answer or "stop_all", token)
+        # No honeypot here: a valid token proves the link, and a browser's
+        # autofill may fill the hidden field; the answer must not be lost.
         values, errors = Response._validate_answer(post)
         if errors:
-            return self._render_link(token, token_sudo, values=values, errors=errors)
-        if Response._rate_limited(self._ip()):
-            return self._render_rate_limited()
-        response = Response._submit(
+            return private_page(
+                self._render_link(token, token_sudo, values=values, errors=errors),
+                token,
+            )
+        response = Response._receive(
             values, token=token_sudo, request_info=self._request_info()
         )
-        return self._render_answer_done(response, token)
+        return private_page(self._render_answer(response, token), token)
 
     # --- without a link -------------------------------------------------
     @http.route(
@@ -72,10 +79,9 @@ class CallflowOptout(http.Controller):
     def optout_page_submit(self, **post):
         Response = request.env["callflow.optout.response"].sudo()
         values, errors = Response._validate_answer(post)
-        region = request.website.company_id.country_id.code
         e164 = False
         if "number_input" not in errors:
-            e164, _reason = try_parse_number(values["number_input"], region)
+            e164 = parse_typed_number(values["number_input"])
             if not e164:
                 errors["number_input"] = request.env._(
                     "This does not look like a phone number. Please check it "
@@ -85,13 +91,11 @@ class CallflowOptout(http.Controller):
             return self._render_done(values["answer"] or "stop_all", None)
         if errors:
             return self._render_neutral(values=values, errors=errors)
-        if Response._rate_limited(self._ip()):
-            return self._render_rate_limited()
-        response = Response._submit(
+        response = Response._receive(
             values, e164=e164, request_info=self._request_info()
         )
         # Same wording whether or not the number is in the CRM.
-        return self._render_answer_done(response)
+        return self._render_answer(response, None)
 
     # --- helpers --------------------------------------------------------
     def _find_token(self, token):
@@ -99,7 +103,7 @@ class CallflowOptout(http.Controller):
         return request.env["callflow.optout.token"].sudo()._find(token)
 
     def _ip(self):
-        return request.httprequest.remote_addr
+        return client_address()
 
     def _request_info(self):
         return {
@@ -140,9 +144,9 @@ class CallflowOptout(http.Controller):
             "callflow_optout.optout_page", qcontext, status=400 if errors else 200
         )
 
-    def _render_neutral(self, values=None, errors=None):
+    def _render_neutral(self, values=None, errors=None, expired=False):
         qcontext = self._base_values()
-        qcontext.update(action="/callflow/optout", ask_number=True)
+        qcontext.update(action="/callflow/optout", ask_number=True, expired=expired)
         if values is not None:
             qcontext["values"] = values
         qcontext["errors"] = errors or {}
@@ -173,8 +177,16 @@ class CallflowOptout(http.Controller):
         )
         return page
 
-    def _render_rate_limited(self):
+    def _render_answer(self, response, token):
+        """The thank-you page, or for an answer held over a limit, a page
+        saying it is kept and will be checked (202: accepted, not applied)."""
+        if response.state != "held":
+            return self._render_answer_done(response, token)
         qcontext = self._base_values()
+        qcontext.update(
+            review_reason=response.review_reason,
+            change_url=f"/o/{token}" if token else "/callflow/optout",
+        )
         return request.render(
-            "callflow_optout.optout_rate_limited", qcontext, status=429
+            "callflow_optout.optout_rate_limited", qcontext, status=202
         )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import email_normalize, html_escape
 
 from odoo.addons.callflow_odoo.models.callflow_preference_event import SELF_SOURCES
@@ -18,6 +19,7 @@ from odoo.addons.callflow_odoo.tools.hours import (
 )
 from odoo.addons.callflow_odoo.tools.phone import mask_number
 
+from ..tools.client_network import client_network
 from .callflow_optout_token import ANSWERS
 
 REASONS = [
@@ -42,6 +44,19 @@ ANSWER_EVENTS = {
     "email_only": [("call", "opt_out"), ("sms", "opt_out")],
     "certain_times": [],
     "keep_contacting": [("all", "opt_in")],
+}
+# Answers that lift a block.  Over a limit they wait for a manager; every
+# other answer only restricts contact and applies at once even then.
+LIFT_ANSWERS = {
+    answer
+    for answer, events in ANSWER_EVENTS.items()
+    if any(action == "opt_in" for _channel, action in events)
+}
+# Answers within the window, per system parameter; 0 turns a limit off.
+LIMIT_DEFAULTS = {
+    "token": ("callflow_optout.rate_limit_token", 10),
+    "number": ("callflow_optout.rate_limit_number", 5),
+    "network": ("callflow_optout.rate_limit", 20),
 }
 
 
@@ -109,10 +124,53 @@ class CallflowOptoutResponse(models.Model):
         readonly=True, groups="callflow_odoo.group_callflow_manager"
     )
     state = fields.Selection(
-        [("applied", "Applied"), ("repeat", "Repeat (no change)")],
+        [
+            ("applied", "Applied"),
+            ("repeat", "Repeat (no change)"),
+            ("held", "Held for review"),
+        ],
         readonly=True,
         default="applied",
-        help="A repeat of the answer already in force changes nothing.",
+        help="A repeat of the answer already in force changes nothing. An "
+        "answer that lifts a block, posted over a limit, is held until a "
+        "manager applies it.",
+    )
+    request_network = fields.Char(
+        string="Network",
+        compute="_compute_request_network",
+        store=True,
+        index=True,
+        help="IPv4 /24 or IPv6 /64 of the IP address: the unit of the limits "
+        "of the page without a link.",
+    )
+    review_state = fields.Selection(
+        string="Review",
+        selection=[
+            ("to_review", "To review"),
+            ("approved", "Approved"),
+            ("dismissed", "Dismissed"),
+        ],
+        readonly=True,
+        index="btree_not_null",
+        help="Answers posted over a limit are kept for a manager to review. "
+        "Restricting answers apply at once; an answer that lifts a block "
+        "waits for approval.",
+    )
+    review_reason = fields.Selection(
+        string="Reason for review",
+        selection=[
+            ("token", "Many answers through this link"),
+            ("number", "Many answers for this number"),
+            ("network", "Many answers from this network"),
+        ],
+        readonly=True,
+    )
+    notify_pending = fields.Boolean(
+        string="Owners not told yet",
+        readonly=True,
+        help="The notes and the activity of an answer without a link are "
+        "written after the visitor's request, so its duration does not tell "
+        "whether the number is in the CRM.",
     )
     event_ids = fields.Many2many(
         "callflow.preference.event",
@@ -123,6 +181,11 @@ class CallflowOptoutResponse(models.Model):
     company_id = fields.Many2one(
         "res.company", readonly=True, index=True, default=lambda self: self.env.company
     )
+
+    @api.depends("request_ip")
+    def _compute_request_network(self):
+        for response in self:
+            response.request_network = client_network(response.request_ip) or False
 
     @api.depends("times_days", "times_from", "times_to")
     def _compute_times_label(self):
@@ -183,26 +246,138 @@ class CallflowOptoutResponse(models.Model):
         return values, errors
 
     @api.model
-    def _rate_limited(self, ip):
-        """Too many answers from this IP address lately?
+    def _over_limit(self, token=None, e164=None, network=None):
+        """Which limit a new answer would exceed: a ``review_reason`` or False.
 
+        A personal link is counted per link, never per address: the people
+        behind one proxy or carrier NAT each have their own link.  The page
+        without a link is counted per number and per client network.
         Counted from the stored answers, so every worker sees the same count.
-        The limit is tunable with the system parameters
-        ``callflow_optout.rate_limit`` (answers) and
-        ``callflow_optout.rate_limit_minutes``.
+        Limits: system parameters ``callflow_optout.rate_limit_token``,
+        ``callflow_optout.rate_limit_number``, ``callflow_optout.rate_limit``
+        (per network) within ``callflow_optout.rate_limit_minutes``.
         """
-        if not ip:
-            return False
         params = self.env["ir.config_parameter"].sudo()
-        limit = int(params.get_param("callflow_optout.rate_limit", 10) or 0)
         minutes = int(params.get_param("callflow_optout.rate_limit_minutes", 10) or 0)
-        if limit <= 0 or minutes <= 0:
+        if minutes <= 0:
             return False
         since = fields.Datetime.now() - timedelta(minutes=minutes)
-        count = self.sudo().search_count(
-            [("request_ip", "=", ip), ("create_date", ">=", since)], limit=limit
+        if token:
+            checks = [("token", [("token_id", "=", token.id)])]
+        else:
+            checks = [
+                ("number", [("token_id", "=", False), ("number", "=", e164)]),
+                (
+                    "network",
+                    [("token_id", "=", False), ("request_network", "=", network)],
+                ),
+            ]
+        for reason, domain in checks:
+            key, default = LIMIT_DEFAULTS[reason]
+            limit = int(params.get_param(key, default) or 0)
+            if limit <= 0 or (reason == "network" and not network):
+                continue
+            count = self.sudo().search_count(
+                domain + [("create_date", ">=", since)], limit=limit
+            )
+            if count >= limit:
+                return reason
+        return False
+
+    @api.model
+    def _receive(self, values, token=None, e164=None, request_info=None):
+        """Store a posted answer, within the limits or not; return it.
+
+        Over a limit the answer is kept and marked for review: a restricting
+        answer (a "stop") still applies at once, since honouring it can harm
+        nobody; an answer that lifts a block is held until a manager applies
+        it, so a flood cannot undo a person's "stop".
+        """
+        request_info = request_info or {}
+        reason = self._over_limit(
+            token=token,
+            e164=e164,
+            network=client_network(request_info.get("ip")),
         )
-        return count >= limit
+        if not reason:
+            return self._submit(
+                values, token=token, e164=e164, request_info=request_info
+            )
+        if values["answer"] in LIFT_ANSWERS:
+            return self._hold(values, reason, token, e164, request_info)
+        response = self._submit(
+            values, token=token, e164=e164, request_info=request_info
+        )
+        response.write({"review_state": "to_review", "review_reason": reason})
+        return response
+
+    @api.model
+    def _hold(self, values, reason, token, e164, request_info):
+        """Keep an answer without applying it, for a manager to review."""
+        vals = {
+            key: values.get(key) or False
+            for key in (
+                "answer",
+                "reason",
+                "times_note",
+                "times_days",
+                "reason_other",
+                "email",
+                "comments",
+            )
+        }
+        vals.update(
+            times_from=values.get("times_from") or 0.0,
+            times_to=values.get("times_to") or 0.0,
+            request_ip=request_info.get("ip"),
+            user_agent=(request_info.get("user_agent") or "")[:256] or False,
+            state="held",
+            review_state="to_review",
+            review_reason=reason,
+        )
+        if token:
+            vals.update(
+                token_id=token.id,
+                number=token.number,
+                partner_id=token.partner_id.id,
+                lead_id=token.lead_id.id,
+            )
+        else:
+            vals.update(number=e164, number_input=values.get("number_input"))
+        return self.create(vals)
+
+    def _check_reviewer(self):
+        if not self.env.user.has_group("callflow_odoo.group_callflow_manager"):
+            raise AccessError(
+                self.env._("Only Callflow managers review answers over a limit.")
+            )
+
+    def action_review_apply(self):
+        """Approve answers over a limit; a held answer is applied now."""
+        self._check_reviewer()
+        # sudo: answers are read-only for users; managers review them here.
+        responses = self.sudo().filtered(lambda r: r.review_state == "to_review")
+        held = responses.filtered(lambda r: r.state == "held")
+        for response in held:
+            if response.token_id:
+                response.token_id.write(
+                    {
+                        "last_answer": response.answer,
+                        "last_answer_key": self._answer_key(response),
+                        "last_answer_date": fields.Datetime.now(),
+                    }
+                )
+        held.write({"state": "applied"})
+        held._apply()
+        responses.write({"review_state": "approved"})
+
+    def action_review_dismiss(self):
+        """Dismiss answers over a limit; a held answer stays unapplied."""
+        self._check_reviewer()
+        # sudo: answers are read-only for users; managers review them here.
+        self.sudo().filtered(lambda r: r.review_state == "to_review").write(
+            {"review_state": "dismissed"}
+        )
 
     # ------------------------------------------------------------------
     # Submitting
@@ -353,7 +528,7 @@ class CallflowOptoutResponse(models.Model):
                 # Public visitors post here; the ledger is written for them.
                 events = self.env["callflow.preference.event"].sudo()._record(vals_list)
                 response.event_ids = events
-            response._notify_owners()
+            response._notify_owners_or_defer()
 
     def _open_leads(self):
         """Open leads of the contact (or, without one, of the number)."""
@@ -410,6 +585,31 @@ class CallflowOptoutResponse(models.Model):
                 )
             )
         return Markup("<br/>").join(html_escape(line) for line in lines)
+
+    def _notify_owners_or_defer(self):
+        """Notify the owners now for a personal link, later without one.
+
+        On the page without a link the notes, the activity and its mail exist
+        only for numbers in the CRM: doing them in the visitor's request made
+        its duration tell whether a number is a customer.  A cron job writes
+        them right after the request.
+        """
+        self.ensure_one()
+        if self.token_id:
+            self._notify_owners()
+            return
+        self.notify_pending = True
+        self.env.ref("callflow_optout.ir_cron_notify_owners").sudo()._trigger()
+
+    @api.model
+    def _cron_notify_owners(self, batch=200):
+        """Write the deferred notes and activities of answers without a link."""
+        pending = self.sudo().search([("notify_pending", "=", True)], limit=batch)
+        for response in pending:
+            response._notify_owners()
+        pending.write({"notify_pending": False})
+        if len(pending) == batch:
+            self.env.ref("callflow_optout.ir_cron_notify_owners")._trigger()
 
     def _notify_owners(self):
         """Note on the contact and its open leads, activity for the owner.

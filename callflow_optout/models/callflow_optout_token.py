@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -14,6 +15,9 @@ from odoo.addons.callflow_odoo.tools.purposes import PURPOSES
 TOKEN_BYTES = 16
 # What a raw token may look like; anything else is not even looked up.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Age after which a link stops working, unless the system parameter
+# ``callflow_optout.token_max_age_days`` says otherwise (0: never).
+TOKEN_MAX_AGE_DAYS = 400
 
 ANSWERS = [
     ("stop_all", "Stop all contact"),
@@ -152,6 +156,26 @@ class CallflowOptoutToken(models.Model):
         if not token or token.revoked or not consteq(token.token_hash, digest):
             return self.browse()
         return token
+
+    def _is_expired(self):
+        """Older than ``callflow_optout.token_max_age_days`` (default 400)?
+
+        A link forwarded or found years later should not speak for the
+        person anymore; the page without a link still works for them.
+        """
+        self.ensure_one()
+        days = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("callflow_optout.token_max_age_days", TOKEN_MAX_AGE_DAYS)
+        )
+        try:
+            days = int(days)
+        except ValueError:
+            days = TOKEN_MAX_AGE_DAYS
+        if days <= 0:
+            return False
+        return self.create_date < fields.Datetime.now() - timedelta(days=days)
 
     def action_revoke(self):
         self.revoked = True

@@ -4,3 +4,5 @@ from . import test_optout_page
 from . import test_optout_tour
 from . import test_optin_capture
 from . import test_optout_lift
+from . import test_optout_limits
+from . import test_optout_input

@@ -1,2 +1,3 @@
 from . import main
 from . import optout_code
+from . import reconfirm

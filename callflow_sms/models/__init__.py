@@ -6,3 +6,4 @@ from . import callflow_list_entry
 from . import sms_tracker
 from . import callflow_optout_code
 from . import callflow_sms_inbound
+from . import callflow_preference_event

@@ -51,3 +51,42 @@ class CallflowList(models.Model):
                 ),
             },
         }
+
+    def action_callflow_reconfirm(self):
+        """Ask the stale numbers not asked yet whether they are still right:
+        "Is this still the right number for <name>? Reply YES, or tap
+        <link>". A YES or the link's page makes the number fresh again; no
+        answer within the company's delay marks it obsolete."""
+        self.ensure_one()
+        template = self.env.ref(
+            "callflow_sms.callflow_sms_template_reconfirm", raise_if_not_found=False
+        )
+        if not template or not template.active:
+            raise UserError(
+                self.env._("The number re-confirmation SMS template is missing.")
+            )
+        entries = self.env["callflow.list.entry"].search(
+            [
+                ("list_id", "=", self.id),
+                ("is_stale", "=", True),
+                ("reconfirm_sent_at", "=", False),
+            ]
+        )
+        sms = self.env["sms.sms"]._callflow_send(entries, template, "reconfirm")
+        sent_numbers = set(sms.mapped("number"))
+        entries.filtered(lambda e: e.number in sent_numbers)._dialer_write(
+            {"reconfirm_sent_at": fields.Datetime.now()}
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if sms else "warning",
+                "message": self.env._(
+                    "%(sent)s re-confirmation SMS queued for %(total)s stale "
+                    "numbers (blocked numbers skipped).",
+                    sent=len(sms),
+                    total=len(entries),
+                ),
+            },
+        }

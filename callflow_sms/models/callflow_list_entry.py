@@ -1,4 +1,6 @@
-from odoo import models
+from datetime import timedelta
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -34,3 +36,40 @@ class CallflowListEntry(models.Model):
                 )
             self.env["sms.sms"]._callflow_send(entries, template, "after")
         return True
+
+    @api.model
+    def _cron_callflow_reconfirm_expired(self):
+        """Stale numbers sent a re-confirmation that got no reply within the
+        company's delay become obsolete in the ledger (which also retires
+        them from the contact, their leads, every list and the SMS queue)."""
+        now = fields.Datetime.now()
+        entries = self.search(
+            [("is_stale", "=", True), ("reconfirm_sent_at", "!=", False)]
+        ).filtered(
+            lambda e: (
+                e.reconfirm_sent_at
+                <= now - timedelta(days=e.company_id.callflow_reconfirm_days or 14)
+            )
+        )
+        events, seen = [], set()
+        for entry in entries:
+            if entry.number in seen:
+                continue
+            seen.add(entry.number)
+            events.append(
+                {
+                    "number": entry.number,
+                    "partner_id": entry.partner_id.id,
+                    "action": "obsolete",
+                    "source": "reconfirm",
+                    "reason": self.env._("No reply to the re-confirmation SMS"),
+                    "evidence": self.env._(
+                        "Re-confirmation SMS sent %(date)s, list %(list)s",
+                        date=entry.reconfirm_sent_at,
+                        list=entry.list_id.name,
+                    ),
+                }
+            )
+        if events:
+            self.env["callflow.preference.event"]._record(events)
+        return len(events)

@@ -6,6 +6,9 @@ from odoo.exceptions import ValidationError
 from ..tools.sms_segments import OPTOUT_TOKEN_LENGTH, count_segments
 
 PLACEHOLDERS = ("company", "operator", "caller_number", "purpose", "optout_link")
+# The person's name appears only in the question whether the number is still
+# theirs, never in a marketing text.
+RECONFIRM_PLACEHOLDERS = (*PLACEHOLDERS, "name")
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
 
@@ -27,7 +30,11 @@ class CallflowSmsTemplate(models.Model):
         "res.company", default=lambda self: self.env.company, required=True
     )
     when = fields.Selection(
-        [("before", "Before the call"), ("after", "After the call")],
+        [
+            ("before", "Before the call"),
+            ("after", "After the call"),
+            ("reconfirm", "Number re-confirmation"),
+        ],
         required=True,
         default="after",
         help="Announce a call (sent from a list's Announce button) or follow "
@@ -37,7 +44,8 @@ class CallflowSmsTemplate(models.Model):
         required=True,
         translate=True,
         help="Placeholders: {company} {operator} {caller_number} {purpose} "
-        "{optout_link}. {company} and {optout_link} are required by law.",
+        "{optout_link}, and {name} (the person's name) in the number "
+        "re-confirmation. {company} and {optout_link} are required by law.",
     )
     sms_encoding = fields.Char(compute="_compute_sms_counter", string="Encoding")
     sms_chars = fields.Integer(compute="_compute_sms_counter", string="Characters")
@@ -69,7 +77,7 @@ class CallflowSmsTemplate(models.Model):
                 else False
             )
 
-    @api.constrains("body")
+    @api.constrains("body", "when")
     def _check_body(self):
         for template in self:
             used = set(PLACEHOLDER_RE.findall(template.body or ""))
@@ -83,13 +91,16 @@ class CallflowSmsTemplate(models.Model):
                         missing=", ".join(f"{{{m}}}" for m in missing),
                     )
                 )
-            unknown = used - set(PLACEHOLDERS)
+            known = (
+                RECONFIRM_PLACEHOLDERS if template.when == "reconfirm" else PLACEHOLDERS
+            )
+            unknown = used - set(known)
             if unknown:
                 raise ValidationError(
                     self.env._(
                         "Unknown placeholders: %(unknown)s. Use %(known)s.",
                         unknown=", ".join(sorted(f"{{{u}}}" for u in unknown)),
-                        known=" ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+                        known=" ".join(f"{{{p}}}" for p in known),
                     )
                 )
 

@@ -370,9 +370,10 @@ class SmsSms(models.Model):
         """Store an inbound SMS, show it to a person, react to STOP / HELP /
         START keywords.
 
-        Returns the keyword kind handled (``stop``, ``help``, ``start``) or
-        False. A provider message already processed (same provider id)
-        changes nothing and gets no second reply.
+        Returns the keyword kind handled (``stop``, ``help``, ``start``;
+        ``confirm`` for a YES to a number re-confirmation) or False. A
+        provider message already processed (same provider id) changes
+        nothing and gets no second reply.
         """
         # sudo: the webhook is public (authenticated by signature); the
         # inbound log, contacts and leads are not readable by the public user.
@@ -388,6 +389,8 @@ class SmsSms(models.Model):
             inbound._notify_owners()
             return False
         number = inbound.number
+        if kind == "start" and self._callflow_reconfirm_reply(inbound):
+            return "confirm"
         Event = self.env["callflow.preference.event"].sudo()
         evidence = self.env._(
             "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
@@ -475,6 +478,20 @@ class SmsSms(models.Model):
         return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)
 
     @api.model
+    def _callflow_context_note(self, when):
+        """Why the person hears from us, shown on their link's page."""
+        company = self.env.company.name
+        if when == "reconfirm":
+            return self.env._(
+                "%(company)s asks whether this is still your number", company=company
+            )
+        return self.env._(
+            "%(company)s sent you an SMS %(when)s a call",
+            company=company,
+            when=self.env._("before") if when == "before" else self.env._("after"),
+        )
+
+    @api.model
     def _callflow_send(self, records, template, when=None):
         """Send ``template`` to call-list entries or partners.
 
@@ -532,13 +549,7 @@ class SmsSms(models.Model):
                     "lead_id": r[2].id,
                     "caller_number_id": r[3] and r[3].caller_number_id.id,
                     "purpose": r[3] and r[3].purpose,
-                    "context_note": self.env._(
-                        "%(company)s sent you an SMS %(when)s a call",
-                        company=company.name,
-                        when=self.env._("before")
-                        if when == "before"
-                        else self.env._("after"),
-                    ),
+                    "context_note": self._callflow_context_note(when),
                     "sms_id": sms.id,
                     "user_id": self.env.uid,
                 }
@@ -579,6 +590,7 @@ class SmsSms(models.Model):
                     and purpose_labels.get(call_list.purpose, "")
                     or "",
                     "optout_link": sms_gateway.mask_links(Token._get_url(token)),
+                    "name": partner.name or (is_entry and rec.name) or "",
                 }
             )
             sms.write(
@@ -607,3 +619,44 @@ class SmsSms(models.Model):
             self.env["crm.lead"].browse(lead_logs)._message_log_batch(lead_logs)
         self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
         return sms_records
+
+    @api.model
+    def _callflow_reconfirm_reply(self, inbound):
+        """A YES from a number sent a re-confirmation SMS: the number is
+        still theirs. Recorded as a confirmation (fresh again), not as an
+        SMS opt-in; answered with a thank-you. False when no
+        re-confirmation waits for this number (a plain START)."""
+        Entry = self.env["callflow.list.entry"].sudo()
+        waiting = Entry.search(
+            [
+                ("number", "=", inbound.number),
+                ("is_stale", "=", True),
+                ("reconfirm_sent_at", "!=", False),
+            ]
+        )
+        if not waiting:
+            return False
+        self.env["callflow.number.confirmation"]._confirm(
+            [
+                {
+                    "number": inbound.number,
+                    "partner_id": waiting[:1].partner_id.id,
+                    "source": "sms",
+                    "evidence": self.env._(
+                        "Inbound SMS %(ref)s: %(text)s",
+                        ref=inbound.provider_ref or "-",
+                        text=inbound.body or "",
+                    ),
+                }
+            ]
+        )
+        self._callflow_queue_reply(
+            inbound.number,
+            self.env._(
+                "%(company)s: thank you, your number is confirmed. Reply STOP "
+                "to opt out.",
+                company=self.env.company.name,
+            ),
+        )
+        inbound._notify_owners()
+        return True
