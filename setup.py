@@ -1,4 +1,4 @@
-"""Packages the three Callflow addons as ``odoo.addons.callflow_*``.
+"""Packages the Callflow addons as ``odoo.addons.callflow_*``.
 
 ``pip install .`` puts them under ``site-packages/odoo/addons/``, where an
 installed Odoo 18.0 finds them through ``odoo.addons.__path__`` without any
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from setuptools import find_namespace_packages, setup
 
-ADDONS = ["callflow_odoo", "callflow_optout", "callflow_sms"]
+ADDONS = ["callflow_odoo", "callflow_optout", "callflow_sms", "callflow_event"]
 
 packages = []
 package_dir = {}

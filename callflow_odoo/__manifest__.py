@@ -41,6 +41,8 @@
         "views/callflow_call_views.xml",
         "views/callflow_call_log_views.xml",
         "views/callflow_dialer_views.xml",
+        "views/callflow_ledger_export_views.xml",
+        "report/callflow_ledger_export_report.xml",
     ],
     "demo": [
         "demo/callflow_preference_event_demo.xml",

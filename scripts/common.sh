@@ -16,9 +16,9 @@ else
     VENV="${CALLFLOW_VENV:-$ROOT/.venv}"
 fi
 PY="$VENV/bin/python"
-ADDONS="callflow_odoo,callflow_optout,callflow_sms"
+ADDONS="callflow_odoo,callflow_optout,callflow_sms,callflow_event"
 # Odoo modules the addons stand on; the test template database holds them.
-BASE_MODULES="crm,phone_validation,website,portal,website_crm,sms"
+BASE_MODULES="crm,phone_validation,website,portal,website_crm,sms,website_event"
 ODOO_BRANCH="18.0"
 mkdir -p "$LOCAL"
 

@@ -20,9 +20,9 @@ if [ "${CALLFLOW_SKIP_LINT:-0}" != 1 ]; then
     "$PY" -m ruff check "$ROOT"
     "$PY" -m ruff format --check --quiet "$ROOT"
     log "lint: pylint-odoo (mandatory checks)"
-    (cd "$ROOT" && "$PY" -m pylint --rcfile=.pylintrc-mandatory --score=n callflow_odoo callflow_optout callflow_sms)
+    (cd "$ROOT" && "$PY" -m pylint --rcfile=.pylintrc-mandatory --score=n callflow_odoo callflow_optout callflow_sms callflow_event)
     log "lint: OCA module checks (manifests, XML)"
-    (cd "$ROOT" && "$VENV/bin/oca-checks-odoo-module" callflow_odoo callflow_optout callflow_sms)
+    (cd "$ROOT" && "$VENV/bin/oca-checks-odoo-module" callflow_odoo callflow_optout callflow_sms callflow_event)
 fi
 [ "${CALLFLOW_LINT_ONLY:-0}" = 1 ] && exit 0
 

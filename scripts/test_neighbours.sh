@@ -8,8 +8,14 @@ source "$(dirname "$0")/common.sh"
 
 DB="${CALLFLOW_NEIGHBOURS_DB:-callflow_neighbours}"
 CONF="$LOCAL/test-$DB.conf"
-ODOO_MODULES="sms,phone_validation,mass_mailing_sms,website_crm,test_mail_sms"
-TEST_TAGS="/sms,/phone_validation,/mass_mailing_sms,/website_crm,/crm,/test_mail_sms"
+ODOO_MODULES="sms,phone_validation,mass_mailing_sms,website_crm,test_mail_sms,website_event"
+# Two website_event tests fail on a plain website_event install on this
+# machine too (no Callflow addon installed: the UTM cookie test, and the
+# admin editor tour timing out at "save"); they are left out, every other
+# website_event test (registration tours, attendee form parsing) runs.
+TEST_TAGS="/sms,/phone_validation,/mass_mailing_sms,/website_crm,/crm,/test_mail_sms,/website_event"
+TEST_TAGS="$TEST_TAGS,-/website_event:TestEventRegisterUTM.test_event_registration_utm_values"
+TEST_TAGS="$TEST_TAGS,-/website_event:TestUi.test_website_event_tour_admin"
 LOG="$LOCAL/$DB.log"
 
 ensure_postgres

@@ -7,7 +7,7 @@ from pathlib import Path
 from odoo.tests import TransactionCase, tagged
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = ("callflow_odoo", "callflow_optout", "callflow_sms")
+ADDONS = ("callflow_odoo", "callflow_optout", "callflow_sms", "callflow_event")
 
 
 @tagged("post_install", "-at_install")
@@ -20,6 +20,7 @@ class TestAddonsTogether(TransactionCase):
         deps = {m.name: set(m.dependencies_id.mapped("name")) for m in mods}
         self.assertIn("callflow_odoo", deps["callflow_optout"])
         self.assertIn("callflow_optout", deps["callflow_sms"])
+        self.assertEqual(deps["callflow_event"], {"callflow_optout", "website_event"})
 
     def test_manifests_follow_oca_conventions(self):
         """Version 18.0.x.y.z, LGPL-3, maintainers and an icon in every addon."""
@@ -89,7 +90,7 @@ def test_pip_install_makes_addons_findable_without_addons_path(tmp_path):
         "from odoo.modules.module import get_manifest, get_module_path\n"
         "odoo.tools.config.parse_config([])\n"
         "print(odoo.release.serie)\n"
-        "for a in ('callflow_odoo', 'callflow_optout', 'callflow_sms'):\n"
+        f"for a in {ADDONS!r}:\n"
         "    print(get_module_path(a), get_manifest(a)['version'])\n"
     )
     out = subprocess.run(

@@ -15,3 +15,5 @@ from . import mail_blacklist
 from . import ir_http
 from . import callflow_number_confirmation
 from . import callflow_former_number
+from . import callflow_preference_state_provenance
+from . import callflow_preference_block

@@ -123,6 +123,12 @@ class CallflowListEntry(models.Model):
         help="Why the entry cannot be called at this moment (company caps, "
         "gap, calling window).",
     )
+    provenance = fields.Char(
+        string="Number obtained",
+        compute="_compute_provenance",
+        help="Where and when the number was obtained, from its first contact "
+        "preference event.",
+    )
 
     _sql_constraints = [
         (
@@ -789,6 +795,26 @@ class CallflowListEntry(models.Model):
         except psycopg2.errors.SerializationFailure:
             return
         self.invalidate_model()
+        self._record_blocked_picks(ids)
+
+    def _record_blocked_picks(self, ids):
+        """Remember when the ledger first kept each entry out of a pick: the
+        audit export measures how fast an opt-out took effect."""
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO callflow_preference_block
+                       (number, entry_id, list_id, blocked_at)
+                SELECT number, id, list_id, %(now)s
+                  FROM callflow_list_entry
+                 WHERE id = ANY(%(ids)s) AND state = 'suppressed'
+                       AND number IS NOT NULL
+                ON CONFLICT (entry_id) DO NOTHING
+                """,
+                ids=list(ids),
+                now=fields.Datetime.now(),
+            )
+        )
 
     # ------------------------------------------------------------------
     # After the call
@@ -1055,3 +1081,12 @@ class CallflowListEntry(models.Model):
         lists = self.env["callflow.list"].search([("state", "!=", "done")])
         if lists:
             self._refresh_staleness(list_ids=lists.ids)
+
+    @api.depends("number")
+    def _compute_provenance(self):
+        found = self.env["callflow.preference.state"]._provenance(
+            [n for n in self.mapped("number") if n]
+        )
+        for entry in self:
+            first = found.get(entry.number)
+            entry.provenance = first and first["label"]

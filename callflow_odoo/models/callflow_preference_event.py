@@ -43,6 +43,7 @@ SOURCES = [
     ("link", "Personal link"),
     ("sms_code", "Code sent by SMS"),
     ("reconfirm", "No reply to a re-confirmation"),
+    ("event", "Event registration"),
 ]
 # Sources that prove the person controls the number: their personal link
 # (``link``, sent to that number), an SMS from the number itself (``sms``, the

@@ -14,6 +14,12 @@ class CrmLead(models.Model):
         compute="_compute_callflow_preferences",
         help="Set when the person opted out, refused or must not be called.",
     )
+    callflow_provenance = fields.Char(
+        string="Numbers obtained",
+        compute="_compute_callflow_provenance",
+        help="Where and when each of the lead's numbers was obtained, from its "
+        "first contact preference event.",
+    )
 
     def _callflow_contact(self):
         return (
@@ -40,3 +46,11 @@ class CrmLead(models.Model):
         return self.env["callflow.preference.state"]._action_open_events(
             contact[0], summary[self]["numbers"], self.display_name
         )
+
+    @api.depends("phone", "mobile", "country_id", "partner_id")
+    def _compute_callflow_provenance(self):
+        found = self.env["callflow.preference.state"]._provenance_of_contacts(
+            {lead: lead._callflow_contact() for lead in self}
+        )
+        for lead in self:
+            lead.callflow_provenance = found[lead]

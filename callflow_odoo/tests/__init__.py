@@ -13,3 +13,4 @@ from . import test_dialer_one_hold
 from . import test_stale_numbers
 from . import test_preference_import
 from . import test_dnc_import_tools
+from . import test_ledger_export

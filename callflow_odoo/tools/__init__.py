@@ -1,3 +1,4 @@
 from . import phone
 from . import purposes
 from . import dnc_import
+from . import ledger_csv

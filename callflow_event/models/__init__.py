@@ -1,0 +1,2 @@
+from . import callflow_preference_event
+from . import event_registration
