@@ -10,6 +10,10 @@ CONF="$LOCAL/demo.conf"
 
 ensure_postgres
 ensure_python
+# Odoo prints reports (the ledger's PDF export, event badges) through
+# wkhtmltopdf; without it the demo's event mail cron logs a traceback a
+# minute and "Export as PDF" falls back to HTML.
+command -v wkhtmltopdf >/dev/null || apt_install wkhtmltopdf
 # CALLFLOW_WORKERS=4 serves as production runs: 4 HTTP worker processes and
 # Odoo's websocket worker, behind nginx on $PORT, which sends /websocket to
 # the websocket worker (browsers reach both through one port, and live
