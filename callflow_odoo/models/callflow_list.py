@@ -184,6 +184,7 @@ class CallflowList(models.Model):
     suppressed_count = fields.Integer(compute="_compute_counters", string="Suppressed")
     invalid_count = fields.Integer(compute="_compute_counters", string="Invalid")
     progress = fields.Float(compute="_compute_counters", string="Progress (%)")
+    call_count = fields.Integer("Calls", compute="_compute_call_count")
 
     _sql_constraints = [
         (
@@ -329,6 +330,15 @@ class CallflowList(models.Model):
     def action_draft(self):
         self.write({"state": "draft"})
 
+    def _compute_call_count(self):
+        counts = dict(
+            self.env["callflow.call"]._read_group(
+                [("list_id", "in", self.ids)], ["list_id"], ["__count"]
+            )
+        )
+        for rec in self:
+            rec.call_count = counts.get(rec, 0)
+
     def action_view_entries(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -339,9 +349,16 @@ class CallflowList(models.Model):
         return action
 
     def action_start_calling(self):
-        """Placeholder for the operator screen (wired by the dialer UI)."""
+        """Open the dialer on the next entry of these lists."""
+        return self.env["callflow.list.entry"].action_start_calling(list_ids=self.ids)
+
+    def action_view_calls(self):
         self.ensure_one()
-        return self.action_view_entries()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_call_action"
+        )
+        action["domain"] = [("list_id", "=", self.id)]
+        return action
 
     # ------------------------------------------------------------------
     # Building

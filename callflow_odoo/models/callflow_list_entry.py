@@ -130,6 +130,23 @@ class CallflowListEntry(models.Model):
         "preference event.",
     )
 
+    # The operator's side of an entry: the dialer screen and its buttons.
+    call_ids = fields.One2many("callflow.call", "entry_id", "Calls")
+    preference_warning = fields.Char(
+        "Preference on record", compute="_compute_preference_warning"
+    )
+    list_script = fields.Html(related="list_id.script", string="Call script")
+    caller_number_display = fields.Char(
+        related="list_id.caller_number_id.number_international", string="Call from"
+    )
+    caller_number_label = fields.Char(
+        related="list_id.caller_number_id.name", string="Caller number"
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", string="Customer company"
+    )
+    note = fields.Text("Notes", help="Notes about this person, kept on the entry.")
+
     _sql_constraints = [
         (
             "number_list_unique",
@@ -1090,3 +1107,80 @@ class CallflowListEntry(models.Model):
         for entry in self:
             first = found.get(entry.number)
             entry.provenance = first and first["label"]
+
+    # ------------------------------------------------------------------
+    # Dialer screen
+    # ------------------------------------------------------------------
+    def _compute_preference_warning(self):
+        """Any block on record for the number (any purpose), in one query."""
+        Preference = self.env["callflow.preference.state"]
+        blocked = Preference._check_numbers(
+            [n for n in self.mapped("number") if n], "call"
+        )
+        for rec in self:
+            code = blocked.get(rec.number)
+            rec.preference_warning = Preference._reason_label(code) if code else False
+
+    def _action_open_dialer(self):
+        self.ensure_one()
+        view = self.env.ref("callflow_odoo.callflow_list_entry_view_form_dialer")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Calling"),
+            "res_model": "callflow.list.entry",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(view.id, "form")],
+            "target": "current",
+        }
+
+    @api.model
+    def _action_nothing_to_call(self):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Nothing to call right now"),
+                "message": self.env._(
+                    "No entry of your running lists may be called now (calling "
+                    "windows, gaps, caps or preferences). Try again later."
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def action_start_calling(self, list_ids=None):
+        """Open the dialer on the entry this operator holds, else the next."""
+        domain = [("state", "=", "in_call"), ("held_by_id", "=", self.env.uid)]
+        if list_ids:
+            domain.append(("list_id", "in", list_ids))
+        entry = self.search(domain, limit=1) or self._pick_next(list_ids)
+        return entry._action_open_dialer() if entry else self._action_nothing_to_call()
+
+    def action_log_result(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log result"),
+            "res_model": "callflow.call.log",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_entry_id": self.id},
+        }
+
+    def action_skip(self):
+        """Give this entry back behind the others and open the next one."""
+        self.ensure_one()
+        list_ids = self.list_id.ids
+        self._release(skip=True)
+        nxt = self._pick_next(list_ids)
+        return nxt._action_open_dialer() if nxt else self._action_nothing_to_call()
+
+    def action_pause(self):
+        """Give the entry back and stop calling."""
+        self.filtered(lambda e: e.state == "in_call")._release()
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_list_action"
+        )
