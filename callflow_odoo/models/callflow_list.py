@@ -1,6 +1,4 @@
 import logging
-import re
-from functools import lru_cache
 
 import phonenumbers
 from markupsafe import Markup
@@ -11,7 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools.phone import clean_input, try_parse_number
+from ..tools.phone import try_parse_number
 from ..tools.purposes import PURPOSES
 
 _logger = logging.getLogger(__name__)
@@ -27,7 +25,6 @@ _ZONE_BY_PREFIX = {}
 # the first seven characters of an E.164 number ("+1212555", "+819012")
 # always decide it, so numbers sharing them share the zone.
 ZONE_PREFIX = 7
-_SEPARATORS_RE = re.compile(r"[\s\-\.\(\)/]")
 
 
 def _number_time_zone(e164):
@@ -42,19 +39,6 @@ def _number_time_zone(e164):
         zones.discard(phone_timezone.UNKNOWN_TIMEZONE)
         _ZONE_BY_PREFIX[prefix] = zones.pop() if len(zones) == 1 else None
     return _ZONE_BY_PREFIX[prefix]
-
-
-@lru_cache(maxsize=131072)
-def _parse_key(raw, region):
-    """Parse a typed number once per (digits, region): "090-1234-5678",
-    "090 1234 5678" and "０９０１２３４５６７８" are one parse."""
-    key = _SEPARATORS_RE.sub("", clean_input(raw))
-    return _parse_digits(key or raw, region)
-
-
-@lru_cache(maxsize=131072)
-def _parse_digits(key, region):
-    return try_parse_number(key, region)
 
 
 class CallflowList(models.Model):

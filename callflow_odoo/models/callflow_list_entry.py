@@ -162,7 +162,6 @@ class CallflowListEntry(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                DROP INDEX IF EXISTS callflow_list_entry_pick_order_idx;
                 CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_tz_idx
                     ON callflow_list_entry
                        (list_id, tz, priority DESC, attempt_count, id)
