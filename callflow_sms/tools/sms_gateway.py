@@ -22,8 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from requests.adapters import HTTPAdapter
 
-from odoo.tools import consteq
-
 _logger = logging.getLogger(__name__)
 
 SENT, ERROR, TRANSIENT = "sent", "error", "transient"
@@ -393,7 +391,7 @@ def verify_twilio_signature(url, params, auth_token, signature):
     """True when ``signature`` is Twilio's signature of this request."""
     if not (auth_token and signature and signature.isascii()):
         return False
-    return consteq(twilio_signature(url, params, auth_token), signature)
+    return hmac.compare_digest(twilio_signature(url, params, auth_token), signature)
 
 
 # Generic gateway webhooks: X-Callflow-Signature is the hex HMAC-SHA256 of
@@ -419,6 +417,6 @@ def verify_webhook(secret, body, timestamp, signature, now=None):
     signature = signature.strip().removeprefix("sha256=").lower()
     if not signature.isascii():
         return "invalid signature"
-    if not consteq(sign_webhook(secret, timestamp, body), signature):
+    if not hmac.compare_digest(sign_webhook(secret, timestamp, body), signature):
         return "invalid signature"
     return None
