@@ -14,3 +14,4 @@ from . import test_stale_numbers
 from . import test_preference_import
 from . import test_dnc_import_tools
 from . import test_ledger_export
+from . import test_tools_vcard
