@@ -9,9 +9,8 @@ the benchmark and tests can call them directly.
 import base64
 import re
 import uuid
-from functools import lru_cache, partial
+from functools import partial
 
-import phonenumbers
 import vobject
 
 from odoo import api, fields, models
@@ -23,6 +22,7 @@ from ..tools.phone import (
     PhoneParseError,
     format_number,
     parse_number,
+    region_of,
     try_parse_number,
 )
 from ..tools.purposes import PURPOSES
@@ -311,7 +311,7 @@ class CallflowCallerNumber(models.Model):
             published = self._get_published(company, field_names=["number"])
         regions = [company.country_id.code or None]
         for rec in published:
-            region = _region_of(rec.number)
+            region = region_of(rec.number)
             if region not in regions:
                 regions.append(region)
         return regions
@@ -493,8 +493,3 @@ class CallflowCallerNumber(models.Model):
         """QR code of ``url`` as an SVG data URI, for a desktop reader to
         scan the vCard link with a phone."""
         return qr_svg_data_uri(url)
-
-
-@lru_cache(maxsize=4096)
-def _region_of(e164):
-    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
