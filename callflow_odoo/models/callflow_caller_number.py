@@ -7,14 +7,10 @@ the benchmark and tests can call them directly.
 """
 
 import base64
-import io
 import re
 import uuid
-from functools import lru_cache, partial
+from functools import partial
 
-import phonenumbers
-import qrcode
-import qrcode.image.svg
 import vobject
 
 from odoo import api, fields, models
@@ -26,74 +22,21 @@ from ..tools.phone import (
     PhoneParseError,
     format_number,
     parse_number,
+    region_of,
     try_parse_number,
 )
 from ..tools.purposes import PURPOSES
+from ..tools.qr import qr_svg_data_uri
+from ..tools.vcard import finish_vcard
 
-# vCard lines are folded at 75 octets (RFC 2425 5.8.1), the continuation
-# starts with one space.
-VCARD_LINE_OCTETS = 75
 # iCloud refuses cards over 256 KB and photos over 224 KB: keep the logo small.
 VCARD_LOGO_MAX_BYTES = 48 * 1024
 VCARD_LOGO_SIZES = (256, 160, 96)
-# vobject upper-cases property names; Apple's importers write these in
-# mixed case, which some older importers compare case-sensitively.
-_APPLE_NAMES = {
-    "X-ABLABEL": "X-ABLabel",
-    "X-ABSHOWAS": "X-ABShowAs",
-}
-_APPLE_NAMES_RE = re.compile(
-    r"^((?:[A-Za-z0-9-]+\.)?)(" + "|".join(_APPLE_NAMES) + r")([;:])", re.MULTILINE
-)
 # Built cards, per worker: building one with vobject costs ~25 ms for 200
 # numbers, serving a cached one well under a millisecond.  The key holds
 # every input of the card (see _build_vcard), so a change is never hidden.
 _VCARD_CACHE = LRU(64)
 _UID_NAMESPACE = uuid.UUID("6f1d3c1e-8d7a-4b43-9a3f-0ca11f10a000")
-
-
-def fold_vcard_line(line, limit=VCARD_LINE_OCTETS):
-    """Fold one unfolded content line so no physical line exceeds ``limit``
-    octets, never cutting inside a UTF-8 sequence (vobject counts characters,
-    not octets, so a Japanese line would come out three times too long)."""
-    if line.isascii():  # the base64 logo: one octet per character
-        if len(line) <= limit:
-            return [line]
-        step = limit - 1
-        return [line[:limit]] + [
-            " " + line[i : i + step] for i in range(limit, len(line), step)
-        ]
-    if len(line.encode()) <= limit:
-        return [line]
-    parts = []
-    current = []
-    size = 0
-    room = limit
-    for char in line:
-        width = len(char.encode())
-        if size + width > room:
-            parts.append("".join(current))
-            current, size, room = [], 0, limit - 1  # continuation starts with " "
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return [parts[0]] + [" " + part for part in parts[1:]]
-
-
-def finish_vcard(text):
-    """vobject's output → what phones import: Apple's property casing, lines
-    folded at 75 octets, CRLF line ends, UTF-8 without BOM."""
-    # vobject ends lines with CRLF and folds with CRLF + space; no value
-    # holds a raw line break (they are escaped as \n), so unfolding is safe.
-    unfolded = text.replace("\r\n ", "").replace("\r\n", "\n")
-    unfolded = _APPLE_NAMES_RE.sub(
-        lambda m: m.group(1) + _APPLE_NAMES[m.group(2)] + m.group(3), unfolded
-    )
-    lines = []
-    for line in unfolded.split("\n"):
-        if line:
-            lines.extend(fold_vcard_line(line))
-    return ("\r\n".join(lines) + "\r\n").encode()
 
 
 class CallflowCallerNumber(models.Model):
@@ -368,7 +311,7 @@ class CallflowCallerNumber(models.Model):
             published = self._get_published(company, field_names=["number"])
         regions = [company.country_id.code or None]
         for rec in published:
-            region = _region_of(rec.number)
+            region = region_of(rec.number)
             if region not in regions:
                 regions.append(region)
         return regions
@@ -549,22 +492,4 @@ class CallflowCallerNumber(models.Model):
     def _qr_data_uri(self, url):
         """QR code of ``url`` as an SVG data URI, for a desktop reader to
         scan the vCard link with a phone."""
-        return _qr_svg_data_uri(url)
-
-
-@lru_cache(maxsize=4096)
-def _region_of(e164):
-    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
-
-
-@lru_cache(maxsize=64)
-def _qr_svg_data_uri(url):
-    image = qrcode.make(
-        url,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=2,
-    )
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+        return qr_svg_data_uri(url)

@@ -1,15 +1,13 @@
 import logging
 
-import phonenumbers
 from markupsafe import Markup
-from phonenumbers import timezone as phone_timezone
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools.phone import try_parse_number
+from ..tools.phone import number_time_zone, try_parse_number
 from ..tools.purposes import PURPOSES
 
 _logger = logging.getLogger(__name__)
@@ -18,27 +16,6 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SOURCE_CHUNK = 20000
 INSERT_CHUNK = 20000
 ANALYZE_THRESHOLD = 10000
-
-
-_ZONE_BY_PREFIX = {}
-# Time zones in phonenumbers' data are keyed by country code + area prefix;
-# the first seven characters of an E.164 number ("+1212555", "+819012")
-# always decide it, so numbers sharing them share the zone.
-ZONE_PREFIX = 7
-
-
-def _number_time_zone(e164):
-    """The recipient's time zone guessed from the number (prefix data of
-    phonenumbers); None when the prefix spans several zones or is unknown."""
-    prefix = e164[:ZONE_PREFIX]
-    if prefix not in _ZONE_BY_PREFIX:
-        try:
-            zones = set(phone_timezone.time_zones_for_number(phonenumbers.parse(e164)))
-        except phonenumbers.NumberParseException:
-            zones = set()
-        zones.discard(phone_timezone.UNKNOWN_TIMEZONE)
-        _ZONE_BY_PREFIX[prefix] = zones.pop() if len(zones) == 1 else None
-    return _ZONE_BY_PREFIX[prefix]
 
 
 class CallflowList(models.Model):
@@ -450,7 +427,7 @@ class CallflowList(models.Model):
                 if e164 in seen_numbers:
                     continue
                 seen_numbers.add(e164)
-                tz = ptz or _number_time_zone(e164) or company_tz
+                tz = ptz or number_time_zone(e164) or company_tz
                 rows.append((partner_id, lead_id, name, raw, e164, "pending", None, tz))
         numbers = [r[4] for r in rows if r[4]]
         blocked = self.env["callflow.preference.state"]._check_numbers(

@@ -14,3 +14,6 @@ from . import test_stale_numbers
 from . import test_preference_import
 from . import test_dnc_import_tools
 from . import test_ledger_export
+from . import test_tools_vcard
+from . import test_tools_phone
+from . import test_tools_hours

@@ -7,8 +7,6 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.callflow_odoo.models.callflow_caller_number import fold_vcard_line
-
 from .common import CallerNumberCommon
 
 
@@ -163,14 +161,6 @@ class TestCallerNumber(CallerNumberCommon, TransactionCase):
         self.assertEqual(few, many)
         self.assertEqual(few_page, many_page)
         self.assertLessEqual(many, 8)
-
-    def test_fold_never_splits_a_character(self):
-        line = "NOTE:" + "東京営業😀" * 40
-        folded = fold_vcard_line(line)
-        self.assertGreater(len(folded), 1)
-        for part in folded:
-            self.assertLessEqual(len(part.encode()), 75)
-        self.assertEqual("".join(p[1:] if i else p for i, p in enumerate(folded)), line)
 
     def test_directory_settings_menu_opens_current_company(self):
         """Callflow > Configuration > Directory Settings edits the phonetic

@@ -6,8 +6,10 @@ excluded, as for the call lists' calling windows.
 """
 
 import re
+from datetime import datetime, time, timedelta
 
 import babel.dates
+import pytz
 
 ALL_DAYS = "1234567"
 
@@ -81,3 +83,20 @@ def parse_hour(value):
         if 0 <= hour <= 24:
             return float(hour)
     return None
+
+
+def send_after(now, tz_name, start=9.0, end=20.0):
+    """UTC time (naive) a message may leave so that it arrives between
+    ``start`` and ``end`` o'clock in ``tz_name``, or False if it may leave
+    ``now`` (naive UTC).  An unknown zone is read as UTC."""
+    try:
+        tz = pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        tz = pytz.utc
+    local = pytz.utc.localize(now).astimezone(tz)
+    hour = local.hour + local.minute / 60
+    if start <= hour < end:
+        return False
+    day = local.date() + timedelta(days=1 if hour >= end else 0)
+    opening = datetime.combine(day, time(int(start), round(start % 1 * 60)))
+    return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)

@@ -11,6 +11,7 @@ import unicodedata
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import timezone as phone_timezone
 
 # What may trail a number and is not part of it: an extension or a note.
 _EXTENSION_RE = re.compile(r"\s*(?:内線|ext\.?|extension|x|#)\s*\d*\s*$", re.IGNORECASE)
@@ -21,6 +22,11 @@ MAX_INPUT_LENGTH = 64
 # note.  Anything longer is refused before the cache sees it, so megabytes
 # of padding after a valid number are neither accepted nor cached.
 MAX_RAW_LENGTH = MAX_INPUT_LENGTH * 2
+# Time zones in phonenumbers' data are keyed by country code + area prefix;
+# the first seven characters of an E.164 number ("+1212555", "+819012")
+# always decide it, so numbers sharing them share the zone.
+ZONE_PREFIX = 7
+_ZONE_BY_PREFIX = {}
 
 
 class PhoneParseError(ValueError):
@@ -117,3 +123,23 @@ def mask_number(e164):
         part if part in (" ", "-") else "*" * len(part) for part in groups[1:-1]
     )
     return f"{head} {groups[0]}{middle}{groups[-1]}"
+
+
+@lru_cache(maxsize=4096)
+def region_of(e164):
+    """The country (ISO code) an E.164 number belongs to, e.g. "JP"."""
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+
+
+def number_time_zone(e164):
+    """The recipient's time zone guessed from the number (prefix data of
+    phonenumbers); None when the prefix spans several zones or is unknown."""
+    prefix = e164[:ZONE_PREFIX]
+    if prefix not in _ZONE_BY_PREFIX:
+        try:
+            zones = set(phone_timezone.time_zones_for_number(phonenumbers.parse(e164)))
+        except phonenumbers.NumberParseException:
+            zones = set()
+        zones.discard(phone_timezone.UNKNOWN_TIMEZONE)
+        _ZONE_BY_PREFIX[prefix] = zones.pop() if len(zones) == 1 else None
+    return _ZONE_BY_PREFIX[prefix]

@@ -1,10 +1,8 @@
 import logging
 import secrets
-from datetime import datetime, time, timedelta
 from functools import partial
 
 import psycopg2
-import pytz
 from markupsafe import escape
 from werkzeug.urls import url_join
 
@@ -14,6 +12,7 @@ from odoo.tools import SQL
 from odoo.addons.callflow_odoo.models.callflow_preference_event import (
     fold_in_new_transaction,
 )
+from odoo.addons.callflow_odoo.tools.hours import send_after
 from odoo.addons.callflow_optout.models.callflow_optout_token import hash_token
 
 from ..tools import sms_gateway
@@ -478,18 +477,7 @@ class SmsSms(models.Model):
     def _callflow_send_after(self, tz_name, now=None):
         """UTC time the message may leave, or False if it may leave now."""
         start, end = self._callflow_quiet_hours()
-        now = now or fields.Datetime.now()
-        try:
-            tz = pytz.timezone(tz_name or "UTC")
-        except pytz.UnknownTimeZoneError:
-            tz = pytz.utc
-        local = pytz.utc.localize(now).astimezone(tz)
-        hour = local.hour + local.minute / 60
-        if start <= hour < end:
-            return False
-        day = local.date() + timedelta(days=1 if hour >= end else 0)
-        opening = datetime.combine(day, time(int(start), round(start % 1 * 60)))
-        return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)
+        return send_after(now or fields.Datetime.now(), tz_name, start, end)
 
     @api.model
     def _callflow_context_note(self, when):
