@@ -399,6 +399,34 @@ class CallflowPreferenceState(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _contact_numbers(self, contacts):
+        """The E.164 numbers of each contact: those typed on the record, and
+        those the ledger already links to the contact.
+
+        :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
+        :return: ``({key: set of e164}, set of partner ids)``
+        """
+        numbers_by_key = {}
+        keys_by_partner = {}
+        for key, (partner, raw_numbers, region) in contacts.items():
+            numbers_by_key[key] = {
+                e164
+                for e164, _error in (
+                    try_parse_number(raw, region) for raw in raw_numbers
+                )
+                if e164
+            }
+            if partner:
+                keys_by_partner.setdefault(partner, []).append(key)
+        if keys_by_partner:
+            for state in self.search_fetch(
+                [("partner_id", "in", list(keys_by_partner))], ["number", "partner_id"]
+            ):
+                for key in keys_by_partner[state.partner_id.id]:
+                    numbers_by_key[key].add(state.number)
+        return numbers_by_key, set(keys_by_partner)
+
+    @api.model
     def _summarise_contacts(self, contacts):
         """Preference summary of several contacts at once.
 
@@ -412,22 +440,7 @@ class CallflowPreferenceState(models.Model):
         are exposed.
         """
         sudo_self = self.sudo()
-        numbers_by_key = {}
-        for key, (_partner, raw_numbers, region) in contacts.items():
-            numbers = set()
-            for raw in raw_numbers:
-                e164, _error = try_parse_number(raw, region)
-                if e164:
-                    numbers.add(e164)
-            numbers_by_key[key] = numbers
-        partner_ids = {partner for partner, _n, _r in contacts.values() if partner}
-        if partner_ids:
-            for state in sudo_self.search_fetch(
-                [("partner_id", "in", list(partner_ids))], ["number", "partner_id"]
-            ):
-                for key, (partner, _n, _r) in contacts.items():
-                    if partner == state.partner_id.id:
-                        numbers_by_key[key].add(state.number)
+        numbers_by_key, partner_ids = sudo_self._contact_numbers(contacts)
         all_numbers = set().union(*numbers_by_key.values()) if numbers_by_key else set()
         blocked = {
             channel: sudo_self._check_numbers(all_numbers, channel)

@@ -8,7 +8,7 @@ concurrent opt-outs and must not be rewritten by each event).
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
-from ..tools.phone import format_number, try_parse_number
+from ..tools.phone import format_number
 
 SUMMARY_MAX = 80
 
@@ -96,23 +96,8 @@ class CallflowPreferenceState(models.Model):
                          as for :meth:`_summarise_contacts`
         :return: ``{key: str}`` (empty when no number has a ledger event)
         """
-        numbers_by_key = {}
-        for key, (_partner, raw_numbers, region) in contacts.items():
-            numbers = set()
-            for raw in raw_numbers:
-                e164, _error = try_parse_number(raw, region)
-                if e164:
-                    numbers.add(e164)
-            numbers_by_key[key] = numbers
-        partner_ids = {partner for partner, _n, _r in contacts.values() if partner}
-        if partner_ids:
-            # sudo: see _provenance.
-            for state in self.sudo().search_fetch(
-                [("partner_id", "in", list(partner_ids))], ["number", "partner_id"]
-            ):
-                for key, (partner, _n, _r) in contacts.items():
-                    if partner == state.partner_id.id:
-                        numbers_by_key[key].add(state.number)
+        # sudo: see _provenance.
+        numbers_by_key, _partners = self.sudo()._contact_numbers(contacts)
         found = self._provenance(set().union(*numbers_by_key.values()))
         return {
             key: "; ".join(
