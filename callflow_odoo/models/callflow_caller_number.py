@@ -25,6 +25,7 @@ from ..tools.phone import (
     region_of,
     try_parse_number,
 )
+from ..tools.phone_errors import parse_error_message
 from ..tools.purposes import PURPOSES
 from ..tools.qr import qr_svg_data_uri
 from ..tools.vcard import finish_vcard
@@ -196,7 +197,7 @@ class CallflowCallerNumber(models.Model):
                     "Type it with its area code, e.g. 03-1234-5678, or with "
                     "the country code, e.g. +81 3 1234 5678.",
                     text=text,
-                    reason=exc,
+                    reason=parse_error_message(self.env, exc.code),
                 )
             ) from exc
 

@@ -7,7 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools.phone import number_time_zone, try_parse_number
+from ..tools.phone import EMPTY, NOT_A_NUMBER, number_time_zone, try_parse_number
+from ..tools.phone_errors import parse_error_message
 from ..tools.purposes import PURPOSES
 
 _logger = logging.getLogger(__name__)
@@ -401,9 +402,7 @@ class CallflowList(models.Model):
             for rid, pid, name, phone, mobile, region, ptz in cr.fetchall():
                 raw = (phone or mobile or "").strip()
                 region = (region or company_region or "").upper()
-                e164, reason = (
-                    try_parse_number(raw, region) if raw else (False, "empty")
-                )
+                e164, reason = try_parse_number(raw, region) if raw else (False, EMPTY)
                 if not e164 and mobile and phone:
                     alt, _reason = try_parse_number(mobile, region)
                     if alt:
@@ -448,14 +447,7 @@ class CallflowList(models.Model):
         return len(rows)
 
     def _invalid_reason(self, reason):
-        labels = {
-            "empty": self.env._("No phone number"),
-            "not a phone number": self.env._("Not a phone number"),
-            "not a valid number": self.env._("Not a valid number"),
-        }
-        if reason and reason.startswith("no country"):
-            return self.env._("No country: the number needs a country code (+…)")
-        return labels.get(reason, reason or self.env._("Not a phone number"))
+        return parse_error_message(self.env, reason or NOT_A_NUMBER)
 
     def _source_query(self, ids):
         """Rows (id, partner_id, name, phone, mobile, country code, tz)."""

@@ -11,6 +11,7 @@ from odoo.tools import SQL, email_normalize
 
 from ..tools.hours import clean_days, format_hours, hours_error
 from ..tools.phone import try_parse_number
+from ..tools.phone_errors import parse_error_message
 from ..tools.purposes import PURPOSES
 
 CHANNELS = [
@@ -365,7 +366,7 @@ class CallflowPreferenceEvent(models.Model):
                     self.env._(
                         "“%(number)s” is not a usable phone number (%(error)s).",
                         number=vals.get("number") or "",
-                        error=error,
+                        error=parse_error_message(self.env, error),
                     )
                 )
             vals["number"] = e164

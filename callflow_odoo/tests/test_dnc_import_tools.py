@@ -51,8 +51,8 @@ class TestDncImportTools(BaseCase):
         self.assertEqual(
             invalid,
             [
-                (5, "12", "not a valid number"),
-                (6, "hello", "not a phone number"),
+                (5, "12", "invalid"),
+                (6, "hello", "not_a_number"),
                 (7, "03-1234-5678", "unknown channel"),
                 (8, "03-1234-5679", "date in the future"),
                 (9, "03-1234-5670", "date not understood"),

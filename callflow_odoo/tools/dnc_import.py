@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zipfile
 
-from .phone import try_parse_number
+from .phone import EMPTY, try_parse_number
 
 # Japanese files come from Excel as Shift-JIS (cp932, its Windows superset).
 ENCODINGS = ("utf-8-sig", "cp932", "shift_jis")
@@ -204,7 +204,7 @@ def sort_rows(rows, region=None, today=None):
     valid, duplicates, invalid, seen = [], [], [], set()
     for line, row in enumerate(rows[1:], start=2):
         raw = _cell_text(cell(row, "number"))
-        e164, error = try_parse_number(raw, region) if raw else (False, "empty")
+        e164, error = try_parse_number(raw, region) if raw else (False, EMPTY)
         if not e164:
             invalid.append((line, raw, error))
             continue

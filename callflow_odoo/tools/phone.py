@@ -29,8 +29,28 @@ ZONE_PREFIX = 7
 _ZONE_BY_PREFIX = {}
 
 
+# Why a text is not a usable number: codes for code, never shown as they are.
+# The user-facing words live in one place (tools/phone_errors.py).
+EMPTY = "empty"
+NOT_A_NUMBER = "not_a_number"
+TOO_LONG = "too_long"
+NO_COUNTRY = "no_country"
+INVALID = "invalid"
+PARSE_ERROR_CODES = (EMPTY, NOT_A_NUMBER, TOO_LONG, NO_COUNTRY, INVALID)
+
+
 class PhoneParseError(ValueError):
-    """The text is not a usable phone number; ``str(error)`` says why."""
+    """The text is not a usable phone number; ``code`` says why.
+
+    ``code`` is one of :data:`PARSE_ERROR_CODES` (for code to test), ``params``
+    what a message may show; translate with ``phone_errors.parse_error_message``.
+    """
+
+    def __init__(self, code, **params):
+        assert code in PARSE_ERROR_CODES, code
+        super().__init__(code)
+        self.code = code
+        self.params = params
 
 
 def clean_input(text):
@@ -55,19 +75,21 @@ def _parse_cached(text, region):
 def _parse(text, region):
     cleaned = clean_input(text)
     if not cleaned:
-        raise PhoneParseError("empty")
-    if len(cleaned) > MAX_INPUT_LENGTH or not _ALLOWED_RE.match(cleaned):
-        raise PhoneParseError("not a phone number")
+        raise PhoneParseError(EMPTY)
+    if len(cleaned) > MAX_INPUT_LENGTH:
+        raise PhoneParseError(TOO_LONG, max_length=MAX_INPUT_LENGTH)
+    if not _ALLOWED_RE.match(cleaned):
+        raise PhoneParseError(NOT_A_NUMBER)
     if cleaned.startswith("00") and not region:
         cleaned = "+" + cleaned[2:]
     if not cleaned.startswith("+") and not region:
-        raise PhoneParseError("no country: add the country code (+…)")
+        raise PhoneParseError(NO_COUNTRY)
     try:
         parsed = phonenumbers.parse(cleaned, (region or "").upper() or None)
     except phonenumbers.NumberParseException as exc:
-        raise PhoneParseError("not a phone number") from exc
+        raise PhoneParseError(NOT_A_NUMBER) from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise PhoneParseError("not a valid number")
+        raise PhoneParseError(INVALID)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -78,16 +100,19 @@ def parse_number(text, region=None):
     """
     text = str(text or "")
     if len(text) > MAX_RAW_LENGTH:
-        raise PhoneParseError("not a phone number")
+        raise PhoneParseError(TOO_LONG, max_length=MAX_INPUT_LENGTH)
     return _parse_cached(text, (region or "").upper()[:8])
 
 
 def try_parse_number(text, region=None):
-    """Return ``(e164, None)`` or ``(False, reason)``; never raises."""
+    """Return ``(e164, None)`` or ``(False, code)``; never raises.
+
+    ``code`` is one of :data:`PARSE_ERROR_CODES`.
+    """
     try:
         return parse_number(text, region), None
     except PhoneParseError as exc:
-        return False, str(exc)
+        return False, exc.code
 
 
 def format_number(e164, style="international"):

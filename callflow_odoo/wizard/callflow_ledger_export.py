@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from ..tools.ledger_csv import format_delay, rows_to_csv
 from ..tools.phone import try_parse_number
+from ..tools.phone_errors import parse_error_message
 
 # Actions that stop contact: the audit measures how fast each took effect.
 BLOCKING_ACTIONS = ("opt_out", "refusal", "dnc", "obsolete")
@@ -59,7 +60,7 @@ class CallflowLedgerExport(models.TransientModel):
                     self.env._(
                         "“%(number)s” is not a usable phone number (%(error)s).",
                         number=self.number,
-                        error=error,
+                        error=parse_error_message(self.env, error),
                     )
                 )
             numbers.add(e164)

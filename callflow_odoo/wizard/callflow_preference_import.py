@@ -7,6 +7,8 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..tools.dnc_import import ImportFileError, read_file
+from ..tools.phone import PARSE_ERROR_CODES
+from ..tools.phone_errors import parse_error_message
 
 RECORD_BATCH = 2000
 PREVIEW_VALID = 50
@@ -78,18 +80,15 @@ class CallflowPreferenceImport(models.TransientModel):
         return known.get(message, message)
 
     def _reason_label(self, reason):
+        if reason in PARSE_ERROR_CODES:
+            return parse_error_message(self.env, reason)
         labels = {
-            "empty": self.env._("No phone number"),
-            "not a phone number": self.env._("Not a phone number"),
-            "not a valid number": self.env._("Not a valid number"),
             "unknown channel": self.env._("Unknown channel"),
             "unknown scope": self.env._("Unknown scope"),
             "date not understood": self.env._("Date not understood"),
             "date in the future": self.env._("Date in the future"),
             "duplicate": self.env._("Duplicate of an earlier row"),
         }
-        if reason and reason.startswith("no country"):
-            return self.env._("No country: the number needs a country code (+…)")
         return labels.get(reason, reason)
 
     def _preview_html(self, valid, duplicates, invalid):

@@ -6,6 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.callflow_odoo.tools.phone import try_parse_number
+from odoo.addons.callflow_odoo.tools.phone_errors import parse_error_message
 
 from ..tools import sms_gateway
 
@@ -79,7 +80,7 @@ class CallflowSmsInbound(models.Model):
                 self.env._(
                     "“%(number)s” is not a usable phone number (%(error)s).",
                     number=number,
-                    error=error,
+                    error=parse_error_message(self.env, error),
                 )
             )
         kind = sms_gateway.inbound_keyword(text) or "message"
