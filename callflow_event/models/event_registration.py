@@ -2,6 +2,9 @@ from odoo import api, fields, models
 from odoo.tools import email_normalize
 
 from odoo.addons.callflow_odoo.tools.phone import try_parse_number
+from odoo.addons.callflow_optout.models.callflow_optout_response import (
+    EMAIL_ONLY_EVENTS,
+)
 
 CONTACT_CHOICES = [
     ("phone", "Phone OK"),
@@ -14,7 +17,7 @@ CONTACT_CHOICES = [
 # blacklist through the ledger).
 CHOICE_EVENTS = {
     "phone": [("call", "opt_in")],
-    "email_only": [("call", "opt_out"), ("sms", "opt_out")],
+    "email_only": EMAIL_ONLY_EVENTS,
     "sms": [("sms", "opt_in")],
     "none": [("all", "opt_out")],
 }

@@ -3,6 +3,8 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.constants import WAITING_STATES
+
 OUTCOMES = [
     ("no_answer", "No answer"),
     ("busy", "Busy"),
@@ -179,7 +181,7 @@ class CallflowCall(models.Model):
         others = self.env["callflow.list.entry"].search(
             [
                 ("number", "=", self.dialed_number),
-                ("state", "in", ("pending", "callback_due")),
+                ("state", "in", WAITING_STATES),
                 ("id", "!=", self.entry_id.id),
             ]
         )

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .callflow_call import OUTCOMES
+
 
 class CallflowCallResult(models.Model):
     """The business result an operator picks after a call.
@@ -18,13 +20,7 @@ class CallflowCallResult(models.Model):
     active = fields.Boolean(default=True)
     color = fields.Integer()
     outcome_hint = fields.Selection(
-        [
-            ("no_answer", "No answer"),
-            ("busy", "Busy"),
-            ("voicemail", "Voicemail"),
-            ("answered", "Answered"),
-            ("failed", "Failed / wrong number"),
-        ],
+        OUTCOMES,
         help="Technical outcome this result usually goes with; the call log "
         "proposes it.",
     )

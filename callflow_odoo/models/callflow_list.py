@@ -7,11 +7,15 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
+from ..tools.constants import OPEN_STATES
 from ..tools.phone import EMPTY, NOT_A_NUMBER, number_time_zone, try_parse_number
 from ..tools.phone_errors import parse_error_message
 from ..tools.purposes import PURPOSES
 
 _logger = logging.getLogger(__name__)
+
+# The records a list calls: its source_model, and the add wizard's.
+SOURCE_MODELS = [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")]
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SOURCE_CHUNK = 20000
@@ -118,7 +122,7 @@ class CallflowList(models.Model):
     )
     # Source
     source_model = fields.Selection(
-        [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")],
+        SOURCE_MODELS,
         default="crm.lead",
         required=True,
     )
@@ -231,7 +235,7 @@ class CallflowList(models.Model):
                 )
             )
             rec.entry_count = total
-            rec.remaining_count = get("pending") + get("in_call") + get("callback_due")
+            rec.remaining_count = sum(get(state) for state in OPEN_STATES)
             rec.done_count = get("done")
             rec.callback_due_count = due.get(rec, 0)
             rec.suppressed_count = get("suppressed")

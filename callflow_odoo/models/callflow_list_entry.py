@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.constants import OPEN_STATES, WAITING_STATES
 from .callflow_preference_event import SELF_SOURCES
 
 HOLD_TIMEOUT_PARAM = "callflow_odoo.hold_timeout_minutes"
@@ -165,8 +166,9 @@ class CallflowListEntry(models.Model):
                 CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_tz_idx
                     ON callflow_list_entry
                        (list_id, tz, priority DESC, attempt_count, id)
-                 WHERE state IN ('pending', 'callback_due', 'in_call')
-                """
+                 WHERE state IN %(open_states)s
+                """,
+                open_states=OPEN_STATES,
             )
         )
         self._init_one_hold_per_number()
@@ -297,6 +299,18 @@ class CallflowListEntry(models.Model):
             return DEFAULT_HOLD_TIMEOUT
 
     @api.model
+    def _list_gap_sql(self, now):
+        """Condition on ``e`` and ``l``: the list's minimum gap since the
+        entry's last attempt has passed (a callback keeps its promised time)."""
+        return SQL(
+            """
+            (e.state = 'callback_due' OR e.last_attempt IS NULL
+             OR e.last_attempt <= %s - make_interval(secs => l.min_gap_hours * 3600))
+            """,
+            now,
+        )
+
+    @api.model
     def _eligibility_sql(self, now):
         """Conditions on ``e`` (entry), ``l`` (list) and ``c`` (company):
         the rules that make an entry callable at ``now``, except the ledger
@@ -316,9 +330,7 @@ class CallflowListEntry(models.Model):
             AND e.number IS NOT NULL
             AND NOT %(held_elsewhere)s
             AND e.attempt_count < l.max_attempts
-            AND (e.state = 'callback_due' OR e.last_attempt IS NULL
-                 OR e.last_attempt <= %(now)s
-                    - make_interval(secs => l.min_gap_hours * 3600))
+            AND %(list_gap)s
             AND %(window)s
             AND %(hours)s
             AND (NOT c.callflow_cap_enabled OR (%(gap)s AND %(daily)s))
@@ -326,6 +338,7 @@ class CallflowListEntry(models.Model):
             now=now,
             stale=stale,
             held_elsewhere=self._held_elsewhere_sql(),
+            list_gap=self._list_gap_sql(now),
             window=self._window_sql(now),
             hours=self._preferred_hours_sql(now),
             # A hold anywhere already excludes the number (held_elsewhere), so
@@ -512,8 +525,9 @@ class CallflowListEntry(models.Model):
                        EXISTS(SELECT 1 FROM callflow_list_entry
                                WHERE skipped_at IS NOT NULL
                                  AND list_id = ANY(%(lists)s)
-                                 AND state IN ('pending', 'callback_due', 'in_call'))
+                                 AND state IN %(open_states)s)
                 """,
+                open_states=OPEN_STATES,
                 uid=user.id,
                 stale=stale,
                 now=now,
@@ -588,12 +602,13 @@ class CallflowListEntry(models.Model):
                     """
                     (SELECT e.id, e.priority, e.attempt_count
                        FROM callflow_list_entry e
-                      WHERE e.state IN ('pending', 'callback_due', 'in_call')
+                      WHERE e.state IN %(open_states)s
                         AND e.list_id = %(list)s AND %(zone)s
                         AND %(condition)s AND %(keyset)s
                    ORDER BY e.priority DESC, e.attempt_count, e.id
                       LIMIT %(page)s)
                     """,
+                    open_states=OPEN_STATES,
                     list=list_id,
                     zone=SQL("e.tz = %s", tz) if tz else SQL("e.tz IS NULL"),
                     condition=condition,
@@ -643,13 +658,13 @@ class CallflowListEntry(models.Model):
                     SELECT ids.id, (
                         SELECT min(e.tz) FROM callflow_list_entry e
                          WHERE e.list_id = ids.id
-                           AND e.state IN ('pending', 'callback_due', 'in_call'))
+                           AND e.state IN %(open_states)s)
                       FROM unnest(%(lists)s) AS ids(id)
                      UNION ALL
                     SELECT zone.list_id, (
                         SELECT min(e.tz) FROM callflow_list_entry e
                          WHERE e.list_id = zone.list_id AND e.tz > zone.tz
-                           AND e.state IN ('pending', 'callback_due', 'in_call'))
+                           AND e.state IN %(open_states)s)
                       FROM zone WHERE zone.tz IS NOT NULL
                 ), pair(list_id, tz) AS (
                     SELECT list_id, tz FROM zone WHERE tz IS NOT NULL
@@ -658,13 +673,14 @@ class CallflowListEntry(models.Model):
                      WHERE EXISTS (
                         SELECT 1 FROM callflow_list_entry e
                          WHERE e.list_id = ids.id AND e.tz IS NULL
-                           AND e.state IN ('pending', 'callback_due', 'in_call'))
+                           AND e.state IN %(open_states)s)
                 )
                 SELECT pair.list_id, pair.tz
                   FROM pair JOIN callflow_list l ON l.id = pair.list_id
                  WHERE %(window)s
               ORDER BY pair.list_id, pair.tz
                 """,
+                open_states=OPEN_STATES,
                 lists=lists.ids,
                 window=self._window_sql(now, SQL("pair.tz")),
             )
@@ -692,12 +708,13 @@ class CallflowListEntry(models.Model):
                       JOIN callflow_list l ON l.id = e.list_id
                       JOIN res_company c ON c.id = l.company_id
                      WHERE e.list_id = ANY(%(lists)s)
-                       AND e.state IN ('pending', 'callback_due', 'in_call')
+                       AND e.state IN %(open_states)s
                        AND %(condition)s AND %(eligible)s
                        AND e.id != ALL(%(passed)s)
                   ORDER BY e.priority DESC, e.attempt_count, e.id
                      LIMIT %(limit)s
                     """,
+                    open_states=OPEN_STATES,
                     lists=lists.ids,
                     condition=condition,
                     eligible=eligible,
@@ -738,10 +755,11 @@ class CallflowListEntry(models.Model):
                                           %(space)s, hashtext(%(number)s::text)))
                        AND id IN (SELECT id FROM callflow_list_entry
                                    WHERE id = %(id)s
-                                     AND state IN ('pending', 'callback_due', 'in_call')
+                                     AND state IN %(open_states)s
                                      FOR UPDATE SKIP LOCKED)
                  RETURNING id
                     """,
+                    open_states=OPEN_STATES,
                     uid=self.env.uid,
                     now=now,
                     id=entry_id,
@@ -935,24 +953,23 @@ class CallflowListEntry(models.Model):
                 SELECT e.id,
                        c.callflow_cap_enabled AND NOT %(daily)s,
                        c.callflow_cap_enabled AND NOT %(gap)s,
-                       NOT (e.state = 'callback_due' OR e.last_attempt IS NULL
-                            OR e.last_attempt <= %(now)s
-                               - make_interval(secs => l.min_gap_hours * 3600)),
+                       NOT %(list_gap)s,
                        NOT %(window)s,
                        NOT %(hours)s,
                        %(held_elsewhere)s
                   FROM callflow_list_entry e
                   JOIN callflow_list l ON l.id = e.list_id
                   JOIN res_company c ON c.id = l.company_id
-                 WHERE %(where)s AND e.state IN ('pending', 'callback_due')
+                 WHERE %(where)s AND e.state IN %(waiting_states)s
                    AND e.number IS NOT NULL
                 """,
+                waiting_states=WAITING_STATES,
+                list_gap=self._list_gap_sql(now),
                 daily=self._cap_daily_sql(now),
                 gap=self._cap_gap_sql(now),
                 window=self._window_sql(now),
                 hours=self._preferred_hours_sql(now),
                 held_elsewhere=self._held_elsewhere_sql(),
-                now=now,
                 where=where,
             )
         )

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, email_normalize
 
+from ..tools.constants import WAITING_STATES
 from ..tools.hours import clean_days, format_hours, hours_error
 from ..tools.phone import try_parse_number
 from ..tools.phone_errors import parse_error_message
@@ -631,8 +632,9 @@ class CallflowPreferenceEvent(models.Model):
                        held_by_id = NULL, held_since = NULL,
                        write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
                  WHERE number = ANY(%(numbers)s)
-                   AND state IN ('pending', 'callback_due')
+                   AND state IN %(waiting_states)s
                 """,
+                waiting_states=WAITING_STATES,
                 reason=self.env["callflow.preference.state"]._reason_label("obsolete"),
                 uid=self.env.uid,
                 numbers=numbers,

@@ -16,6 +16,19 @@ REASON_RANK = {
 }
 
 
+def reason_rank_sql(action):
+    """SQL twin of :data:`REASON_RANK`: the rank of the reason in the
+    ``action`` column (any other block ranks as an opt-out)."""
+    return SQL(
+        "CASE %s %s ELSE %s END",
+        action,
+        SQL(" ").join(
+            SQL("WHEN %s THEN %s", reason, rank) for reason, rank in REASON_RANK.items()
+        ),
+        REASON_RANK["opt_out"],
+    )
+
+
 class CallflowPreferenceState(models.Model):
     """Current contact preferences of one phone number.
 
@@ -204,10 +217,11 @@ class CallflowPreferenceState(models.Model):
                 """
                 %(pending)s
                 UNION ALL
-                SELECT bl.number, 'blacklist', 5
+                SELECT bl.number, 'blacklist', %(rank)s
                   FROM phone_blacklist bl
                  WHERE bl.active AND bl.number = ANY(%(numbers)s)
                 """,
+                rank=REASON_RANK["blacklist"],
                 pending=blacklist,
                 numbers=numbers,
             )
@@ -217,9 +231,7 @@ class CallflowPreferenceState(models.Model):
             """
             SELECT DISTINCT ON (blocked.number) blocked.number, blocked.reason
               FROM (
-                SELECT b.number, b.action AS reason,
-                       CASE b.action WHEN 'obsolete' THEN 1 WHEN 'dnc' THEN 2
-                                     WHEN 'refusal' THEN 3 ELSE 4 END AS rank
+                SELECT b.number, b.action AS reason, %(rank)s AS rank
                   FROM callflow_preference_state_line b
                  WHERE b.number = ANY(%(numbers)s)
                    AND b.action NOT IN ('opt_in', 'hours')
@@ -242,6 +254,7 @@ class CallflowPreferenceState(models.Model):
               ) AS blocked
              ORDER BY blocked.number, blocked.rank
             """,
+            rank=reason_rank_sql(SQL("b.action")),
             numbers=numbers,
             channels=channels,
             marketing=marketing,
@@ -257,7 +270,7 @@ class CallflowPreferenceState(models.Model):
 
     @api.model
     def _mail_blacklist_sql(self, numbers):
-        """Rows ``(number, 'mail_blacklist', 5)`` for the numbers whose email
+        """Rows ``(number, 'mail_blacklist', rank)`` for the numbers whose email
         Odoo's email blacklist holds: an email their events gave, or their
         contact's.  So an unsubscribe from a mailing (or an entry by hand)
         shows on the email channel, as ``phone.blacklist`` does on SMS."""
@@ -268,17 +281,18 @@ class CallflowPreferenceState(models.Model):
         return SQL(
             """
             UNION ALL
-            SELECT ev.number, 'mail_blacklist', 5
+            SELECT ev.number, 'mail_blacklist', %(rank)s
               FROM callflow_preference_event ev
               JOIN mail_blacklist mb ON mb.email = ev.email AND mb.active
              WHERE ev.number = ANY(%(numbers)s)
             UNION ALL
-            SELECT st.number, 'mail_blacklist', 5
+            SELECT st.number, 'mail_blacklist', %(rank)s
               FROM callflow_preference_state st
               JOIN res_partner p ON p.id = st.partner_id
               JOIN mail_blacklist mb ON mb.email = p.email_normalized AND mb.active
              WHERE st.number = ANY(%(numbers)s)
             """,
+            rank=REASON_RANK["mail_blacklist"],
             numbers=numbers,
         )
 
@@ -293,14 +307,13 @@ class CallflowPreferenceState(models.Model):
         return SQL(
             """
             UNION ALL
-            SELECT p.number, p.action,
-                   CASE p.action WHEN 'obsolete' THEN 1 WHEN 'dnc' THEN 2
-                                 WHEN 'refusal' THEN 3 ELSE 4 END
+            SELECT p.number, p.action, %(rank)s
               FROM callflow_preference_event p
              WHERE p.pending AND p.number = ANY(%(numbers)s)
                AND p.action NOT IN ('opt_in', 'hours')
                AND p.channel IN (%(channel)s, 'all')
             """,
+            rank=reason_rank_sql(SQL("p.action")),
             numbers=numbers,
             channel=channel,
         )

@@ -168,3 +168,9 @@ def number_time_zone(e164):
         zones.discard(phone_timezone.UNKNOWN_TIMEZONE)
         _ZONE_BY_PREFIX[prefix] = zones.pop() if len(zones) == 1 else None
     return _ZONE_BY_PREFIX[prefix]
+
+
+def national_digits(e164):
+    """The national significant number of an E.164 number, e.g. "312345678"
+    for "+81312345678": the digits any written form of it contains."""
+    return str(phonenumbers.parse(e164).national_number)

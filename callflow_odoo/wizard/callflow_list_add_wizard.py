@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.callflow_list import SOURCE_MODELS
+
 
 class CallflowListAddWizard(models.TransientModel):
     """ "Add to call list" from the lead or contact list views."""
@@ -9,7 +11,7 @@ class CallflowListAddWizard(models.TransientModel):
     _description = "Add to Call List"
 
     source_model = fields.Selection(
-        [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")],
+        SOURCE_MODELS,
         required=True,
     )
     record_ids = fields.Json(required=True)
@@ -26,7 +28,7 @@ class CallflowListAddWizard(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         model = self.env.context.get("active_model")
-        if model in ("crm.lead", "res.partner"):
+        if model in dict(SOURCE_MODELS):
             values.setdefault("source_model", model)
             values.setdefault("record_ids", self.env.context.get("active_ids") or [])
         return values

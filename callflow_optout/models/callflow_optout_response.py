@@ -36,12 +36,15 @@ MAX_LENGTHS = {
     "comments": 1000,
     "number_input": 64,
 }
+# "Email only", wherever a person says it (opt-out page, contact form,
+# event registration): no calls and no SMS.
+EMAIL_ONLY_EVENTS = [("call", "opt_out"), ("sms", "opt_out")]
 # Ledger events per answer: (channel, action).
 ANSWER_EVENTS = {
     "stop_all": [("all", "opt_out")],
     "no_calls": [("call", "opt_out")],
     "no_sms": [("sms", "opt_out")],
-    "email_only": [("call", "opt_out"), ("sms", "opt_out")],
+    "email_only": EMAIL_ONLY_EVENTS,
     "certain_times": [],
     "keep_contacting": [("all", "opt_in")],
 }
@@ -565,7 +568,7 @@ class CallflowOptoutResponse(models.Model):
         elif self.lead_id:
             domain = [("id", "=", self.lead_id.id)]
         else:
-            domain = [("phone_sanitized", "=", self.number)]
+            domain = [("id", "in", Lead._callflow_search_e164(self.number).ids)]
         leads = Lead.search(
             domain + [("active", "=", True), ("stage_id.is_won", "=", False)], limit=50
         )

@@ -11,8 +11,8 @@ from odoo.tools import consteq
 
 from odoo.addons.callflow_odoo.tools.purposes import PURPOSES
 
-# 16 random bytes = 128 bits, 22 base64url characters: fits in an SMS.
-TOKEN_BYTES = 16
+from ..tools.links import TOKEN_BYTES, link_length, optout_url
+
 # What a raw token may look like; anything else is not even looked up.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # Age after which a link stops working, unless the system parameter
@@ -141,7 +141,12 @@ class CallflowOptoutToken(models.Model):
     @api.model
     def _get_url(self, raw_token):
         """The short absolute link to put into a message."""
-        return f"{self.get_base_url()}/o/{raw_token}"
+        return optout_url(self.get_base_url(), raw_token)
+
+    @api.model
+    def _link_length(self):
+        """Characters a personal link takes in a message from this database."""
+        return link_length(self.get_base_url())
 
     @api.model
     def _find(self, raw_token):

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 
 from odoo.addons.callflow_odoo.tools.phone import try_parse_number
 
+from .callflow_optout_response import EMAIL_ONLY_EVENTS
+
 CONTACT_CHOICES = [
     ("phone", "Phone"),
     ("sms", "SMS"),
@@ -13,7 +15,7 @@ CONTACT_CHOICES = [
 CHOICE_EVENTS = {
     "phone": [("call", "opt_in")],
     "sms": [("sms", "opt_in")],
-    "email_only": [("call", "opt_out"), ("sms", "opt_out")],
+    "email_only": EMAIL_ONLY_EVENTS,
 }
 
 

@@ -1,1 +1,2 @@
 from . import client_network
+from . import links

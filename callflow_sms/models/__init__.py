@@ -7,3 +7,4 @@ from . import sms_tracker
 from . import callflow_optout_code
 from . import callflow_sms_inbound
 from . import callflow_preference_event
+from . import ir_http

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.callflow_odoo.tools.constants import WAITING_STATES
+
 
 class CallflowList(models.Model):
     _inherit = "callflow.list"
@@ -32,9 +34,7 @@ class CallflowList(models.Model):
             raise UserError(
                 self.env._("Choose a before-call SMS template for this list first.")
             )
-        entries = self.entry_ids.filtered(
-            lambda e: e.state in ("pending", "callback_due")
-        )
+        entries = self.entry_ids.filtered(lambda e: e.state in WAITING_STATES)
         sms = self.env["sms.sms"]._callflow_send(
             entries, self.sms_before_template_id, "before"
         )

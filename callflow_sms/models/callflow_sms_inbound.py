@@ -152,12 +152,8 @@ class CallflowSmsInbound(models.Model):
         it is handled, and an activity would invite a call back.
         Called as superuser by the public webhook."""
         self.ensure_one()
-        partners = self.env["res.partner"].search(
-            [("phone_sanitized", "=", self.number)], limit=20
-        )
-        leads = self.env["crm.lead"].search(
-            [("phone_sanitized", "=", self.number)], limit=20
-        )
+        partners = self.env["res.partner"]._callflow_search_e164(self.number, limit=20)
+        leads = self.env["crm.lead"]._callflow_search_e164(self.number, limit=20)
         self.write({"partner_ids": partners.ids, "lead_ids": leads.ids})
         text = escape(self.body or "")
         if self.kind == "message":

@@ -3,7 +3,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.sms_segments import OPTOUT_TOKEN_LENGTH, count_segments
+from ..tools.sms_segments import count_segments
 
 PLACEHOLDERS = ("company", "operator", "caller_number", "purpose", "optout_link")
 # The person's name appears only in the question whether the number is still
@@ -59,7 +59,7 @@ class CallflowSmsTemplate(models.Model):
 
     @api.depends("body")
     def _compute_sms_counter(self):
-        link_length = len(self[:1].get_base_url()) + len("/o/") + OPTOUT_TOKEN_LENGTH
+        link_length = self.env["callflow.optout.token"]._link_length()
         for template in self:
             # Placeholders other than the link are counted as written: their
             # values vary per message; the link has a fixed length.

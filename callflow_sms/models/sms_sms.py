@@ -14,6 +14,11 @@ from odoo.addons.callflow_odoo.models.callflow_preference_event import (
 )
 from odoo.addons.callflow_odoo.tools.hours import send_after
 from odoo.addons.callflow_optout.models.callflow_optout_token import hash_token
+from odoo.addons.callflow_optout.tools.links import (
+    OPTOUT_PATH,
+    TOKEN_BYTES,
+    TOKEN_LENGTH,
+)
 
 from ..tools import sms_gateway
 
@@ -191,10 +196,12 @@ class SmsSms(models.Model):
         clear, pairs = {}, []
         for sms in todo:
             suffix = sms_gateway.MASKED_LINK_RE.search(sms.body).group(1)
-            # 15 random bytes = 20 characters + the 2 shown: 22, 120 bits.
-            raw = secrets.token_urlsafe(15) + suffix
+            # A full-length token whose 2 last characters are the ones shown
+            # (20 random characters: 120 bits).
+            raw = secrets.token_urlsafe(TOKEN_BYTES)[: TOKEN_LENGTH - len(suffix)]
+            raw += suffix
             clear[sms.id] = sms_gateway.MASKED_LINK_RE.sub(
-                lambda m, raw=raw: f"/o/{raw}", sms.body, count=1
+                lambda m, raw=raw: f"{OPTOUT_PATH}{raw}", sms.body, count=1
             )
             pairs.append((sms.callflow_token_id.id, hash_token(raw)))
         self._callflow_issue_links(pairs)
@@ -514,7 +521,7 @@ class SmsSms(models.Model):
                 tz_name = rec.tz or partner.tz or default_tz
             else:
                 partner, lead, call_list = rec, self.env["crm.lead"], False
-                number = rec.phone_sanitized
+                number = rec._callflow_e164()
                 tz_name = rec.tz or default_tz
             if number:
                 recipients.append((rec, partner, lead, call_list, number, tz_name))

@@ -23,3 +23,26 @@ class TestSmsCounterTour(HttpCase):
             "callflow_sms_composer_tour",
             login="admin",
         )
+
+    def test_browser_and_server_agree_on_the_link_length(self):
+        """The live counter counts the link as the server will send it: from
+        the database's base URL, not the browser's address."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("web.base.url", "https://sms-links.callflow-example.co.jp")
+        params.set_param("web.base.url.freeze", True)
+        template = self.env["callflow.sms.template"].create(
+            {"name": "-", "when": "after", "body": "{company}: stop {optout_link}"}
+        )
+        self.assertEqual(
+            template.sms_chars,
+            len("{company}: stop ")
+            + len("https://sms-links.callflow-example.co.jp")
+            + len("/o/")
+            + 22,
+        )
+        template.name = str(template.sms_chars)
+        self.start_tour(
+            f"/odoo/action-callflow_sms.callflow_sms_template_action/{template.id}",
+            "callflow_sms_link_length_tour",
+            login="admin",
+        )

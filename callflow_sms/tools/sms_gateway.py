@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from requests.adapters import HTTPAdapter
 
+from odoo.addons.callflow_optout.tools.links import OPTOUT_PATH
+
 _logger = logging.getLogger(__name__)
 
 SENT, ERROR, TRANSIENT = "sent", "error", "transient"
@@ -372,12 +374,16 @@ def inbound_keyword(text):
 
 # A personal link in a text, and the masked form kept everywhere but in the
 # message handed to the provider: "/o/…Xy" (the token's last 2 characters).
-CLEAR_LINK_RE = re.compile(r"/o/([A-Za-z0-9_-]{16,64})(?![A-Za-z0-9_-])")
-MASKED_LINK_RE = re.compile(r"/o/…([A-Za-z0-9_-]{2})(?![A-Za-z0-9_-])")
+CLEAR_LINK_RE = re.compile(
+    re.escape(OPTOUT_PATH) + r"([A-Za-z0-9_-]{16,64})(?![A-Za-z0-9_-])"
+)
+MASKED_LINK_RE = re.compile(
+    re.escape(OPTOUT_PATH) + r"…([A-Za-z0-9_-]{2})(?![A-Za-z0-9_-])"
+)
 
 
 def mask_token(raw_token):
-    return f"/o/…{raw_token[-2:]}"
+    return f"{OPTOUT_PATH}…{raw_token[-2:]}"
 
 
 def mask_links(text):

@@ -12,9 +12,6 @@ GSM7_BASIC = set(
 )
 GSM7_EXTENSION = set("^{}\\[~]|€\f")
 
-# Length of a real personal link: "<base>/o/" + 22 base64url characters
-# (16-byte token); callers add the length of their base URL.
-OPTOUT_TOKEN_LENGTH = 22
 OPTOUT_PLACEHOLDER = "{optout_link}"
 
 

@@ -15,8 +15,6 @@ const GSM7_BASIC = new Set(
 const GSM7_EXTENSION = new Set("^{}\\[~]|€\f");
 
 export const OPTOUT_PLACEHOLDER = "{optout_link}";
-// "<base url>/o/" + 22 base64url characters (a 16-byte token)
-export const OPTOUT_TOKEN_LENGTH = 22;
 
 /**
  * @param {string} text

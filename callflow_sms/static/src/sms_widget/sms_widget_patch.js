@@ -3,8 +3,9 @@
 import { useEffect, useState } from "@odoo/owl";
 import { patch } from "@web/core/utils/patch";
 import { SmsWidget } from "@sms/components/sms_widget/fields_sms_widget";
+import { session } from "@web/session";
 
-import { countSegments, OPTOUT_TOKEN_LENGTH } from "./sms_segments";
+import { countSegments } from "./sms_segments";
 
 // Beyond this many parts an SMS is costly and often cut by phones.
 export const MAX_SEGMENTS = 3;
@@ -44,8 +45,8 @@ patch(SmsWidget.prototype, {
     get callflowCount() {
         const text = this.callflowLive.text ?? this.props.record.data[this.props.name] ?? "";
         const value = this._getValueForSmsCounts(text);
-        const linkLength = window.location.origin.length + "/o/".length + OPTOUT_TOKEN_LENGTH;
-        return countSegments(value, linkLength);
+        // The server's length of a personal link (ir.http session_info).
+        return countSegments(value, session.callflow_optout_link_length || 0);
     },
     get encoding() {
         return this.callflowCount.encoding;

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { session } from "@web/session";
 
 // 85 Japanese characters: UCS-2, two parts of 67, 49 left.
 const JAPANESE = "お電話ありがとうございました。".repeat(5) + "株式会社コールフロー";
@@ -33,7 +34,7 @@ registry.category("web_tour.tours").add("callflow_sms_counter_tour", {
             content: "The opt-out link counts at its real length",
             trigger: ".o_sms_count:contains('1 SMS (GSM-7)')",
             run() {
-                const expected = window.location.origin.length + "/o/".length + 22;
+                const expected = session.callflow_optout_link_length;
                 const text = document.querySelector(".o_sms_count").textContent;
                 if (!text.includes(`${expected} characters`)) {
                     throw new Error(`expected ${expected} characters, got: ${text}`);
@@ -81,5 +82,27 @@ registry.category("web_tour.tours").add("callflow_sms_composer_tour", {
             "255 characters, fits in 4 SMS (UCS-2)"
         ),
         { trigger: ".modal .o_callflow_sms_warning:contains('4 SMS parts')" },
+    ],
+});
+
+registry.category("web_tour.tours").add("callflow_sms_link_length_tour", {
+    steps: () => [
+        {
+            content: "The template's name holds the server's character count",
+            trigger: ".o_field_widget[name=body] textarea",
+        },
+        {
+            content: "The live counter agrees with the server",
+            trigger: ".o_sms_count:contains('characters')",
+            run() {
+                const expected = document.querySelector(
+                    ".o_field_widget[name=name] input"
+                ).value;
+                const text = document.querySelector(".o_sms_count").textContent;
+                if (!text.startsWith(`${expected} characters`)) {
+                    throw new Error(`server counts ${expected} characters, browser: ${text}`);
+                }
+            },
+        },
     ],
 });
