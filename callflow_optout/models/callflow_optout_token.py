@@ -126,16 +126,12 @@ class CallflowOptoutToken(models.Model):
         records are read-only for users, hence ``sudo()``.
         """
         raws = [secrets.token_urlsafe(TOKEN_BYTES) for _vals in vals_list]
-        create_vals = []
-        for raw, vals in zip(raws, vals_list, strict=True):
-            vals = dict(vals)
-            sms_id = vals.pop("sms_id", False)
-            if sms_id:
-                vals.setdefault("res_model", "sms.sms")
-                vals.setdefault("res_id", sms_id)
-            vals["token_hash"] = hash_token(raw)
-            create_vals.append(vals)
-        self.sudo().create(create_vals)
+        self.sudo().create(
+            [
+                dict(vals, token_hash=hash_token(raw))
+                for raw, vals in zip(raws, vals_list, strict=True)
+            ]
+        )
         return raws
 
     @api.model

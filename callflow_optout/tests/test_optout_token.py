@@ -34,7 +34,10 @@ class TestOptoutToken(OptoutCase):
         self.token.action_revoke()
         self.assertFalse(self.Token._find(self.raw))
 
-    def test_sms_id_kept_as_reference(self):
-        raw = self.Token._issue_tokens([{"number": self.number, "sms_id": 42}])[0]
+    def test_message_kept_as_reference(self):
+        """The link remembers the message that carried it, whatever its model."""
+        raw = self.Token._issue_tokens(
+            [{"number": self.number, "res_model": "mail.mail", "res_id": 42}]
+        )[0]
         token = self.Token._find(raw)
-        self.assertEqual((token.res_model, token.res_id), ("sms.sms", 42))
+        self.assertEqual((token.res_model, token.res_id), ("mail.mail", 42))

@@ -559,7 +559,8 @@ class SmsSms(models.Model):
                     "caller_number_id": r[3] and r[3].caller_number_id.id,
                     "purpose": r[3] and r[3].purpose,
                     "context_note": self._callflow_context_note(when),
-                    "sms_id": sms.id,
+                    "res_model": sms._name,
+                    "res_id": sms.id,
                     "user_id": self.env.uid,
                 }
                 for r, sms in zip(recipients, sms_records, strict=True)

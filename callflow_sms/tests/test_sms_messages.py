@@ -118,6 +118,11 @@ class TestCallflowSend(DialerCommon, TransactionCase):
         self.assertIn(self.company.name, sms.body)
         self.assertIn("03-6000-0001", sms.body)
         self.assertEqual(sms.callflow_token_id.number, MOBILE_A)
+        self.assertEqual(
+            (sms.callflow_token_id.res_model, sms.callflow_token_id.res_id),
+            ("sms.sms", sms.id),
+            "the link shows the SMS that carried it",
+        )
         self.assertEqual(sms.callflow_token_id.lead_id, self.lead)
         self.assertIn(sms.body, self.partner.message_ids[0].body)
         self.assertIn(sms.body, self.lead.message_ids[0].body)
