@@ -9,6 +9,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.addons.callflow_odoo.tools.hours import weekday_names
 from odoo.addons.callflow_odoo.tools.phone import mask_number
 
+from ..tools.links import optout_url
 from .page_helpers import client_address, parse_typed_number, private_page
 
 _logger = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ class CallflowOptout(http.Controller):
     def _render_link(self, token, token_sudo, values=None, errors=None):
         qcontext = self._base_values()
         qcontext.update(
-            action=f"/o/{token}",
+            action=optout_url("", token),
             masked_number=mask_number(token_sudo.number),
             context_note=token_sudo.context_note,
             current_answer=token_sudo.last_answer,
@@ -186,7 +187,7 @@ class CallflowOptout(http.Controller):
         qcontext.update(
             answer=answer,
             times_label=times_label,
-            change_url=f"/o/{token}" if token else "/callflow/optout",
+            change_url=optout_url("", token) if token else "/callflow/optout",
         )
         return request.render("callflow_optout.optout_done", qcontext)
 
@@ -212,7 +213,7 @@ class CallflowOptout(http.Controller):
         qcontext = self._base_values()
         qcontext.update(
             review_reason=response.review_reason,
-            change_url=f"/o/{token}" if token else "/callflow/optout",
+            change_url=optout_url("", token) if token else "/callflow/optout",
         )
         return request.render(
             "callflow_optout.optout_rate_limited", qcontext, status=202

@@ -5,6 +5,8 @@ import re
 
 from odoo.http import request
 
+from ..tools.links import optout_url
+
 # A personal page must not leak its token: not to the next site (Referer),
 # not to search engines, not to shared caches.
 PRIVATE_PAGE_HEADERS = {
@@ -39,7 +41,8 @@ def private_page(response, token):
         body = response.get_data()
         head = _HEAD_RE.search(body)
         if head:
-            cleaned = head.group(0).replace(f"/o/{token}".encode(), b"/callflow/optout")
+            link = optout_url("", token).encode()
+            cleaned = head.group(0).replace(link, b"/callflow/optout")
             body = body[: head.start()] + cleaned + body[head.end() :]
             response.set_data(body)
     response.headers.update(PRIVATE_PAGE_HEADERS)

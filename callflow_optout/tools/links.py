@@ -16,7 +16,7 @@ OPTOUT_PATH = "/o/"
 
 
 def optout_url(base_url, raw_token):
-    """The absolute link of ``raw_token``."""
+    """The link of ``raw_token``: absolute from a base URL, a path from ""."""
     return f"{base_url}{OPTOUT_PATH}{raw_token}"
 
 

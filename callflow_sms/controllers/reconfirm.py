@@ -5,6 +5,7 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.callflow_optout.controllers.main import CallflowOptout
+from odoo.addons.callflow_optout.tools.links import optout_url
 
 
 class CallflowOptoutReconfirm(CallflowOptout):
@@ -25,7 +26,9 @@ class CallflowOptoutReconfirm(CallflowOptout):
     def _render_link(self, token, token_sudo, values=None, errors=None):
         page = super()._render_link(token, token_sudo, values=values, errors=errors)
         page.qcontext["reconfirm_action"] = (
-            f"/o/{token}/still-mine" if self._reconfirm_waiting(token_sudo) else False
+            optout_url("", f"{token}/still-mine")
+            if self._reconfirm_waiting(token_sudo)
+            else False
         )
         return page
 
