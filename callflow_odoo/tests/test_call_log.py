@@ -10,102 +10,15 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import SQL
 from odoo.tools.misc import file_path
 
-
-class DialerCase:
-    """A running list of two leads, callable now (any day, any hour)."""
-
-    @classmethod
-    def setup_dialer(cls):
-        env = cls.env
-        cls.company = env.company
-        cls.company.country_id = env.ref("base.jp")
-        cls.company.callflow_cap_enabled = False
-        operator_group = env.ref("callflow_odoo.group_callflow_operator")
-        cls.operator = env["res.users"].create(
-            {
-                "name": "Oda Operator",
-                "login": "cf_dialer_operator",
-                "password": "cf_dialer_operator",
-                "email": "oda@example.com",
-                "tz": "Asia/Tokyo",
-                "groups_id": [(6, 0, [operator_group.id])],
-            }
-        )
-        cls.other_operator = env["res.users"].create(
-            {
-                "name": "Other Operator",
-                "login": "cf_dialer_other",
-                "groups_id": [(6, 0, [operator_group.id])],
-            }
-        )
-        cls.caller = env["callflow.caller.number"].create(
-            {
-                "name": "Tokyo test desk",
-                "number": "03-3999-0001",
-                "is_published": True,
-                "purpose": "sales",
-            }
-        )
-        cls.partner = env["res.partner"].create(
-            {"name": "Hanako Yamada", "phone": "090-1111-0001", "tz": "Asia/Tokyo"}
-        )
-        cls.lead = env["crm.lead"].create(
-            {
-                "name": "Yamada – office chairs",
-                "type": "lead",
-                "partner_id": cls.partner.id,
-                "phone": "090-1111-0001",
-                "country_id": env.ref("base.jp").id,
-            }
-        )
-        cls.lead2 = env["crm.lead"].create(
-            {
-                "name": "Sato – desks",
-                "type": "lead",
-                "contact_name": "Jiro Sato",
-                "phone": "090-1111-0002",
-                "country_id": env.ref("base.jp").id,
-            }
-        )
-        every_day = {f"window_{d}": True for d in
-                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}  # fmt: skip
-        cls.call_list = env["callflow.list"].create(
-            dict(
-                every_day,
-                name="Chairs campaign",
-                purpose="sales",
-                caller_number_id=cls.caller.id,
-                user_ids=[(6, 0, [cls.operator.id, cls.other_operator.id])],
-                source_model="crm.lead",
-                source_domain=f"[('id', 'in', {[cls.lead.id, cls.lead2.id]})]",
-                window_start=0.0,
-                window_end=24.0,
-                max_attempts=3,
-                min_gap_hours=0.0,
-            )
-        )
-        cls.call_list._build_entries()
-        cls.call_list.action_start()
-        cls.result = {
-            name: env.ref(f"callflow_odoo.call_result_{name}")
-            for name in (
-                "no_answer",
-                "callback",
-                "refused",
-                "dnc",
-                "obsolete",
-                "interested",
-                "meeting",
-            )
-        }
+from .common import CallflowCommon
 
 
 @tagged("post_install", "-at_install")
-class TestCallLog(DialerCase, TransactionCase):
+class TestCallLog(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_dialer()
+        cls.setup_lead_list()
 
     def _pick(self):
         entry = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
@@ -376,11 +289,11 @@ class TestCallLog(DialerCase, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDialerTour(DialerCase, HttpCase):
+class TestDialerTour(CallflowCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_dialer()
+        cls.setup_lead_list()
         # Only our list: other running demo lists stay out of the way.
         cls.env["callflow.list"].search([("id", "!=", cls.call_list.id)]).write(
             {"state": "paused"}

@@ -1,11 +1,11 @@
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
-from .dialer_common import DialerCommon
+from .common import CallflowCommon
 
 
 @tagged("post_install", "-at_install")
-class TestDialerBuild(DialerCommon, TransactionCase):
+class TestDialerBuild(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -153,7 +153,7 @@ class TestDialerBuild(DialerCommon, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDialerAccess(DialerCommon, TransactionCase):
+class TestDialerAccess(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

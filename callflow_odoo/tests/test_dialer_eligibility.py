@@ -4,14 +4,14 @@ from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, tagged
 
-from .dialer_common import MOBILE, NEW_YORK, TOKYO, DialerCommon
+from .common import MOBILE, NEW_YORK, TOKYO, CallflowCommon
 
 # Wednesday 25 Nov 2026, 03:00 UTC = 12:00 in Tokyo, 22:00 (Tue) in New York
 NOON_TOKYO = datetime(2026, 11, 25, 3, 0)
 
 
 @tagged("post_install", "-at_install")
-class TestDialerEligibility(DialerCommon, TransactionCase):
+class TestDialerEligibility(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -296,7 +296,7 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDialerCaps(DialerCommon, TransactionCase):
+class TestDialerCaps(CallflowCommon, TransactionCase):
     """Company caps count every call to a number, from every list."""
 
     @classmethod

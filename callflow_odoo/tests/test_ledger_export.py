@@ -8,13 +8,13 @@ from lxml import html as lxml_html
 
 from odoo.tests import TransactionCase, tagged
 
-from .dialer_common import MOBILE, TOKYO, DialerCommon
+from .common import MOBILE, TOKYO, CallflowCommon
 
 T0 = datetime(2026, 11, 25, 3, 0)
 
 
 @tagged("post_install", "-at_install")
-class TestLedgerExport(DialerCommon, TransactionCase):
+class TestLedgerExport(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
+from odoo.addons.callflow_odoo.tests.common import CallflowCommon
 
 from .test_sms_trust import JsonWebhookMixin
 
@@ -20,7 +20,7 @@ CLEAR_RE = re.compile(r"/o/([A-Za-z0-9_-]{22})\b")
 
 
 @tagged("post_install", "-at_install")
-class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
+class TestReconfirm(JsonWebhookMixin, CallflowCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
