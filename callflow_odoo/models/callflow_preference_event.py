@@ -463,19 +463,8 @@ class CallflowPreferenceEvent(models.Model):
                     numbers=sorted(to_add),
                 )
             )
-            changed = blacklist.browse(row[0] for row in self.env.cr.fetchall())
-            blacklist.invalidate_model()
-            # A note on each new or re-activated entry says where it came
-            # from; not for big imports (one message each would take minutes;
-            # the ledger is the record).
-            if len(changed) <= BLACKLIST_NOTE_LIMIT:
-                for entry in changed.with_context(mail_create_nosubscribe=True):
-                    entry.message_post(
-                        body=self.env._(
-                            "Opted out in the Callflow contact preferences."
-                        ),
-                        subtype_xmlid="mail.mt_note",
-                    )
+            changed = [row[0] for row in self.env.cr.fetchall()]
+            self._note_blacklisted(blacklist, changed)
         if to_remove:
             still_blocked = self.env["callflow.preference.state"]._check_numbers(
                 to_remove, "sms", include_blacklist=False
@@ -490,6 +479,20 @@ class CallflowPreferenceEvent(models.Model):
                         "Opted in again in the Callflow contact preferences."
                     ),
                 )
+
+    def _note_blacklisted(self, blacklist, ids):
+        """A note on each new or re-activated entry of ``blacklist`` (phone or
+        mail) says where it came from; not for big imports (one message each
+        would take minutes; the ledger is the record)."""
+        changed = blacklist.browse(ids)
+        blacklist.invalidate_model()
+        if len(changed) > BLACKLIST_NOTE_LIMIT:
+            return
+        for entry in changed.with_context(mail_create_nosubscribe=True):
+            entry.message_post(
+                body=self.env._("Opted out in the Callflow contact preferences."),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _sync_mail_blacklist(self):
         """Keep Odoo's ``mail.blacklist`` (obeyed by mass mailing) in step, as
@@ -549,16 +552,8 @@ class CallflowPreferenceEvent(models.Model):
                     numbers=[to_add[email] for email in emails],
                 )
             )
-            changed = blacklist.browse(row[0] for row in self.env.cr.fetchall())
-            blacklist.invalidate_model()
-            if len(changed) <= BLACKLIST_NOTE_LIMIT:
-                for entry in changed.with_context(mail_create_nosubscribe=True):
-                    entry.message_post(
-                        body=self.env._(
-                            "Opted out in the Callflow contact preferences."
-                        ),
-                        subtype_xmlid="mail.mt_note",
-                    )
+            changed = [row[0] for row in self.env.cr.fetchall()]
+            self._note_blacklisted(blacklist, changed)
         if lifted:
             self._lift_mail_blacklist(lifted)
 

@@ -52,7 +52,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
         self.assertEqual(call.user_id, self.operator)
         self.assertEqual(call.caller_number_id, self.caller)
         self.assertEqual(first.attempt_count, 1)
-        self.assertEqual(first.state, "pending")
+        self.assertEntryState(first, "pending")
         # The first one comes back (no answer, gap 0), then nothing is left:
         # a notification, no crash.
         second = self.env["callflow.list.entry"].browse(action["res_id"])
@@ -80,7 +80,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
         self.assertEqual(State._check_numbers([entry.number], "call", "sales"),
                          {entry.number: "refusal"})  # fmt: skip
         self.assertFalse(State._check_numbers([entry.number], "call", "survey"))
-        self.assertEqual(entry.state, "done")
+        self.assertEntryState(entry, "done")
         event = self.env["callflow.preference.event"].search(
             [("number", "=", entry.number)]
         )
@@ -106,7 +106,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
             self._log(entry, self.result["callback"])  # no time given
         when = fields.Datetime.now() + timedelta(hours=2)
         self._log(entry, self.result["callback"], callback_at=when)
-        self.assertEqual(entry.state, "callback_due")
+        self.assertEntryState(entry, "callback_due")
         self.assertEqual(entry.next_attempt, when)
         activity = entry.lead_id.activity_ids
         self.assertEqual(len(activity), 1)
@@ -165,7 +165,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
         entry = self._pick()
         action = entry.with_user(self.operator).action_skip()
         entry.invalidate_recordset()
-        self.assertEqual(entry.state, "pending")
+        self.assertEntryState(entry, "pending")
         self.assertTrue(entry.skipped_at)
         self.assertEqual(action["res_model"], "callflow.list.entry")
         self.assertNotEqual(action["res_id"], entry.id, "not the skipped one")
@@ -174,7 +174,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
         entry = self._pick()
         entry.with_user(self.operator).action_pause()
         entry.invalidate_recordset()
-        self.assertEqual(entry.state, "pending")
+        self.assertEntryState(entry, "pending")
         self.assertFalse(entry.held_by_id)
         action = (
             self.env["callflow.list.entry"]
@@ -309,7 +309,7 @@ class TestDialerTour(CallflowCommon, HttpCase):
             [("list_id", "=", self.call_list.id), ("skipped_at", "!=", False)]
         )
         self.assertEqual(len(skipped), 1)
-        self.assertEqual(skipped.state, "pending")
+        self.assertEntryState(skipped, "pending")
         held = self.env["callflow.list.entry"].search(
             [("held_by_id", "=", self.operator.id), ("state", "=", "in_call")]
         )

@@ -103,13 +103,13 @@ class TestStaleNumbers(CallflowCommon, TransactionCase):
     def test_list_setting_overrides_the_company(self):
         self.call_list.stale_months = 120
         self.call_list.action_build()
-        self.assertEntryState(self.entry(OLD), "")
+        self.assertEntryState(self.entry(OLD), "pending")
         self.call_list.stale_months = 0  # the company's 24 months again
         self.Entry._cron_refresh_staleness()
-        self.assertEntryState(self.entry(OLD), "")
+        self.assertEntryState(self.entry(OLD), "suppressed")
         self.company.callflow_stale_months = 0  # never stale
         self.Entry._cron_refresh_staleness()
-        self.assertEntryState(self.entry(OLD), "")
+        self.assertEntryState(self.entry(OLD), "pending")
         self.assertFalse(self.entry(OLD).state_reason)
 
     def test_a_confirmation_makes_the_number_fresh(self):
@@ -118,7 +118,7 @@ class TestStaleNumbers(CallflowCommon, TransactionCase):
             [{"number": OLD, "source": "link"}]
         )
         entry = self.entry(OLD)
-        self.assertEqual(entry.state, "pending")
+        self.assertEntryState(entry, "pending")
         self.assertFalse(entry.is_stale)
         self.assertFalse(entry.state_reason)
         self.assertEqual(self.pick(lists=self.call_list).number, OLD)
@@ -161,7 +161,7 @@ class TestLeftTheCompany(CallflowCommon, TransactionCase):
         self.env["callflow.call"].with_user(self.operator)._log_call(
             entry.with_user(self.operator), "answered", self.result
         )
-        self.assertEqual(self.entry_b.state, "suppressed")
+        self.assertEntryState(self.entry_b, "suppressed")
         self.assertIn("obsolete", self.entry_b.state_reason.lower())
         self.assertFalse(self.partner.phone, "moved to the former numbers")
         self.assertEqual(self.partner.mobile, "090-1111-3002", "other number kept")

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -38,19 +38,15 @@ class CallflowList(models.Model):
         sms = self.env["sms.sms"]._callflow_send(
             entries, self.sms_before_template_id, "before"
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if sms else "warning",
-                "message": self.env._(
-                    "%(sent)s SMS queued for %(total)s entries (blocked numbers "
-                    "skipped, night-time messages wait for the morning).",
-                    sent=len(sms),
-                    total=len(entries),
-                ),
-            },
-        }
+        return self._sms_notification(
+            sms,
+            self.env._(
+                "%(sent)s SMS queued for %(total)s entries (blocked numbers "
+                "skipped, night-time messages wait for the morning).",
+                sent=len(sms),
+                total=len(entries),
+            ),
+        )
 
     def action_callflow_reconfirm(self):
         """Ask the stale numbers not asked yet whether they are still right:
@@ -77,16 +73,21 @@ class CallflowList(models.Model):
         entries.filtered(lambda e: e.number in sent_numbers)._dialer_write(
             {"reconfirm_sent_at": fields.Datetime.now()}
         )
+        return self._sms_notification(
+            sms,
+            self.env._(
+                "%(sent)s re-confirmation SMS queued for %(total)s stale "
+                "numbers (blocked numbers skipped).",
+                sent=len(sms),
+                total=len(entries),
+            ),
+        )
+
+    @api.model
+    def _sms_notification(self, sms, message):
+        """A notification of SMS queued: a warning when none was."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "success" if sms else "warning",
-                "message": self.env._(
-                    "%(sent)s re-confirmation SMS queued for %(total)s stale "
-                    "numbers (blocked numbers skipped).",
-                    sent=len(sms),
-                    total=len(entries),
-                ),
-            },
+            "params": {"type": "success" if sms else "warning", "message": message},
         }
