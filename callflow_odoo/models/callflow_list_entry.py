@@ -569,54 +569,44 @@ class CallflowListEntry(models.Model):
         :param callback_at: datetime (UTC, naive) of a promised callback
         """
         now = fields.Datetime.now()
-        attempts = []
         for entry in self:
-            count = entry.attempt_count + 1
-            vals = {
-                "attempt_count": count,
-                "last_attempt": now,
-                "last_result_id": result.id if result else False,
-                "held_by_id": False,
-                "held_since": False,
-                "next_attempt": False,
-                "skipped_at": False,
-            }
-            if result and result._ends_entry():
-                vals.update(state="done", state_reason=result.name)
-            elif callback_at and (not result or result.schedule_callback):
-                vals.update(
-                    state="callback_due",
-                    next_attempt=callback_at,
-                    operator_id=entry.operator_id.id or self.env.uid,
-                    state_reason=result.name if result else False,
-                )
-            elif count >= entry.list_id.max_attempts:
-                vals.update(
-                    state="done",
-                    state_reason=self.env._(
-                        "Maximum attempts reached (%(count)s)", count=count
-                    ),
-                )
-            else:
-                vals.update(
-                    state="pending", state_reason=result.name if result else False
-                )
-            entry._dialer_write(vals)
-            if entry.number:
-                attempts.append(
-                    {
-                        "number": entry.number,
-                        "company_id": entry.company_id.id,
-                        "list_id": entry.list_id.id,
-                        "entry_id": entry.id,
-                        "user_id": self.env.uid,
-                        "attempt_date": now,
-                        "outcome": outcome,
-                    }
-                )
-        # sudo: the attempt log feeds the company caps; operators never edit it
-        self.env["callflow.number.attempt"].sudo().create(attempts)
+            entry._dialer_write(entry._attempt_vals(result, callback_at, now))
+        self.env["callflow.number.attempt"]._log(self, outcome, now)
         return True
+
+    def _attempt_vals(self, result, callback_at, now):
+        """The entry's values after one more attempt: done (by the result or
+        the attempts cap), a callback, or back in the queue."""
+        self.ensure_one()
+        count = self.attempt_count + 1
+        vals = {
+            "attempt_count": count,
+            "last_attempt": now,
+            "last_result_id": result.id if result else False,
+            "held_by_id": False,
+            "held_since": False,
+            "next_attempt": False,
+            "skipped_at": False,
+        }
+        if result and result._ends_entry():
+            vals.update(state="done", state_reason=result.name)
+        elif callback_at and (not result or result.schedule_callback):
+            vals.update(
+                state="callback_due",
+                next_attempt=callback_at,
+                operator_id=self.operator_id.id or self.env.uid,
+                state_reason=result.name if result else False,
+            )
+        elif count >= self.list_id.max_attempts:
+            vals.update(
+                state="done",
+                state_reason=self.env._(
+                    "Maximum attempts reached (%(count)s)", count=count
+                ),
+            )
+        else:
+            vals.update(state="pending", state_reason=result.name if result else False)
+        return vals
 
     def _release(self, skip=False):
         """Drop the hold without counting an attempt; ``skip`` puts the

@@ -219,6 +219,25 @@ def make_operator(env, login, name):
     )
 
 
+def record_web_opt_out(env, partner, **vals):
+    """``partner`` opted out of all contact on the web page ("Too many
+    calls"): the banner's and the demo's example."""
+    return env["callflow.preference.event"]._record(
+        dict(
+            {
+                "number": partner.phone,
+                "partner_id": partner.id,
+                "channel": "all",
+                "scope": "all",
+                "action": "opt_out",
+                "source": "web",
+                "reason": "Too many calls",
+            },
+            **vals,
+        )
+    )
+
+
 # ----------------------------------------------------------------------
 # The chain
 # ----------------------------------------------------------------------
