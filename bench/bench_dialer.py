@@ -15,7 +15,7 @@ import time
 
 from odoo.tools import SQL
 
-from bench.common import environment, parse_args, report, timed
+from bench.common import environment, parse_args, report, test_helpers, timed
 
 N = 100_000
 OPERATORS = 20
@@ -23,11 +23,9 @@ TAKE = 2_000
 
 
 def operator_session(*args, **kwargs):
-    """One operator at the dialer on a cursor of its own: the tests' helper
-    (imported once the registry has set the addons path)."""
-    from odoo.addons.callflow_odoo.tests.common import work_the_list
-
-    return work_the_list(*args, **kwargs)
+    """One operator at the dialer on a cursor of its own: the tests'
+    ``work_the_list``."""
+    return test_helpers().work_the_list(*args, **kwargs)
 
 
 def run_operators(dbname, user_ids, list_of, result_id, **kwargs):

@@ -6,17 +6,15 @@ Goal (issue #5): under 100 ms per logged result.
 
 import time
 
-from bench.common import environment, parse_args, report
+from bench.common import environment, parse_args, report, test_helpers
 
 CALLS = 200
 
 
 def setup(env):
-    """The end-to-end test's set-up (imported once the registry has set
-    the addons path), with ``CALLS`` leads."""
-    from odoo.addons.callflow_odoo.tests.common import lead_call_list, make_operator
-
-    operator = make_operator(env, "bench_operator", "Bench Operator")
+    """The end-to-end test's set-up, with ``CALLS`` leads."""
+    helpers = test_helpers()
+    operator = helpers.make_operator(env, "bench_operator", "Bench Operator")
     leads = env["crm.lead"].create(
         [
             {
@@ -27,7 +25,9 @@ def setup(env):
             for i in range(CALLS)
         ]
     )
-    call_list = lead_call_list(env, "Bench list", "03-3999-9999", operator, leads)
+    call_list = helpers.lead_call_list(
+        env, "Bench list", "03-3999-9999", operator, leads
+    )
     return operator.id, call_list.id
 
 

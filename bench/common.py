@@ -7,6 +7,7 @@ Run them with ``make bench`` (all) or ``scripts/bench.sh bench/bench_x.py``.
 
 import argparse
 import contextlib
+import logging
 import os
 import socket
 import statistics
@@ -37,6 +38,17 @@ def environment(dbname, uid=odoo.SUPERUSER_ID, context=None):
     registry = odoo.modules.registry.Registry(dbname)
     with registry.cursor() as cr:
         yield odoo.api.Environment(cr, uid, context or {})
+
+
+def test_helpers():
+    """The tests' shared set-up (``callflow_odoo.tests.common``): the
+    benches measure what the tests specify. Import it once the registry has
+    set the addons path; Odoo's error about importing its test framework
+    outside tests is silenced, the benches do so on purpose."""
+    logging.getLogger("odoo.tests.common").setLevel(logging.CRITICAL)
+    from odoo.addons.callflow_odoo.tests import common
+
+    return common
 
 
 def timed(fn, repeat=20, warmup=3):
