@@ -76,10 +76,8 @@ class TestCallLog(CallflowCommon, TransactionCase):
     def test_refusal_writes_the_ledger_for_the_purpose(self):
         entry = self._pick()
         self._log(entry, self.result["refused"], note="いりません")
-        State = self.env["callflow.preference.state"]
-        self.assertEqual(State._check_numbers([entry.number], "call", "sales"),
-                         {entry.number: "refusal"})  # fmt: skip
-        self.assertFalse(State._check_numbers([entry.number], "call", "survey"))
+        self.assertBlocked(entry.number, "call", "sales", reason="refusal")
+        self.assertNotBlocked(entry.number, "call", "survey")
         self.assertEntryState(entry, "done")
         event = self.env["callflow.preference.event"].search(
             [("number", "=", entry.number)]
@@ -90,15 +88,10 @@ class TestCallLog(CallflowCommon, TransactionCase):
     def test_dnc_and_obsolete_block_every_list(self):
         entry = self._pick()
         self._log(entry, self.result["dnc"])
-        State = self.env["callflow.preference.state"]
-        self.assertEqual(State._check_numbers([entry.number], "call", "survey"),
-                         {entry.number: "dnc"})  # fmt: skip
+        self.assertBlocked(entry.number, "call", "survey", reason="dnc")
         other = self._pick()
         self._log(other, self.result["obsolete"])
-        self.assertEqual(
-            State._check_numbers([other.number], "call", "sales"),
-            {other.number: "obsolete"},
-        )
+        self.assertBlocked(other.number, "call", "sales", reason="obsolete")
 
     def test_callback_schedules_an_activity_and_comes_back(self):
         entry = self._pick()

@@ -124,12 +124,11 @@ class TestEmailStops(OptoutCase):
         self.assertNotIn("yamada@example.com", response.text)
         entry = self.entry("yamada@example.com")
         self.assertTrue(entry.active)
-        State = self.env["callflow.preference.state"]
-        self.assertIn(self.number, State._check_numbers([self.number], "email"))
+        self.assertBlocked(self.number, "email")
         self.post_answer(
             "/callflow/optout", number_input="090-1234-5678", answer="keep_contacting"
         )
         self.assertTrue(entry.active)
         self.post_answer(f"/o/{self.raw}", answer="keep_contacting")
         self.assertFalse(entry.active)
-        self.assertFalse(State._check_numbers([self.number], "email"))
+        self.assertNotBlocked(self.number, "email")
