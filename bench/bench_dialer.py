@@ -10,72 +10,53 @@
    number is held twice (the database is sampled while they work).
 """
 
-import random
 import threading
 import time
 
 from odoo.tools import SQL
 
-from bench.common import environment, parse_args, report, timed
+from bench.common import environment, parse_args, report, test_helpers, timed
 
 N = 100_000
 OPERATORS = 20
 TAKE = 2_000
 
 
-def operator_session(
-    dbname, uid, list_ids, result_id, limit=None, taken=None, retries=None, start=None
-):
-    """What one operator does at the dialer, on a cursor of its own: pick
-    the next entry (one transaction), log a final result (another), until
-    the list is empty. Returns the ids taken, in order. ``start``: a barrier
-    the operators wait at, to begin together.
+def operator_session(*args, **kwargs):
+    """One operator at the dialer on a cursor of its own: the tests'
+    ``work_the_list``."""
+    return test_helpers().work_the_list(*args, **kwargs)
 
-    Serialization failures are retried as Odoo's RPC layer does.
-    """
-    import time
 
-    from psycopg2.errors import SerializationFailure
+def run_operators(dbname, user_ids, list_of, result_id, **kwargs):
+    """Each operator takes its share of ``TAKE`` entries from its list
+    (``list_of(index)``) in a thread of its own, all at once; returns the
+    ids taken, the errors and the seconds it took."""
+    taken = [[] for _user in user_ids]
+    errors = []
 
-    from odoo import api, sql_db
-
-    taken = [] if taken is None else taken
-    attempts = 0
-    if start is not None:
-        start.wait()
-    while limit is None or len(taken) < limit:
-        cr = sql_db.db_connect(dbname).cursor()
+    def work(index):
         try:
-            env = api.Environment(cr, uid, {})
-            entry = env["callflow.list.entry"]._pick_next(list_ids)
-            if not entry:
-                cr.rollback()
-                break
-            # each step is a request of its own
-            # pylint: disable=invalid-commit
-            cr.commit()
-            taken.append(entry.id)
-            entry._register_attempt(
-                result=env["callflow.call.result"].browse(result_id),
-                outcome="answered",
+            operator_session(
+                dbname,
+                user_ids[index],
+                [list_of(index)],
+                result_id,
+                limit=TAKE // OPERATORS,
+                taken=taken[index],
+                **kwargs,
             )
-            # each step is a request of its own
-            # pylint: disable=invalid-commit
-            cr.commit()
-            attempts = 0
-        except SerializationFailure:
-            # another operator committed a row this transaction had seen:
-            # retry with a fresh snapshot, as Odoo's RPC layer does
-            cr.rollback()
-            attempts += 1
-            if retries is not None:
-                retries.append(uid)
-            if attempts > 30:
-                raise
-            time.sleep(random.uniform(0, 0.01 * attempts))
-        finally:
-            cr.close()
-    return taken
+        except Exception as exc:  # noqa: BLE001 - reported after the threads
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(user_ids))]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    return [entry_id for ids in taken for entry_id in ids], errors, elapsed
 
 
 def fill(env):
@@ -227,32 +208,10 @@ def main():
         )
         env.cr.rollback()
 
-    taken = [[] for _user in user_ids]
-    errors = []
     retries = []
-
-    def work(index):
-        try:
-            operator_session(
-                dbname,
-                user_ids[index],
-                [list_id],
-                result_id,
-                limit=TAKE // OPERATORS,
-                taken=taken[index],
-                retries=retries,
-            )
-        except Exception as exc:  # noqa: BLE001 - reported after the threads
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(OPERATORS)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    all_taken = [entry_id for ids in taken for entry_id in ids]
+    all_taken, errors, elapsed = run_operators(
+        dbname, user_ids, lambda _index: list_id, result_id, retries=retries
+    )
     duplicates = len(all_taken) - len(set(all_taken))
     print(
         f"{OPERATORS} concurrent operators: {len(all_taken)} entries taken and "
@@ -297,25 +256,8 @@ def two_lists(dbname, list_id, user_ids, result_id):
         lists = [list_id, list_b.id]
         env.cr.commit()
 
-    taken = [[] for _user in user_ids]
-    errors = []
     done = threading.Event()
     samples = {"count": 0, "doubles": set(), "max_held": 0}
-    start_together = threading.Barrier(OPERATORS)
-
-    def work(index):
-        try:
-            operator_session(
-                dbname,
-                user_ids[index],
-                [lists[0 if index < OPERATORS // 2 else 1]],
-                result_id,
-                limit=TAKE // OPERATORS,
-                taken=taken[index],
-                start=start_together,
-            )
-        except Exception as exc:  # noqa: BLE001 - reported after the threads
-            errors.append(exc)
 
     def monitor():
         with environment(dbname) as env:
@@ -339,16 +281,15 @@ def two_lists(dbname, list_id, user_ids, result_id):
 
     watcher = threading.Thread(target=monitor)
     watcher.start()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(OPERATORS)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
+    all_taken, errors, elapsed = run_operators(
+        dbname,
+        user_ids,
+        lambda index: lists[0 if index < OPERATORS // 2 else 1],
+        result_id,
+        start=threading.Barrier(OPERATORS),
+    )
     done.set()
     watcher.join()
-    all_taken = [entry_id for ids in taken for entry_id in ids]
     doubles = len(samples["doubles"])
     print(
         f"{OPERATORS} operators on two lists of the same numbers: "

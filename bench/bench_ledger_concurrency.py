@@ -18,10 +18,8 @@ Every scenario: 0 HTTP 500, nothing left pending.
 
 import json
 import multiprocessing
-import os
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -29,49 +27,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bench.bench_optout_concurrency import free_port
 from bench.bench_sms_gateway import gateway_server
-from bench.common import environment, parse_args
+from bench.common import environment, free_port, parse_args, start_server
 
 PAGE_NUMBER = "+819061110000"
 LINK_NUMBER = "+819061110001"
 SMS_NUMBER = "+819061110002"
 SECRET = "bench-webhook-secret"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def start_server(args, port):
-    # Up to two connections per request: its own, and the fold after commit.
-    env = dict(os.environ, ODOO_MAX_HTTP_THREADS="16")
-    cmd = [
-        sys.executable,
-        "-m",
-        "odoo",
-        "-c",
-        args.config,
-        "-d",
-        args.database,
-        "--http-port",
-        str(port),
-        "--workers",
-        "0",
-        "--max-cron-threads",
-        "0",
-        "--db_maxconn",
-        "34",
-        "--log-level",
-        "warn",
-    ]
-    server = subprocess.Popen(cmd, env=env)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the Odoo server did not start")
 
 
 def serve_gateway(queue):

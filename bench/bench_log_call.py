@@ -6,28 +6,15 @@ Goal (issue #5): under 100 ms per logged result.
 
 import time
 
-from bench.common import environment, parse_args, report
+from bench.common import environment, parse_args, report, test_helpers
 
 CALLS = 200
 
 
 def setup(env):
-    env.company.country_id = env.ref("base.jp")
-    env.company.callflow_cap_enabled = False
-    operator = env["res.users"].search([("login", "=", "bench_operator")])
-    if not operator:
-        operator = env["res.users"].create(
-            {
-                "name": "Bench Operator",
-                "login": "bench_operator",
-                "groups_id": [
-                    (6, 0, [env.ref("callflow_odoo.group_callflow_operator").id])
-                ],
-            }
-        )
-    caller = env["callflow.caller.number"].create(
-        {"name": "Bench desk", "number": "03-3999-9999", "is_published": True}
-    )
+    """The end-to-end test's set-up, with ``CALLS`` leads."""
+    helpers = test_helpers()
+    operator = helpers.make_operator(env, "bench_operator", "Bench Operator")
     leads = env["crm.lead"].create(
         [
             {
@@ -38,22 +25,9 @@ def setup(env):
             for i in range(CALLS)
         ]
     )
-    every_day = {f"window_{d}": True for d in ("sat", "sun")}
-    call_list = env["callflow.list"].create(
-        dict(
-            every_day,
-            name="Bench list",
-            caller_number_id=caller.id,
-            user_ids=[(6, 0, [operator.id])],
-            source_model="crm.lead",
-            source_domain=f"[('id', 'in', {leads.ids})]",
-            window_start=0,
-            window_end=24,
-            min_gap_hours=0,
-        )
+    call_list = helpers.lead_call_list(
+        env, "Bench list", "03-3999-9999", operator, leads
     )
-    call_list._build_entries()
-    call_list.action_start()
     return operator.id, call_list.id
 
 

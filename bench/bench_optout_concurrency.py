@@ -10,11 +10,8 @@ personal links, against a real Odoo HTTP server; plus the page render time.
 4. Assert: 200 answers stored, 200 ledger events, 200 numbers blocked.
 """
 
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -22,16 +19,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bench.common import environment, parse_args, report, timed, wsgi_client
+from bench.common import (
+    environment,
+    free_port,
+    parse_args,
+    report,
+    start_server,
+    timed,
+    wsgi_client,
+)
 
 N = 200
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def same_link_posts(port, raw, count=20):
@@ -108,41 +107,6 @@ def render_time(raws):
         get()
     cpu_ms = (time.process_time() - start) * 1000 / 50
     print(f"GET /o/<token>: Python CPU time {cpu_ms:.1f} ms per page", flush=True)
-
-
-def start_server(args, port):
-    env = dict(os.environ, ODOO_MAX_HTTP_THREADS="16")
-    cmd = [
-        sys.executable,
-        "-m",
-        "odoo",
-        "-c",
-        args.config,
-        "-d",
-        args.database,
-        "--http-port",
-        str(port),
-        "--workers",
-        "0",
-        "--max-cron-threads",
-        "0",
-        # Odoo's own sizing: two connections per HTTP thread (the ledger
-        # folds after commit on a second one when a number is busy).
-        "--db_maxconn",
-        "34",
-        "--log-level",
-        "warn",
-    ]
-    server = subprocess.Popen(cmd, env=env)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the Odoo server did not start")
 
 
 def open_link(base, raw):

@@ -7,8 +7,15 @@ Run them with ``make bench`` (all) or ``scripts/bench.sh bench/bench_x.py``.
 
 import argparse
 import contextlib
+import logging
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
+
+import requests
 
 import odoo
 from odoo.tools import config
@@ -31,6 +38,17 @@ def environment(dbname, uid=odoo.SUPERUSER_ID, context=None):
     registry = odoo.modules.registry.Registry(dbname)
     with registry.cursor() as cr:
         yield odoo.api.Environment(cr, uid, context or {})
+
+
+def test_helpers():
+    """The tests' shared set-up (``callflow_odoo.tests.common``): the
+    benches measure what the tests specify. Import it once the registry has
+    set the addons path; Odoo's error about importing its test framework
+    outside tests is silenced, the benches do so on purpose."""
+    logging.getLogger("odoo.tests.common").setLevel(logging.CRITICAL)
+    from odoo.addons.callflow_odoo.tests import common
+
+    return common
 
 
 def timed(fn, repeat=20, warmup=3):
@@ -68,3 +86,46 @@ def report(name, figures, limit_ms=None, key="median_ms"):
             "  OK" if figures[key] < limit_ms else f"  OVER the {limit_ms} ms goal"
         )
     print(f"{name}: {figures}{verdict}", flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(args, port):
+    """An Odoo server on ``port`` in a process of its own, as in production
+    (threaded, no cron); returns the process once it answers."""
+    env = dict(os.environ, ODOO_MAX_HTTP_THREADS="16")
+    cmd = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "-c",
+        args.config,
+        "-d",
+        args.database,
+        "--http-port",
+        str(port),
+        "--workers",
+        "0",
+        "--max-cron-threads",
+        "0",
+        # Odoo's own sizing: two connections per HTTP thread (the ledger
+        # folds after commit on a second one when a number is busy).
+        "--db_maxconn",
+        "34",
+        "--log-level",
+        "warn",
+    ]
+    server = subprocess.Popen(cmd, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("the Odoo server did not start")

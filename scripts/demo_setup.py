@@ -4,7 +4,14 @@
 # Odoo's own test suites run, and Odoo must behave there as without us).
 # `env` is given by `odoo shell`.
 # ruff: noqa: F821
+import logging
 from datetime import datetime, timedelta
+
+# The web opt-out below is the one the banner's test records: one set-up.
+# Odoo logs an error when its test framework is imported outside tests;
+# this script does so on purpose.
+logging.getLogger("odoo.tests.common").setLevel(logging.CRITICAL)
+from odoo.addons.callflow_odoo.tests.common import record_web_opt_out
 
 params = env["ir.config_parameter"].sudo()
 if not params.get_param("callflow_sms.provider"):
@@ -17,19 +24,13 @@ env.ref("callflow_optout.contactus_form_contact_choice").active = True
 Event = env["callflow.preference.event"]
 partner = env.ref("base.res_partner_2")
 if not Event.search_count([("partner_id", "=", partner.id), ("source", "=", "web")]):
-    Event._record(
-        {
-            "number": "(603)-996-3829",
-            "partner_id": partner.id,
-            "channel": "all",
-            "scope": "all",
-            "action": "opt_out",
-            "source": "web",
-            "reason": "Too many calls",
-            "evidence": "Opt-out page, personal link from an SMS.",
-            "event_date": datetime.now().replace(hour=9, minute=30, second=0)
-            - timedelta(days=12),
-        }
+    record_web_opt_out(
+        env,
+        partner,
+        number="(603)-996-3829",
+        evidence="Opt-out page, personal link from an SMS.",
+        event_date=datetime.now().replace(hour=9, minute=30, second=0)
+        - timedelta(days=12),
     )
 env.cr.commit()
 print("demo settings: SMS outbox, Contact us question, a web opt-out")

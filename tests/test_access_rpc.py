@@ -82,35 +82,28 @@ class TestAccessOverRpc(HttpCase):
             }
         )
         cls.unpublished.message_post(body=SECRET_NOTE)
-        days = {f"window_{d}": True for d in ("sat", "sun")}
-        cls.call_list = env["callflow.list"].create(
-            dict(
-                days,
-                name="ACL list",
-                purpose="sales",
-                caller_number_id=caller.id,
-                user_ids=[(6, 0, [cls.operator.id, cls.operator2.id])],
-                company_id=cls.company.id,
-                window_start=0,
-                window_end=24,
-                min_gap_hours=0,
-                max_attempts=3,
+
+        def make_list(name, users, **vals):
+            return env["callflow.list"].create(
+                dict(
+                    {f"window_{d}": True for d in ("sat", "sun")},
+                    name=name,
+                    purpose="sales",
+                    caller_number_id=caller.id,
+                    user_ids=[(6, 0, users.ids)],
+                    company_id=cls.company.id,
+                    window_start=0,
+                    window_end=24,
+                    **vals,
+                )
             )
+
+        cls.call_list = make_list(
+            "ACL list", cls.operator | cls.operator2, min_gap_hours=0, max_attempts=3
         )
         cls.call_list.action_start()
         cls.call_list.message_post(body=SECRET_NOTE)
-        cls.other_list = env["callflow.list"].create(
-            dict(
-                days,
-                name="ACL list of someone else",
-                purpose="sales",
-                caller_number_id=caller.id,
-                user_ids=[(6, 0, [cls.outsider.id])],
-                company_id=cls.company.id,
-                window_start=0,
-                window_end=24,
-            )
-        )
+        cls.other_list = make_list("ACL list of someone else", cls.outsider)
         Entry = env["callflow.list.entry"]
         now = fields.Datetime.now()
         cls.held = Entry.create(

@@ -8,6 +8,8 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.callflow_odoo.tests.common import lead_call_list, make_operator
+
 
 @tagged("post_install", "-at_install")
 class TestHandshake(HttpCase):
@@ -15,20 +17,7 @@ class TestHandshake(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        env.company.country_id = env.ref("base.jp")
-        env.company.callflow_cap_enabled = False
-        cls.operator = env["res.users"].create(
-            {
-                "name": "E2E Operator",
-                "login": "e2e_operator",
-                "groups_id": [
-                    (6, 0, [env.ref("callflow_odoo.group_callflow_operator").id])
-                ],
-            }
-        )
-        caller = env["callflow.caller.number"].create(
-            {"name": "E2E desk", "number": "03-3999-0777", "is_published": True}
-        )
+        cls.operator = make_operator(env, "e2e_operator", "E2E Operator")
         cls.partner = env["res.partner"].create(
             {"name": "Taro E2E", "mobile": "090-7777-0001", "user_id": env.uid}
         )
@@ -40,23 +29,10 @@ class TestHandshake(HttpCase):
                 "country_id": env.ref("base.jp").id,
             }
         )
-        days = {f"window_{d}": True for d in ("sat", "sun")}
-        cls.call_list = env["callflow.list"].create(
-            dict(
-                days,
-                name="E2E list",
-                purpose="sales",
-                caller_number_id=caller.id,
-                user_ids=[(6, 0, [cls.operator.id])],
-                source_model="crm.lead",
-                source_domain=f"[('id', '=', {cls.lead.id})]",
-                window_start=0,
-                window_end=24,
-                min_gap_hours=0,
-            )
+        cls.call_list = lead_call_list(
+            env, "E2E list", "03-3999-0777", cls.operator, cls.lead
         )
-        cls.call_list._build_entries()
-        cls.call_list.action_start()
+        caller = cls.call_list.caller_number_id
         cls.entry = cls.call_list.entry_ids
         [cls.token] = env["callflow.optout.token"]._issue_tokens(
             [

@@ -8,7 +8,8 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools.constants import OPEN_STATES
-from ..tools.phone import EMPTY, NOT_A_NUMBER, number_time_zone, try_parse_number
+from ..tools.list_rows import EntryRow, SourceRow, source_number
+from ..tools.phone import NOT_A_NUMBER, number_time_zone
 from ..tools.phone_errors import parse_error_message
 from ..tools.purposes import PURPOSES
 
@@ -380,75 +381,87 @@ class CallflowList(models.Model):
         else:
             ids = Source.browse(record_ids).exists()._filtered_access("read").ids
         self.env.flush_all()
-        is_lead = self.source_model == "crm.lead"
-        key = "lead_id" if is_lead else "partner_id"
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                "SELECT number, %s FROM callflow_list_entry WHERE list_id = %s",
-                SQL.identifier(key),
-                self.id,
-            )
-        )
-        seen_numbers = set()
-        seen_records = set()
-        for number, rid in cr.fetchall():
-            if number:
-                seen_numbers.add(number)
-            seen_records.add(rid)
-        company_region = (self.company_id.country_id.code or "").upper()
-        company_tz = self.company_id.partner_id.tz or self.env.user.tz or "UTC"
-        rows = []  # (partner_id, lead_id, name, raw, e164, state, reason, tz)
+        seen_numbers, seen_records = self._existing_entries()
         todo = [i for i in ids if i not in seen_records]
-        for start in range(0, len(todo), SOURCE_CHUNK):
-            chunk = todo[start : start + SOURCE_CHUNK]
-            cr.execute(self._source_query(chunk))
-            for rid, pid, name, phone, mobile, region, ptz in cr.fetchall():
-                raw = (phone or mobile or "").strip()
-                region = (region or company_region or "").upper()
-                e164, reason = try_parse_number(raw, region) if raw else (False, EMPTY)
-                if not e164 and mobile and phone:
-                    alt, _reason = try_parse_number(mobile, region)
-                    if alt:
-                        e164, reason, raw = alt, None, mobile
-                lead_id = rid if is_lead else None
-                partner_id = pid if is_lead else rid
-                if not e164:
-                    rows.append(
-                        (
-                            partner_id,
-                            lead_id,
-                            name,
-                            raw,
-                            None,
-                            "invalid",
-                            self._invalid_reason(reason),
-                            ptz or company_tz,
-                        )
-                    )
-                    continue
-                if e164 in seen_numbers:
-                    continue
-                seen_numbers.add(e164)
-                tz = ptz or number_time_zone(e164) or company_tz
-                rows.append((partner_id, lead_id, name, raw, e164, "pending", None, tz))
-        numbers = [r[4] for r in rows if r[4]]
-        blocked = self.env["callflow.preference.state"]._check_numbers(
-            numbers, "call", self.purpose
-        )
-        if blocked:
-            State = self.env["callflow.preference.state"]
-            labels = {code: State._reason_label(code) for code in set(blocked.values())}
-            rows = [
-                r[:5] + ("suppressed", labels[blocked[r[4]]], r[7])
-                if r[4] in blocked
-                else r
-                for r in rows
-            ]
+        rows = self._apply_ledger(self._entry_rows(todo, seen_numbers))
         self._insert_entries(rows)
         self.env["callflow.list.entry"]._refresh_staleness(list_ids=self.ids)
         self.last_build = fields.Datetime.now()
         return len(rows)
+
+    def _source_key(self):
+        """The entry field that links to a source record."""
+        return "lead_id" if self.source_model == "crm.lead" else "partner_id"
+
+    def _existing_entries(self):
+        """``(numbers, source record ids)`` already on the list."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT number, %s FROM callflow_list_entry WHERE list_id = %s",
+                SQL.identifier(self._source_key()),
+                self.id,
+            )
+        )
+        numbers = set()
+        records = set()
+        for number, rid in self.env.cr.fetchall():
+            if number:
+                numbers.add(number)
+            records.add(rid)
+        return numbers, records
+
+    def _entry_rows(self, ids, seen_numbers):
+        """``EntryRow``s of the source records ``ids``, read in chunks: an
+        invalid number gives an invalid entry, a number already seen (on
+        the list or earlier in ``ids``) none. Adds to ``seen_numbers``."""
+        company_region = (self.company_id.country_id.code or "").upper()
+        company_tz = self.company_id.partner_id.tz or self.env.user.tz or "UTC"
+        is_lead = self.source_model == "crm.lead"
+        rows = []
+        for start in range(0, len(ids), SOURCE_CHUNK):
+            self.env.cr.execute(self._source_query(ids[start : start + SOURCE_CHUNK]))
+            for source in map(SourceRow._make, self.env.cr.fetchall()):
+                region = (source.country_code or company_region or "").upper()
+                parsed = source_number(source.phone, source.mobile, region)
+                if parsed.number in seen_numbers:
+                    continue
+                if parsed.number:
+                    seen_numbers.add(parsed.number)
+                    state, reason = "pending", None
+                    tz = source.tz or number_time_zone(parsed.number) or company_tz
+                else:
+                    state, reason = "invalid", self._invalid_reason(parsed.error)
+                    tz = source.tz or company_tz
+                rows.append(
+                    EntryRow(
+                        partner_id=source.partner_id if is_lead else source.id,
+                        lead_id=source.id if is_lead else None,
+                        name=source.name,
+                        raw=parsed.raw,
+                        number=parsed.number,
+                        state=state,
+                        reason=reason,
+                        tz=tz,
+                    )
+                )
+        return rows
+
+    def _apply_ledger(self, rows):
+        """The rows with the numbers the ledger blocks for the list's
+        purpose turned into suppressed entries, with the reason."""
+        State = self.env["callflow.preference.state"]
+        blocked = State._check_numbers(
+            [r.number for r in rows if r.number], "call", self.purpose
+        )
+        if not blocked:
+            return rows
+        labels = {code: State._reason_label(code) for code in set(blocked.values())}
+        return [
+            r._replace(state="suppressed", reason=labels[blocked[r.number]])
+            if r.number in blocked
+            else r
+            for r in rows
+        ]
 
     def _invalid_reason(self, reason):
         return parse_error_message(self.env, reason or NOT_A_NUMBER)
@@ -483,14 +496,14 @@ class CallflowList(models.Model):
         )
 
     def _insert_entries(self, rows):
-        """Bulk INSERT ... SELECT FROM unnest(): one statement per chunk."""
+        """Bulk INSERT ... SELECT FROM unnest() of ``EntryRow``s: one
+        statement per chunk."""
         if not rows:
             return
         cr = self.env.cr
         uid = self.env.uid
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
-            columns = list(zip(*chunk, strict=True))
             cr.execute(
                 SQL(
                     """
@@ -513,14 +526,14 @@ class CallflowList(models.Model):
                     list=self.id,
                     company=self.company_id.id,
                     uid=uid,
-                    p=list(columns[0]),
-                    l=list(columns[1]),
-                    n=list(columns[2]),
-                    r=list(columns[3]),
-                    e=list(columns[4]),
-                    s=list(columns[5]),
-                    why=list(columns[6]),
-                    tz=list(columns[7]),
+                    p=[r.partner_id for r in chunk],
+                    l=[r.lead_id for r in chunk],
+                    n=[r.name for r in chunk],
+                    r=[r.raw for r in chunk],
+                    e=[r.number for r in chunk],
+                    s=[r.state for r in chunk],
+                    why=[r.reason for r in chunk],
+                    tz=[r.tz for r in chunk],
                 )
             )
         if len(rows) >= ANALYZE_THRESHOLD:

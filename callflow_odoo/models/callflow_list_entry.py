@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import NamedTuple
 
 import psycopg2.errors
 import pytz
@@ -7,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
-from ..tools.constants import OPEN_STATES, WAITING_STATES
+from ..tools import dialer_sql
 from .callflow_preference_event import SELF_SOURCES
 
 HOLD_TIMEOUT_PARAM = "callflow_odoo.hold_timeout_minutes"
@@ -23,9 +24,23 @@ PICK_PAGE_MAX = 20000
 # moves only through the dialer's methods.
 OPERATOR_WRITABLE_FIELDS = frozenset({"note"})
 MANAGER_GROUP = "callflow_odoo.group_callflow_manager"
-# First key of the transaction-level advisory lock a pick takes on a number
-# while it holds it (the second key is the number's hash): "CFLW".
-HOLD_LOCK_SPACE = 0x43464C57
+
+
+class PickState(NamedTuple):
+    """What a pick needs to know before it walks the queue."""
+
+    held_id: int | None  # the entry the user already holds
+    has_callbacks: bool  # the user has due callbacks of their own
+    has_skipped: bool  # the lists have entries an operator skipped
+
+
+class Candidate(NamedTuple):
+    """An eligible entry, before the ledger is asked about its number."""
+
+    id: int
+    number: str
+    purpose: str
+
 
 ENTRY_STATES = [
     ("pending", "Pending"),
@@ -157,30 +172,8 @@ class CallflowListEntry(models.Model):
     ]
 
     def init(self):
-        # Picking walks this index in pick order, one (list, time zone) range
-        # at a time, for the time zones whose calling window is open; the
-        # same index answers "which time zones does this list have".
-        self.env.cr.execute(
-            SQL(
-                """
-                CREATE INDEX IF NOT EXISTS callflow_list_entry_pick_tz_idx
-                    ON callflow_list_entry
-                       (list_id, tz, priority DESC, attempt_count, id)
-                 WHERE state IN %(open_states)s
-                """,
-                open_states=OPEN_STATES,
-            )
-        )
+        self.env.cr.execute(dialer_sql.pick_indexes())
         self._init_one_hold_per_number()
-        self.env.cr.execute(
-            SQL(
-                """
-                CREATE INDEX IF NOT EXISTS callflow_list_entry_callback_idx
-                    ON callflow_list_entry (operator_id, next_attempt)
-                 WHERE state = 'callback_due'
-                """
-            )
-        )
 
     def write(self, vals):
         self._check_dialer_fields(vals)
@@ -248,34 +241,10 @@ class CallflowListEntry(models.Model):
         snapshot, it sees holds that other transactions committed since, so
         two lists cannot ring one person at once. Holds taken twice before
         the index existed are given back first, the newest kept."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT 1 FROM pg_indexes
-                 WHERE indexname = 'callflow_list_entry_one_hold_idx'
-                """
-            )
-        )
+        self.env.cr.execute(dialer_sql.one_hold_index_exists())
         if self.env.cr.fetchone():
             return
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE callflow_list_entry e
-                   SET state = CASE WHEN e.next_attempt IS NULL THEN 'pending'
-                                    ELSE 'callback_due' END,
-                       held_by_id = NULL, held_since = NULL
-                  FROM (SELECT id, row_number() OVER (
-                                   PARTITION BY number
-                                   ORDER BY held_since DESC NULLS LAST, id DESC) AS rank
-                          FROM callflow_list_entry
-                         WHERE state = 'in_call' AND number IS NOT NULL) AS held
-                 WHERE e.id = held.id AND held.rank > 1;
-                CREATE UNIQUE INDEX callflow_list_entry_one_hold_idx
-                    ON callflow_list_entry (number) WHERE state = 'in_call'
-                """
-            )
-        )
+        self.env.cr.execute(dialer_sql.one_hold_index())
 
     @api.constrains("tz")
     def _check_tz(self):
@@ -299,52 +268,17 @@ class CallflowListEntry(models.Model):
             return DEFAULT_HOLD_TIMEOUT
 
     @api.model
-    def _list_gap_sql(self, now):
-        """Condition on ``e`` and ``l``: the list's minimum gap since the
-        entry's last attempt has passed (a callback keeps its promised time)."""
-        return SQL(
-            """
-            (e.state = 'callback_due' OR e.last_attempt IS NULL
-             OR e.last_attempt <= %s - make_interval(secs => l.min_gap_hours * 3600))
-            """,
-            now,
-        )
-
-    @api.model
     def _eligibility_sql(self, now):
         """Conditions on ``e`` (entry), ``l`` (list) and ``c`` (company):
         the rules that make an entry callable at ``now``, except the ledger
-        (asked afterwards for the few candidates) and the operator.
-
-        Callbacks keep their promised time: they skip the gap rules (list
-        and company) but not the daily cap. A number held on another list
-        is not handed out (see ``_held_elsewhere_sql``).
-        """
-        stale = now - timedelta(minutes=self._hold_timeout())
-        return SQL(
-            """
-            l.state = 'running' AND l.active
-            AND (e.state = 'pending'
-                 OR (e.state = 'callback_due' AND e.next_attempt <= %(now)s)
-                 OR (e.state = 'in_call' AND e.held_since < %(stale)s))
-            AND e.number IS NOT NULL
-            AND NOT %(held_elsewhere)s
-            AND e.attempt_count < l.max_attempts
-            AND %(list_gap)s
-            AND %(window)s
-            AND %(hours)s
-            AND (NOT c.callflow_cap_enabled OR (%(gap)s AND %(daily)s))
-            """,
-            now=now,
-            stale=stale,
-            held_elsewhere=self._held_elsewhere_sql(),
-            list_gap=self._list_gap_sql(now),
+        (asked afterwards for the few candidates) and the operator (see
+        ``dialer_sql.eligibility``)."""
+        return dialer_sql.eligibility(
+            now,
+            stale=now - timedelta(minutes=self._hold_timeout()),
             window=self._window_sql(now),
             hours=self._preferred_hours_sql(now),
-            # A hold anywhere already excludes the number (held_elsewhere), so
-            # the caps need not count holds again here.
-            gap=self._cap_gap_sql(now, count_holds=False),
-            daily=self._cap_daily_sql(now, count_holds=False),
+            local=self._local_sql(now),
         )
 
     @api.model
@@ -410,72 +344,6 @@ class CallflowListEntry(models.Model):
             inside,
         )
 
-    @api.model
-    def _held_elsewhere_sql(self):
-        """Another entry of ``e``'s number is held, on any list: one probe of
-        the unique index of held numbers. A hold past the timeout counts
-        too until it is given back: its operator may still be on the
-        phone."""
-        return SQL(
-            """
-            EXISTS (SELECT 1 FROM callflow_list_entry o
-                     WHERE o.number = e.number AND o.state = 'in_call'
-                       AND o.id != e.id)
-            """
-        )
-
-    @api.model
-    def _cap_holds_sql(self, since):
-        """How many other entries of ``e``'s number in ``l``'s company are
-        held since ``since``: a hold is a call in progress, and the caps
-        count it like a logged attempt."""
-        return SQL(
-            """
-            (SELECT count(*) FROM callflow_list_entry o
-              WHERE o.number = e.number AND o.state = 'in_call'
-                AND o.id != e.id AND o.company_id = l.company_id
-                AND o.held_since >= %s)
-            """,
-            since,
-        )
-
-    @api.model
-    def _cap_gap_sql(self, now, count_holds=True):
-        since = SQL("%s - make_interval(secs => c.callflow_cap_gap_hours * 3600)", now)
-        return SQL(
-            """
-            (e.state = 'callback_due' OR (NOT EXISTS (
-                SELECT 1 FROM callflow_number_attempt a
-                 WHERE a.number = e.number AND a.company_id = l.company_id
-                   AND a.attempt_date > %(since)s)
-             AND %(holds)s = 0))
-            """,
-            since=since,
-            holds=self._cap_holds_sql(since) if count_holds else SQL("0"),
-        )
-
-    @api.model
-    def _cap_daily_sql(self, now, count_holds=True):
-        local = self._local_sql(now)
-        day_start = SQL(
-            """
-            ((date_trunc('day', %s) AT TIME ZONE COALESCE(e.tz, 'UTC'))
-             AT TIME ZONE 'UTC')
-            """,
-            local,
-        )
-        return SQL(
-            """
-            ((SELECT count(*) FROM callflow_number_attempt a
-               WHERE a.number = e.number AND a.company_id = l.company_id
-                 AND a.attempt_date >= %(day_start)s)
-             + %(holds)s
-             < c.callflow_cap_calls_per_day)
-            """,
-            day_start=day_start,
-            holds=self._cap_holds_sql(day_start) if count_holds else SQL("0"),
-        )
-
     # ------------------------------------------------------------------
     # Picking
     # ------------------------------------------------------------------
@@ -489,87 +357,66 @@ class CallflowListEntry(models.Model):
         user already holds is returned again (a reloaded screen keeps its
         call). Returns an empty recordset when nothing is callable.
         """
-        user = self.env.user
-        List = self.env["callflow.list"]
-        if list_ids is None:
-            lists = List.search(
-                [("user_ids", "in", user.id), ("state", "=", "running")]
-            )
-        else:
-            # One search applies the record rules; deleted lists are ignored,
-            # lists of other operators are refused.
-            lists = List.search([("id", "in", list(list_ids))])
-            if len(lists) < len(set(list_ids)):
-                hidden = List.sudo().browse(list_ids).exists() - lists.sudo()
-                if hidden:
-                    hidden.with_env(self.env).check_access("read")
+        lists = self._pick_lists(list_ids)
         if not lists:
             return self.browse()
         self.env.flush_all()
         now = fields.Datetime.now()
-        stale = now - timedelta(minutes=self._hold_timeout())
-        cr = self.env.cr
-        # One round trip: the entry the user already holds, and whether the
-        # user has due callbacks or the lists have skipped entries at all.
-        cr.execute(
-            SQL(
-                """
-                SELECT (SELECT id FROM callflow_list_entry
-                         WHERE held_by_id = %(uid)s AND state = 'in_call'
-                           AND held_since >= %(stale)s AND list_id = ANY(%(lists)s)
-                         LIMIT 1),
-                       EXISTS(SELECT 1 FROM callflow_list_entry
-                               WHERE operator_id = %(uid)s AND state = 'callback_due'
-                                 AND next_attempt <= %(now)s
-                                 AND list_id = ANY(%(lists)s)),
-                       EXISTS(SELECT 1 FROM callflow_list_entry
-                               WHERE skipped_at IS NOT NULL
-                                 AND list_id = ANY(%(lists)s)
-                                 AND state IN %(open_states)s)
-                """,
-                open_states=OPEN_STATES,
-                uid=user.id,
-                stale=stale,
-                now=now,
-                lists=lists.ids,
-            )
-        )
-        held_id, has_callbacks, has_skipped = cr.fetchone()
-        if held_id:
-            return self.browse(held_id)
-        eligible = self._eligibility_sql(now)
-        mine_first = SQL(
-            "e.state = 'callback_due' AND e.operator_id = %s",
-            user.id,
-        )
-        others = SQL(
-            """
-            (e.operator_id IS NULL OR e.operator_id = %(uid)s
-             OR (e.state = 'callback_due' AND e.next_attempt <= %(grace)s))
-            """,
-            uid=user.id,
-            grace=now - CALLBACK_GRACE,
-        )
+        state = self._pick_state(lists, now)
+        if state.held_id:
+            return self.browse(state.held_id)
         zones = self._open_zones(lists, now)
         if not zones:
             return self.browse()
-        # Entries the operators skipped wait behind all the others: they come
-        # back only when nothing else on the lists can be called.
+        return self.browse(self._pick_in_passes(lists, zones, state, now))
+
+    @api.model
+    def _pick_lists(self, list_ids):
+        """The lists to pick from: the user's running lists, or ``list_ids``
+        (deleted ones ignored, those of other operators refused)."""
+        user = self.env.user
+        List = self.env["callflow.list"]
+        if list_ids is None:
+            return List.search([("user_ids", "in", user.id), ("state", "=", "running")])
+        # One search applies the record rules.
+        lists = List.search([("id", "in", list(list_ids))])
+        if len(lists) < len(set(list_ids)):
+            hidden = List.sudo().browse(list_ids).exists() - lists.sudo()
+            if hidden:
+                hidden.with_env(self.env).check_access("read")
+        return lists
+
+    @api.model
+    def _pick_state(self, lists, now):
+        """One round trip: the entry the user already holds, and whether the
+        user has due callbacks or the lists have skipped entries at all."""
+        stale = now - timedelta(minutes=self._hold_timeout())
+        self.env.cr.execute(dialer_sql.pick_state(self.env.uid, stale, now, lists.ids))
+        return PickState(*self.env.cr.fetchone())
+
+    @api.model
+    def _pick_in_passes(self, lists, zones, state, now):
+        """The id held for the user, or None: skipped entries wait behind
+        all the others and come back only when nothing else can be called;
+        in each pass the user's own due callbacks come first (few rows, on
+        their own index), then everybody's queue in pick order."""
+        eligible = self._eligibility_sql(now)
+        uid = self.env.uid
+        mine_first = dialer_sql.own_callbacks(uid)
+        others = dialer_sql.open_to(uid, now - CALLBACK_GRACE)
         passes = [SQL("e.skipped_at IS NULL")]
-        if has_skipped:
+        if state.has_skipped:
             passes.append(SQL("e.skipped_at IS NOT NULL"))
         for skip in passes:
-            # 1. The user's own due callbacks: few rows, on their own index.
-            entry_id = has_callbacks and self._pick_from(
+            entry_id = state.has_callbacks and self._pick_from(
                 lists, SQL("%s AND %s", mine_first, skip), eligible, now
             )
-            # 2. Everybody's queue, in pick order.
             entry_id = entry_id or self._walk(
                 lists, zones, SQL("%s AND %s", others, skip), eligible, now
             )
             if entry_id:
-                return self.browse(entry_id)
-        return self.browse()
+                return entry_id
+        return None
 
     @api.model
     def _walk(self, lists, zones, condition, eligible, now):
@@ -585,49 +432,8 @@ class CallflowListEntry(models.Model):
         last = None
         page = PICK_PAGE
         while True:
-            keyset = SQL("TRUE")
-            if last:
-                keyset = SQL(
-                    """
-                    (e.priority < %(p)s OR (e.priority = %(p)s
-                     AND (e.attempt_count > %(a)s
-                          OR (e.attempt_count = %(a)s AND e.id > %(i)s))))
-                    """,
-                    p=last[1],
-                    a=last[2],
-                    i=last[0],
-                )
-            ranges = SQL(" UNION ALL ").join(
-                SQL(
-                    """
-                    (SELECT e.id, e.priority, e.attempt_count
-                       FROM callflow_list_entry e
-                      WHERE e.state IN %(open_states)s
-                        AND e.list_id = %(list)s AND %(zone)s
-                        AND %(condition)s AND %(keyset)s
-                   ORDER BY e.priority DESC, e.attempt_count, e.id
-                      LIMIT %(page)s)
-                    """,
-                    open_states=OPEN_STATES,
-                    list=list_id,
-                    zone=SQL("e.tz = %s", tz) if tz else SQL("e.tz IS NULL"),
-                    condition=condition,
-                    keyset=keyset,
-                    page=page,
-                )
-                for list_id, tz in zones
-            )
-            cr.execute(
-                SQL(
-                    """
-                    SELECT id, priority, attempt_count FROM (%s) AS walk
-                  ORDER BY priority DESC, attempt_count, id
-                     LIMIT %s
-                    """,
-                    ranges,
-                    page,
-                )
-            )
+            keyset = dialer_sql.walk_keyset(last)
+            cr.execute(dialer_sql.walk_page(zones, condition, keyset, page))
             rows = cr.fetchall()
             if not rows:
                 return None
@@ -652,38 +458,7 @@ class CallflowListEntry(models.Model):
         self.env["callflow.list"].flush_model()
         self.flush_model()
         self.env.cr.execute(
-            SQL(
-                """
-                WITH RECURSIVE zone(list_id, tz) AS (
-                    SELECT ids.id, (
-                        SELECT min(e.tz) FROM callflow_list_entry e
-                         WHERE e.list_id = ids.id
-                           AND e.state IN %(open_states)s)
-                      FROM unnest(%(lists)s) AS ids(id)
-                     UNION ALL
-                    SELECT zone.list_id, (
-                        SELECT min(e.tz) FROM callflow_list_entry e
-                         WHERE e.list_id = zone.list_id AND e.tz > zone.tz
-                           AND e.state IN %(open_states)s)
-                      FROM zone WHERE zone.tz IS NOT NULL
-                ), pair(list_id, tz) AS (
-                    SELECT list_id, tz FROM zone WHERE tz IS NOT NULL
-                     UNION ALL
-                    SELECT ids.id, NULL FROM unnest(%(lists)s) AS ids(id)
-                     WHERE EXISTS (
-                        SELECT 1 FROM callflow_list_entry e
-                         WHERE e.list_id = ids.id AND e.tz IS NULL
-                           AND e.state IN %(open_states)s)
-                )
-                SELECT pair.list_id, pair.tz
-                  FROM pair JOIN callflow_list l ON l.id = pair.list_id
-                 WHERE %(window)s
-              ORDER BY pair.list_id, pair.tz
-                """,
-                open_states=OPEN_STATES,
-                lists=lists.ids,
-                window=self._window_sql(now, SQL("pair.tz")),
-            )
+            dialer_sql.open_zones(lists.ids, self._window_sql(now, SQL("pair.tz")))
         )
         return self.env.cr.fetchall()
 
@@ -701,35 +476,18 @@ class CallflowListEntry(models.Model):
         passed = []
         while True:
             cr.execute(
-                SQL(
-                    """
-                    SELECT e.id, e.number, l.purpose
-                      FROM callflow_list_entry e
-                      JOIN callflow_list l ON l.id = e.list_id
-                      JOIN res_company c ON c.id = l.company_id
-                     WHERE e.list_id = ANY(%(lists)s)
-                       AND e.state IN %(open_states)s
-                       AND %(condition)s AND %(eligible)s
-                       AND e.id != ALL(%(passed)s)
-                  ORDER BY e.priority DESC, e.attempt_count, e.id
-                     LIMIT %(limit)s
-                    """,
-                    open_states=OPEN_STATES,
-                    lists=lists.ids,
-                    condition=condition,
-                    eligible=eligible,
-                    passed=passed,
-                    limit=PICK_BATCH,
+                dialer_sql.pick_candidates(
+                    lists.ids, condition, eligible, passed, PICK_BATCH
                 )
             )
-            candidates = cr.fetchall()
+            candidates = [Candidate(*row) for row in cr.fetchall()]
             if not candidates:
                 return None
-            numbers = {row[0]: row[1] for row in candidates}
+            numbers = {c.id: c.number for c in candidates}
             for entry_id in self._allowed(candidates):
                 if self._try_hold(entry_id, now, numbers[entry_id]):
                     return entry_id
-            passed += [row[0] for row in candidates]
+            passed += list(numbers)
 
     def _try_hold(self, entry_id, now, number=None):
         """Hold the entry for ``env.user`` unless another transaction holds
@@ -743,29 +501,7 @@ class CallflowListEntry(models.Model):
         cr = self.env.cr
         try:
             cr.execute(
-                SQL(
-                    """
-                    SAVEPOINT callflow_hold;
-                    UPDATE callflow_list_entry
-                       SET state = 'in_call', held_by_id = %(uid)s,
-                           held_since = %(now)s, write_uid = %(uid)s,
-                           write_date = %(now)s
-                     WHERE (SELECT %(number)s::text IS NULL
-                                   OR pg_try_advisory_xact_lock(
-                                          %(space)s, hashtext(%(number)s::text)))
-                       AND id IN (SELECT id FROM callflow_list_entry
-                                   WHERE id = %(id)s
-                                     AND state IN %(open_states)s
-                                     FOR UPDATE SKIP LOCKED)
-                 RETURNING id
-                    """,
-                    open_states=OPEN_STATES,
-                    uid=self.env.uid,
-                    now=now,
-                    id=entry_id,
-                    number=number,
-                    space=HOLD_LOCK_SPACE,
-                ),
+                dialer_sql.try_hold(self.env.uid, now, entry_id, number),
                 log_exceptions=False,
             )
         except (
@@ -781,23 +517,23 @@ class CallflowListEntry(models.Model):
 
     @api.model
     def _allowed(self, candidates):
-        """Ask the ledger once about the candidates; suppress the blocked
-        ones (they would be blocked for every later pick too) and return the
-        allowed ids in order."""
+        """Ask the ledger once about the candidates (``Candidate`` rows);
+        suppress the blocked ones (they would be blocked for every later
+        pick too) and return the allowed ids in order."""
         State = self.env["callflow.preference.state"]
         blocked = {}
-        for purpose in {purpose for _id, _number, purpose in candidates}:
-            numbers = [n for _id, n, p in candidates if p == purpose]
+        for purpose in {c.purpose for c in candidates}:
+            numbers = [c.number for c in candidates if c.purpose == purpose]
             for number, code in State._check_numbers(numbers, "call", purpose).items():
                 blocked[number, purpose] = code
         allowed = []
         suppress = {}
-        for entry_id, number, purpose in candidates:
-            code = blocked.get((number, purpose))
+        for c in candidates:
+            code = blocked.get((c.number, c.purpose))
             if code:
-                suppress.setdefault(code, []).append(entry_id)
+                suppress.setdefault(code, []).append(c.id)
             else:
-                allowed.append(entry_id)
+                allowed.append(c.id)
         for code, ids in suppress.items():
             self._suppress(ids, State._reason_label(code))
         return allowed
@@ -809,21 +545,7 @@ class CallflowListEntry(models.Model):
         try:
             with cr.savepoint(flush=False):
                 cr.execute(
-                    SQL(
-                        """
-                        UPDATE callflow_list_entry
-                           SET state = 'suppressed', state_reason = %(reason)s,
-                               held_by_id = NULL, held_since = NULL,
-                               write_uid = %(uid)s,
-                               write_date = now() AT TIME ZONE 'UTC'
-                         WHERE id IN (SELECT id FROM callflow_list_entry
-                                       WHERE id = ANY(%(ids)s)
-                                         FOR UPDATE SKIP LOCKED)
-                        """,
-                        reason=reason,
-                        uid=self.env.uid,
-                        ids=ids,
-                    ),
+                    dialer_sql.suppress(ids, reason, self.env.uid),
                     log_exceptions=False,
                 )
         except psycopg2.errors.SerializationFailure:
@@ -834,21 +556,7 @@ class CallflowListEntry(models.Model):
     def _record_blocked_picks(self, ids):
         """Remember when the ledger first kept each entry out of a pick: the
         audit export measures how fast an opt-out took effect."""
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO callflow_preference_block
-                       (number, entry_id, list_id, blocked_at)
-                SELECT number, id, list_id, %(now)s
-                  FROM callflow_list_entry
-                 WHERE id = ANY(%(ids)s) AND state = 'suppressed'
-                       AND number IS NOT NULL
-                ON CONFLICT (entry_id) DO NOTHING
-                """,
-                ids=list(ids),
-                now=fields.Datetime.now(),
-            )
-        )
+        self.env.cr.execute(dialer_sql.record_blocked_picks(ids, fields.Datetime.now()))
 
     # ------------------------------------------------------------------
     # After the call
@@ -861,54 +569,44 @@ class CallflowListEntry(models.Model):
         :param callback_at: datetime (UTC, naive) of a promised callback
         """
         now = fields.Datetime.now()
-        attempts = []
         for entry in self:
-            count = entry.attempt_count + 1
-            vals = {
-                "attempt_count": count,
-                "last_attempt": now,
-                "last_result_id": result.id if result else False,
-                "held_by_id": False,
-                "held_since": False,
-                "next_attempt": False,
-                "skipped_at": False,
-            }
-            if result and result._ends_entry():
-                vals.update(state="done", state_reason=result.name)
-            elif callback_at and (not result or result.schedule_callback):
-                vals.update(
-                    state="callback_due",
-                    next_attempt=callback_at,
-                    operator_id=entry.operator_id.id or self.env.uid,
-                    state_reason=result.name if result else False,
-                )
-            elif count >= entry.list_id.max_attempts:
-                vals.update(
-                    state="done",
-                    state_reason=self.env._(
-                        "Maximum attempts reached (%(count)s)", count=count
-                    ),
-                )
-            else:
-                vals.update(
-                    state="pending", state_reason=result.name if result else False
-                )
-            entry._dialer_write(vals)
-            if entry.number:
-                attempts.append(
-                    {
-                        "number": entry.number,
-                        "company_id": entry.company_id.id,
-                        "list_id": entry.list_id.id,
-                        "entry_id": entry.id,
-                        "user_id": self.env.uid,
-                        "attempt_date": now,
-                        "outcome": outcome,
-                    }
-                )
-        # sudo: the attempt log feeds the company caps; operators never edit it
-        self.env["callflow.number.attempt"].sudo().create(attempts)
+            entry._dialer_write(entry._attempt_vals(result, callback_at, now))
+        self.env["callflow.number.attempt"]._log(self, outcome, now)
         return True
+
+    def _attempt_vals(self, result, callback_at, now):
+        """The entry's values after one more attempt: done (by the result or
+        the attempts cap), a callback, or back in the queue."""
+        self.ensure_one()
+        count = self.attempt_count + 1
+        vals = {
+            "attempt_count": count,
+            "last_attempt": now,
+            "last_result_id": result.id if result else False,
+            "held_by_id": False,
+            "held_since": False,
+            "next_attempt": False,
+            "skipped_at": False,
+        }
+        if result and result._ends_entry():
+            vals.update(state="done", state_reason=result.name)
+        elif callback_at and (not result or result.schedule_callback):
+            vals.update(
+                state="callback_due",
+                next_attempt=callback_at,
+                operator_id=self.operator_id.id or self.env.uid,
+                state_reason=result.name if result else False,
+            )
+        elif count >= self.list_id.max_attempts:
+            vals.update(
+                state="done",
+                state_reason=self.env._(
+                    "Maximum attempts reached (%(count)s)", count=count
+                ),
+            )
+        else:
+            vals.update(state="pending", state_reason=result.name if result else False)
+        return vals
 
     def _release(self, skip=False):
         """Drop the hold without counting an attempt; ``skip`` puts the
@@ -948,29 +646,12 @@ class CallflowListEntry(models.Model):
         where = SQL("TRUE") if ids is None else SQL("e.id = ANY(%s)", list(ids))
         self.env.flush_all()
         self.env.cr.execute(
-            SQL(
-                """
-                SELECT e.id,
-                       c.callflow_cap_enabled AND NOT %(daily)s,
-                       c.callflow_cap_enabled AND NOT %(gap)s,
-                       NOT %(list_gap)s,
-                       NOT %(window)s,
-                       NOT %(hours)s,
-                       %(held_elsewhere)s
-                  FROM callflow_list_entry e
-                  JOIN callflow_list l ON l.id = e.list_id
-                  JOIN res_company c ON c.id = l.company_id
-                 WHERE %(where)s AND e.state IN %(waiting_states)s
-                   AND e.number IS NOT NULL
-                """,
-                waiting_states=WAITING_STATES,
-                list_gap=self._list_gap_sql(now),
-                daily=self._cap_daily_sql(now),
-                gap=self._cap_gap_sql(now),
+            dialer_sql.blocked_flags(
+                now,
+                where,
                 window=self._window_sql(now),
                 hours=self._preferred_hours_sql(now),
-                held_elsewhere=self._held_elsewhere_sql(),
-                where=where,
+                local=self._local_sql(now),
             )
         )
         labels = [
@@ -1042,65 +723,11 @@ class CallflowListEntry(models.Model):
         # takes seconds to compile what runs in a fraction of one.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
         self.env.cr.execute(
-            SQL(
-                """
-                WITH cand AS (
-                    SELECT e.id, e.number, e.is_stale,
-                           COALESCE(ld.create_date, p.create_date, e.create_date)
-                               AS baseline,
-                           %(now)s - make_interval(months => COALESCE(
-                               NULLIF(l.stale_months, 0),
-                               c.callflow_stale_months, 0)) AS cutoff,
-                           COALESCE(NULLIF(l.stale_months, 0),
-                                    c.callflow_stale_months, 0) > 0 AS enabled
-                      FROM callflow_list_entry e
-                      JOIN callflow_list l ON l.id = e.list_id
-                      JOIN res_company c ON c.id = l.company_id
-                 LEFT JOIN crm_lead ld ON ld.id = e.lead_id
-                 LEFT JOIN res_partner p ON p.id = e.partner_id
-                     WHERE %(where)s AND e.number IS NOT NULL
-                       AND (e.state = 'pending' OR e.is_stale)
-                ), judged AS (
-                    -- only numbers that appeared before the cutoff may be
-                    -- stale: the confirmations are looked up for them alone
-                    SELECT id, is_stale, confirmed, confirmed < cutoff AS stale
-                      FROM (SELECT cand.*, GREATEST(
-                               baseline,
-                               (SELECT max(ev.event_date)
-                                  FROM callflow_preference_event ev
-                                 WHERE ev.number = cand.number
-                                   AND ev.action = 'opt_in'
-                                   AND ev.source = ANY(%(sources)s)),
-                               (SELECT max(k.date_start) FROM callflow_call k
-                                 WHERE k.dialed_number = cand.number
-                                   AND k.outcome = 'answered'),
-                               (SELECT max(nc.confirmed_date)
-                                  FROM callflow_number_confirmation nc
-                                 WHERE nc.number = cand.number)) AS confirmed
-                              FROM cand
-                             WHERE enabled AND baseline < cutoff) old
-                     UNION ALL
-                    SELECT id, is_stale, baseline, FALSE
-                      FROM cand
-                     WHERE is_stale AND NOT (enabled AND baseline < cutoff)
-                )
-                UPDATE callflow_list_entry e
-                   SET confirmed_date = j.confirmed,
-                       is_stale = j.stale,
-                       state = CASE WHEN j.stale THEN 'suppressed'
-                                    ELSE 'pending' END,
-                       state_reason = CASE WHEN j.stale
-                           THEN replace(%(reason)s, '{month}',
-                                        to_char(j.confirmed, 'YYYY-MM')) END,
-                       reconfirm_sent_at = CASE WHEN j.stale
-                           THEN e.reconfirm_sent_at END
-                  FROM judged j
-                 WHERE j.id = e.id AND (j.stale OR j.is_stale)
-                """,
-                sources=self._confirmation_sources(),
-                where=SQL(" AND ").join(where),
-                now=fields.Datetime.now(),
-                reason=reason,
+            dialer_sql.refresh_staleness(
+                SQL(" AND ").join(where),
+                self._confirmation_sources(),
+                fields.Datetime.now(),
+                reason,
             )
         )
         count = self.env.cr.rowcount

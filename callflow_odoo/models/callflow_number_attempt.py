@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -28,4 +28,24 @@ class CallflowNumberAttempt(models.Model):
                     ON callflow_number_attempt (number, attempt_date)
                 """
             )
+        )
+
+    @api.model
+    def _log(self, entries, outcome, when):
+        """One attempt per call list entry with a number, by ``env.user``."""
+        # sudo: the attempt log feeds the company caps; operators never edit it
+        return self.sudo().create(
+            [
+                {
+                    "number": entry.number,
+                    "company_id": entry.company_id.id,
+                    "list_id": entry.list_id.id,
+                    "entry_id": entry.id,
+                    "user_id": self.env.uid,
+                    "attempt_date": when,
+                    "outcome": outcome,
+                }
+                for entry in entries
+                if entry.number
+            ]
         )

@@ -465,19 +465,8 @@ class CallflowPreferenceEvent(models.Model):
                     numbers=sorted(to_add),
                 )
             )
-            changed = blacklist.browse(row[0] for row in self.env.cr.fetchall())
-            blacklist.invalidate_model()
-            # A note on each new or re-activated entry says where it came
-            # from; not for big imports (one message each would take minutes;
-            # the ledger is the record).
-            if len(changed) <= BLACKLIST_NOTE_LIMIT:
-                for entry in changed.with_context(mail_create_nosubscribe=True):
-                    entry.message_post(
-                        body=self.env._(
-                            "Opted out in the Callflow contact preferences."
-                        ),
-                        subtype_xmlid="mail.mt_note",
-                    )
+            changed = [row[0] for row in self.env.cr.fetchall()]
+            self._note_blacklisted(blacklist, changed)
         if to_remove:
             still_blocked = self.env["callflow.preference.state"]._check_numbers(
                 to_remove, "sms", include_blacklist=False
@@ -492,6 +481,20 @@ class CallflowPreferenceEvent(models.Model):
                         "Opted in again in the Callflow contact preferences."
                     ),
                 )
+
+    def _note_blacklisted(self, blacklist, ids):
+        """A note on each new or re-activated entry of ``blacklist`` (phone or
+        mail) says where it came from; not for big imports (one message each
+        would take minutes; the ledger is the record)."""
+        changed = blacklist.browse(ids)
+        blacklist.invalidate_model()
+        if len(changed) > BLACKLIST_NOTE_LIMIT:
+            return
+        for entry in changed.with_context(mail_create_nosubscribe=True):
+            entry.message_post(
+                body=self.env._("Opted out in the Callflow contact preferences."),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _sync_mail_blacklist(self):
         """Keep Odoo's ``mail.blacklist`` (obeyed by mass mailing) in step, as
@@ -551,16 +554,8 @@ class CallflowPreferenceEvent(models.Model):
                     numbers=[to_add[email] for email in emails],
                 )
             )
-            changed = blacklist.browse(row[0] for row in self.env.cr.fetchall())
-            blacklist.invalidate_model()
-            if len(changed) <= BLACKLIST_NOTE_LIMIT:
-                for entry in changed.with_context(mail_create_nosubscribe=True):
-                    entry.message_post(
-                        body=self.env._(
-                            "Opted out in the Callflow contact preferences."
-                        ),
-                        subtype_xmlid="mail.mt_note",
-                    )
+            changed = [row[0] for row in self.env.cr.fetchall()]
+            self._note_blacklisted(blacklist, changed)
         if lifted:
             self._lift_mail_blacklist(lifted)
 
@@ -718,6 +713,43 @@ class CallflowPreferenceEvent(models.Model):
         cr.postcommit.add(partial(fold_in_new_transaction, cr.dbname, numbers))
         return False
 
+    def _sync_blacklists(self, states):
+        """After a fold of these events: the blacklist follows the latest SMS
+        event of each number, also when an older event is folded after a
+        newer one: the newer one, already applied, is synced again with it
+        (it changes nothing else). The email blacklist likewise (only events
+        that gave an email add to it; only a proving opt-in lifts, see
+        ``_sync_mail_blacklist``). ``states``: ``{number: state id}``."""
+        sms_current = self._current_events(states, "sms")
+        (self | sms_current)._sync_blacklist()
+        if self._numbers_on_channel("email"):
+            (self | self._current_events(states, "email"))._sync_mail_blacklist()
+
+    def _numbers_on_channel(self, channel):
+        """The numbers of these events that speak of all contact on
+        ``channel``."""
+        return {
+            event.number
+            for event in self
+            if event.channel in (channel, "all") and event.scope == "all"
+        }
+
+    def _current_events(self, states, channel):
+        """The events in force on ``channel`` (all contact) for the numbers
+        of these events that speak of it."""
+        numbers = self._numbers_on_channel(channel)
+        return (
+            self.env["callflow.preference.state.line"]
+            .search(
+                [
+                    ("state_id", "in", [states[number] for number in numbers]),
+                    ("channel", "in", (channel, "all")),
+                    ("scope", "=", "all"),
+                ]
+            )
+            .event_id
+        )
+
     @api.model
     def _fold_numbers(self, numbers):
         """Apply the pending events (and answers) of ``numbers``.
@@ -767,38 +799,7 @@ class CallflowPreferenceEvent(models.Model):
         events.invalidate_recordset(["pending", "state_id"])
         State.invalidate_model(["event_ids"])
         self._apply_in_order(events)
-        # The blacklist follows the latest SMS event of each number, also
-        # when an older event is folded after a newer one: the newer one,
-        # already applied, is synced again with it (it changes nothing else).
-        sms_numbers = {
-            event.number
-            for event in events
-            if event.channel in ("sms", "all") and event.scope == "all"
-        }
-        current = self.env["callflow.preference.state.line"].search(
-            [
-                ("state_id", "in", [states[number] for number in sms_numbers]),
-                ("channel", "in", ("sms", "all")),
-                ("scope", "=", "all"),
-            ]
-        )
-        (events | current.event_id)._sync_blacklist()
-        # The email blacklist likewise (only events that gave an email add to
-        # it; only a proving opt-in lifts, see _sync_mail_blacklist).
-        mail_numbers = {
-            event.number
-            for event in events
-            if event.channel in ("email", "all") and event.scope == "all"
-        }
-        if mail_numbers:
-            current_mail = self.env["callflow.preference.state.line"].search(
-                [
-                    ("state_id", "in", [states[number] for number in mail_numbers]),
-                    ("channel", "in", ("email", "all")),
-                    ("scope", "=", "all"),
-                ]
-            )
-            (events | current_mail.event_id)._sync_mail_blacklist()
+        events._sync_blacklists(states)
         return events
 
     @api.model

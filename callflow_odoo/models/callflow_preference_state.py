@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -27,6 +29,15 @@ def reason_rank_sql(action):
         ),
         REASON_RANK["opt_out"],
     )
+
+
+class ContactFacts(NamedTuple):
+    """What the ledger knows of some contacts (``_summarise_contacts``)."""
+
+    numbers_by_key: dict  # {key: set of e164}
+    blocked: dict  # {channel: {e164: reason}}, call and sms
+    event_groups: list  # [(partner, number, count)] of the ledger's events
+    hours: dict  # {e164: (days, from, to)} the person asked to be called at
 
 
 class CallflowPreferenceState(models.Model):
@@ -200,8 +211,27 @@ class CallflowPreferenceState(models.Model):
         # One text parameter split in SQL: much cheaper to send and to plan
         # than an array literal of 100,000 items, and used in both branches.
         numbers = SQL("string_to_array(%s, ',')::varchar[]", ",".join(numbers))
+        query = SQL(
+            """
+            SELECT DISTINCT ON (blocked.number) blocked.number, blocked.reason
+              FROM (%(ledger)s %(blacklist)s) AS blocked
+             ORDER BY blocked.number, blocked.rank
+            """,
+            ledger=self._ledger_blocks_sql(numbers, channel, purpose),
+            blacklist=self._blacklist_blocks_sql(numbers, channel, include_blacklist),
+        )
+        self.env["callflow.preference.state.line"].flush_model()
+        self.env["callflow.preference.event"].flush_model()
+        self.env["phone.blacklist"].flush_model(["number", "active"])
+        self.env.cr.execute(query)
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _ledger_blocks_sql(self, numbers, channel, purpose):
+        """Rows (number, reason, rank) of the ledger's blocks of ``numbers``
+        on ``channel`` for ``purpose`` that no later opt-in of the person
+        lifts (see ``_check_numbers``)."""
         marketing = purpose is None or purpose in MARKETING_PURPOSES
-        channels = [channel, "all"]
         if purpose is None:
             block_purpose = SQL("TRUE")
         else:
@@ -211,26 +241,8 @@ class CallflowPreferenceState(models.Model):
         lift_purpose = (
             SQL("FALSE") if purpose is None else SQL("o.purpose = %s", purpose)
         )
-        blacklist = self._pending_blocks_sql(numbers, channel)
-        if channel == "sms" and include_blacklist:
-            blacklist = SQL(
-                """
-                %(pending)s
-                UNION ALL
-                SELECT bl.number, 'blacklist', %(rank)s
-                  FROM phone_blacklist bl
-                 WHERE bl.active AND bl.number = ANY(%(numbers)s)
-                """,
-                rank=REASON_RANK["blacklist"],
-                pending=blacklist,
-                numbers=numbers,
-            )
-        elif channel == "email" and include_blacklist:
-            blacklist = SQL("%s %s", blacklist, self._mail_blacklist_sql(numbers))
-        query = SQL(
+        return SQL(
             """
-            SELECT DISTINCT ON (blocked.number) blocked.number, blocked.reason
-              FROM (
                 SELECT b.number, b.action AS reason, %(rank)s AS rank
                   FROM callflow_preference_state_line b
                  WHERE b.number = ANY(%(numbers)s)
@@ -250,23 +262,36 @@ class CallflowPreferenceState(models.Model):
                                OR (o.scope = 'purpose' AND %(lift_purpose)s))
                           AND (o.event_date, o.event_id) > (b.event_date, b.event_id)
                           AND o.is_self)
-                %(blacklist)s
-              ) AS blocked
-             ORDER BY blocked.number, blocked.rank
             """,
             rank=reason_rank_sql(SQL("b.action")),
             numbers=numbers,
-            channels=channels,
+            channels=[channel, "all"],
             marketing=marketing,
             block_purpose=block_purpose,
             lift_purpose=lift_purpose,
-            blacklist=blacklist,
         )
-        self.env["callflow.preference.state.line"].flush_model()
-        self.env["callflow.preference.event"].flush_model()
-        self.env["phone.blacklist"].flush_model(["number", "active"])
-        self.env.cr.execute(query)
-        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _blacklist_blocks_sql(self, numbers, channel, include_blacklist):
+        """``UNION ALL`` rows of the blocks outside the ledger: pending
+        blocks, and the phone (SMS) or mail (email) blacklist."""
+        blacklist = self._pending_blocks_sql(numbers, channel)
+        if channel == "sms" and include_blacklist:
+            blacklist = SQL(
+                """
+                %(pending)s
+                UNION ALL
+                SELECT bl.number, 'blacklist', %(rank)s
+                  FROM phone_blacklist bl
+                 WHERE bl.active AND bl.number = ANY(%(numbers)s)
+                """,
+                rank=REASON_RANK["blacklist"],
+                pending=blacklist,
+                numbers=numbers,
+            )
+        elif channel == "email" and include_blacklist:
+            blacklist = SQL("%s %s", blacklist, self._mail_blacklist_sql(numbers))
+        return blacklist
 
     @api.model
     def _mail_blacklist_sql(self, numbers):
@@ -452,75 +477,83 @@ class CallflowPreferenceState(models.Model):
         also users without access to the ledger; only counts and reason labels
         are exposed.
         """
-        sudo_self = self.sudo()
-        numbers_by_key, partner_ids = sudo_self._contact_numbers(contacts)
-        all_numbers = set().union(*numbers_by_key.values()) if numbers_by_key else set()
-        blocked = {
-            channel: sudo_self._check_numbers(all_numbers, channel)
-            for channel in ("call", "sms")
-        }
-        groups = []
-        if all_numbers or partner_ids:
-            groups = (
-                self.env["callflow.preference.event"]
-                .sudo()
-                ._read_group(
-                    [
-                        "|",
-                        ("partner_id", "in", list(partner_ids)),
-                        ("number", "in", list(all_numbers)),
-                    ],
-                    ["partner_id", "number"],
-                    ["__count"],
-                )
-            )
-        hours = sudo_self._call_hours(all_numbers)
-        lang = self.env.lang or "en_US"
-        channel_labels = {"call": self.env._("Calls"), "sms": self.env._("SMS")}
+        facts = self.sudo()._contact_facts(contacts)  # sudo: see above
         result = {}
         for key, (partner, _n, _r) in contacts.items():
-            numbers = numbers_by_key[key]
-            count = sum(
-                n
-                for group_partner, number, n in groups
-                if (partner and group_partner.id == partner) or number in numbers
-            )
-            parts = []
-            for channel in ("call", "sms"):
-                reasons = {
-                    blocked[channel][n] for n in numbers if n in blocked[channel]
-                }
-                if reasons:
-                    strongest = min(reasons, key=REASON_RANK.get)
-                    parts.append(
-                        self.env._(
-                            "%(channel)s: %(reason)s",
-                            channel=channel_labels[channel],
-                            reason=self._reason_label(strongest),
-                        )
-                    )
-            for number in sorted(numbers):
-                if number in hours and number not in blocked["call"]:
-                    parts.append(
-                        self.env._(
-                            "%(channel)s: only %(hours)s (their time)",
-                            channel=channel_labels["call"],
-                            hours=format_hours(*hours[number], lang),
-                        )
-                    )
-            warning = ""
-            if parts:
-                warning = self.env._(
-                    "Contact preferences: %(blocked)s. Check the history before "
-                    "contacting this person.",
-                    blocked="; ".join(parts),
-                )
+            numbers = facts.numbers_by_key[key]
             result[key] = {
                 "numbers": sorted(numbers),
-                "event_count": count,
-                "warning": warning,
+                "event_count": sum(
+                    count
+                    for group_partner, number, count in facts.event_groups
+                    if (partner and group_partner.id == partner) or number in numbers
+                ),
+                "warning": self._contact_warning(numbers, facts),
             }
         return result
+
+    @api.model
+    def _contact_facts(self, contacts):
+        """What the summary of ``contacts`` needs, read in a few queries."""
+        numbers_by_key, partner_ids = self._contact_numbers(contacts)
+        all_numbers = set().union(*numbers_by_key.values()) if numbers_by_key else set()
+        groups = []
+        if all_numbers or partner_ids:
+            groups = self.env["callflow.preference.event"]._read_group(
+                [
+                    "|",
+                    ("partner_id", "in", list(partner_ids)),
+                    ("number", "in", list(all_numbers)),
+                ],
+                ["partner_id", "number"],
+                ["__count"],
+            )
+        return ContactFacts(
+            numbers_by_key=numbers_by_key,
+            blocked={
+                channel: self._check_numbers(all_numbers, channel)
+                for channel in ("call", "sms")
+            },
+            event_groups=groups,
+            hours=self._call_hours(all_numbers),
+        )
+
+    @api.model
+    def _contact_warning(self, numbers, facts):
+        """The banner text for a contact with ``numbers``: the strongest
+        block per channel, and the hours the person asked to be called at;
+        empty when there is nothing to say."""
+        channel_labels = {"call": self.env._("Calls"), "sms": self.env._("SMS")}
+        parts = []
+        for channel in ("call", "sms"):
+            blocked = facts.blocked[channel]
+            reasons = {blocked[n] for n in numbers if n in blocked}
+            if reasons:
+                strongest = min(reasons, key=REASON_RANK.get)
+                parts.append(
+                    self.env._(
+                        "%(channel)s: %(reason)s",
+                        channel=channel_labels[channel],
+                        reason=self._reason_label(strongest),
+                    )
+                )
+        lang = self.env.lang or "en_US"
+        for number in sorted(numbers):
+            if number in facts.hours and number not in facts.blocked["call"]:
+                parts.append(
+                    self.env._(
+                        "%(channel)s: only %(hours)s (their time)",
+                        channel=channel_labels["call"],
+                        hours=format_hours(*facts.hours[number], lang),
+                    )
+                )
+        if not parts:
+            return ""
+        return self.env._(
+            "Contact preferences: %(blocked)s. Check the history before "
+            "contacting this person.",
+            blocked="; ".join(parts),
+        )
 
     @api.model
     def _action_open_events(self, partner_id, numbers, name):

@@ -10,102 +10,15 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import SQL
 from odoo.tools.misc import file_path
 
-
-class DialerCase:
-    """A running list of two leads, callable now (any day, any hour)."""
-
-    @classmethod
-    def setup_dialer(cls):
-        env = cls.env
-        cls.company = env.company
-        cls.company.country_id = env.ref("base.jp")
-        cls.company.callflow_cap_enabled = False
-        operator_group = env.ref("callflow_odoo.group_callflow_operator")
-        cls.operator = env["res.users"].create(
-            {
-                "name": "Oda Operator",
-                "login": "cf_dialer_operator",
-                "password": "cf_dialer_operator",
-                "email": "oda@example.com",
-                "tz": "Asia/Tokyo",
-                "groups_id": [(6, 0, [operator_group.id])],
-            }
-        )
-        cls.other_operator = env["res.users"].create(
-            {
-                "name": "Other Operator",
-                "login": "cf_dialer_other",
-                "groups_id": [(6, 0, [operator_group.id])],
-            }
-        )
-        cls.caller = env["callflow.caller.number"].create(
-            {
-                "name": "Tokyo test desk",
-                "number": "03-3999-0001",
-                "is_published": True,
-                "purpose": "sales",
-            }
-        )
-        cls.partner = env["res.partner"].create(
-            {"name": "Hanako Yamada", "phone": "090-1111-0001", "tz": "Asia/Tokyo"}
-        )
-        cls.lead = env["crm.lead"].create(
-            {
-                "name": "Yamada – office chairs",
-                "type": "lead",
-                "partner_id": cls.partner.id,
-                "phone": "090-1111-0001",
-                "country_id": env.ref("base.jp").id,
-            }
-        )
-        cls.lead2 = env["crm.lead"].create(
-            {
-                "name": "Sato – desks",
-                "type": "lead",
-                "contact_name": "Jiro Sato",
-                "phone": "090-1111-0002",
-                "country_id": env.ref("base.jp").id,
-            }
-        )
-        every_day = {f"window_{d}": True for d in
-                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}  # fmt: skip
-        cls.call_list = env["callflow.list"].create(
-            dict(
-                every_day,
-                name="Chairs campaign",
-                purpose="sales",
-                caller_number_id=cls.caller.id,
-                user_ids=[(6, 0, [cls.operator.id, cls.other_operator.id])],
-                source_model="crm.lead",
-                source_domain=f"[('id', 'in', {[cls.lead.id, cls.lead2.id]})]",
-                window_start=0.0,
-                window_end=24.0,
-                max_attempts=3,
-                min_gap_hours=0.0,
-            )
-        )
-        cls.call_list._build_entries()
-        cls.call_list.action_start()
-        cls.result = {
-            name: env.ref(f"callflow_odoo.call_result_{name}")
-            for name in (
-                "no_answer",
-                "callback",
-                "refused",
-                "dnc",
-                "obsolete",
-                "interested",
-                "meeting",
-            )
-        }
+from .common import CallflowCommon
 
 
 @tagged("post_install", "-at_install")
-class TestCallLog(DialerCase, TransactionCase):
+class TestCallLog(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_dialer()
+        cls.setup_lead_list()
 
     def _pick(self):
         entry = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
@@ -139,7 +52,7 @@ class TestCallLog(DialerCase, TransactionCase):
         self.assertEqual(call.user_id, self.operator)
         self.assertEqual(call.caller_number_id, self.caller)
         self.assertEqual(first.attempt_count, 1)
-        self.assertEqual(first.state, "pending")
+        self.assertEntryState(first, "pending")
         # The first one comes back (no answer, gap 0), then nothing is left:
         # a notification, no crash.
         second = self.env["callflow.list.entry"].browse(action["res_id"])
@@ -163,11 +76,9 @@ class TestCallLog(DialerCase, TransactionCase):
     def test_refusal_writes_the_ledger_for_the_purpose(self):
         entry = self._pick()
         self._log(entry, self.result["refused"], note="いりません")
-        State = self.env["callflow.preference.state"]
-        self.assertEqual(State._check_numbers([entry.number], "call", "sales"),
-                         {entry.number: "refusal"})  # fmt: skip
-        self.assertFalse(State._check_numbers([entry.number], "call", "survey"))
-        self.assertEqual(entry.state, "done")
+        self.assertBlocked(entry.number, "call", "sales", reason="refusal")
+        self.assertNotBlocked(entry.number, "call", "survey")
+        self.assertEntryState(entry, "done")
         event = self.env["callflow.preference.event"].search(
             [("number", "=", entry.number)]
         )
@@ -177,15 +88,10 @@ class TestCallLog(DialerCase, TransactionCase):
     def test_dnc_and_obsolete_block_every_list(self):
         entry = self._pick()
         self._log(entry, self.result["dnc"])
-        State = self.env["callflow.preference.state"]
-        self.assertEqual(State._check_numbers([entry.number], "call", "survey"),
-                         {entry.number: "dnc"})  # fmt: skip
+        self.assertBlocked(entry.number, "call", "survey", reason="dnc")
         other = self._pick()
         self._log(other, self.result["obsolete"])
-        self.assertEqual(
-            State._check_numbers([other.number], "call", "sales"),
-            {other.number: "obsolete"},
-        )
+        self.assertBlocked(other.number, "call", "sales", reason="obsolete")
 
     def test_callback_schedules_an_activity_and_comes_back(self):
         entry = self._pick()
@@ -193,7 +99,7 @@ class TestCallLog(DialerCase, TransactionCase):
             self._log(entry, self.result["callback"])  # no time given
         when = fields.Datetime.now() + timedelta(hours=2)
         self._log(entry, self.result["callback"], callback_at=when)
-        self.assertEqual(entry.state, "callback_due")
+        self.assertEntryState(entry, "callback_due")
         self.assertEqual(entry.next_attempt, when)
         activity = entry.lead_id.activity_ids
         self.assertEqual(len(activity), 1)
@@ -252,7 +158,7 @@ class TestCallLog(DialerCase, TransactionCase):
         entry = self._pick()
         action = entry.with_user(self.operator).action_skip()
         entry.invalidate_recordset()
-        self.assertEqual(entry.state, "pending")
+        self.assertEntryState(entry, "pending")
         self.assertTrue(entry.skipped_at)
         self.assertEqual(action["res_model"], "callflow.list.entry")
         self.assertNotEqual(action["res_id"], entry.id, "not the skipped one")
@@ -261,7 +167,7 @@ class TestCallLog(DialerCase, TransactionCase):
         entry = self._pick()
         entry.with_user(self.operator).action_pause()
         entry.invalidate_recordset()
-        self.assertEqual(entry.state, "pending")
+        self.assertEntryState(entry, "pending")
         self.assertFalse(entry.held_by_id)
         action = (
             self.env["callflow.list.entry"]
@@ -376,11 +282,11 @@ class TestCallLog(DialerCase, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDialerTour(DialerCase, HttpCase):
+class TestDialerTour(CallflowCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_dialer()
+        cls.setup_lead_list()
         # Only our list: other running demo lists stay out of the way.
         cls.env["callflow.list"].search([("id", "!=", cls.call_list.id)]).write(
             {"state": "paused"}
@@ -396,7 +302,7 @@ class TestDialerTour(DialerCase, HttpCase):
             [("list_id", "=", self.call_list.id), ("skipped_at", "!=", False)]
         )
         self.assertEqual(len(skipped), 1)
-        self.assertEqual(skipped.state, "pending")
+        self.assertEntryState(skipped, "pending")
         held = self.env["callflow.list.entry"].search(
             [("held_by_id", "=", self.operator.id), ("state", "=", "in_call")]
         )

@@ -7,11 +7,11 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import CallerNumberCommon
+from .common import CallflowCommon
 
 
 @tagged("post_install", "-at_install")
-class TestCallerNumber(CallerNumberCommon, TransactionCase):
+class TestCallerNumber(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

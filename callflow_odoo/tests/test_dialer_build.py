@@ -1,11 +1,11 @@
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
-from .dialer_common import DialerCommon
+from .common import CallflowCommon
 
 
 @tagged("post_install", "-at_install")
-class TestDialerBuild(DialerCommon, TransactionCase):
+class TestDialerBuild(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -75,11 +75,11 @@ class TestDialerBuild(DialerCommon, TransactionCase):
         self.assertEqual(entries["London"].tz, "Europe/London")
         self.assertEqual(entries["Extension"].tz, "Asia/Tokyo")
         self.assertEqual(entries["With contact"].partner_id, self.partner_tz)
-        self.assertEqual(entries["Empty"].state, "invalid")
+        self.assertEntryState(entries["Empty"], "invalid")
         self.assertEqual(entries["Empty"].state_reason, "No phone number")
-        self.assertEqual(entries["Garbage"].state, "invalid")
+        self.assertEntryState(entries["Garbage"], "invalid")
         self.assertEqual(entries["Garbage"].state_reason, "Not a phone number")
-        self.assertEqual(entries["Blocked"].state, "suppressed")
+        self.assertEntryState(entries["Blocked"], "suppressed")
         self.assertEqual(entries["Blocked"].state_reason, "Do not call")
         self.assertEqual(call_list.entry_count, 7)
         self.assertEqual(call_list.remaining_count, 4)
@@ -104,7 +104,7 @@ class TestDialerBuild(DialerCommon, TransactionCase):
         call_list = self._list()
         call_list._build_entries()
         ext = call_list.entry_ids.filtered(lambda e: e.lead_id.name == "Extension")
-        self.assertEqual(ext.state, "invalid")
+        self.assertEntryState(ext, "invalid")
         self.assertIn("country", ext.state_reason)
 
     def test_add_to_call_list_wizard(self):
@@ -153,7 +153,7 @@ class TestDialerBuild(DialerCommon, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDialerAccess(DialerCommon, TransactionCase):
+class TestDialerAccess(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -5,31 +5,20 @@ removed at the end of each test."""
 
 import threading
 
-from odoo import SUPERUSER_ID, api, sql_db
-from odoo.tests import BaseCase, new_test_user, tagged
+from odoo import SUPERUSER_ID, api
+from odoo.tests import new_test_user, tagged
 
-from .dialer_common import operator_session
+from .common import CommittedCase, work_the_list
 
 ENTRIES = 60
 OPERATORS = 6
 
 
 @tagged("post_install", "-at_install")
-class TestDialerConcurrency(BaseCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        from odoo.tests.common import get_db_name
-
-        cls.dbname = get_db_name()
-
-    def _cursor(self):
-        return sql_db.db_connect(self.dbname).cursor()
-
+class TestDialerConcurrency(CommittedCase):
     def setUp(self):
         super().setUp()
-        with self._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             groups = "base.group_user,callflow_odoo.group_callflow_operator"
             users = env["res.users"]
             for index in range(OPERATORS):
@@ -67,49 +56,24 @@ class TestDialerConcurrency(BaseCase):
             self.list_id = call_list.id
             self.number_id = number.id
             self.result_id = env.ref("callflow_odoo.call_result_not_interested").id
-            # other cursors must see the data
-            # pylint: disable=invalid-commit
-            cr.commit()
-        self.addCleanup(self._cleanup)
-
-    def _cleanup(self):
-        with self._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["callflow.number.attempt"].search(
-                [("list_id", "=", self.list_id)]
-            ).unlink()
-            env["callflow.list"].browse(self.list_id).unlink()
-            env["callflow.caller.number"].browse(self.number_id).unlink()
-            users = env["res.users"].browse(self.user_ids)
-            partners = users.partner_id
-            users.unlink()
-            partners.unlink()
-            # other cursors must see the data
-            # pylint: disable=invalid-commit
-            cr.commit()
+        self.addCleanup(self.remove_users, self.user_ids)
+        self.addCleanup(self.remove_lists, [self.list_id], self.number_id)
 
     def test_two_open_transactions_get_different_entries(self):
         """Both operators are mid-request at once: row locks keep them apart."""
-        cr1, cr2 = self._cursor(), self._cursor()
-        try:
+        with self.two_cursors() as (cr1, cr2):
             env1 = api.Environment(cr1, self.user_ids[0], {})
             env2 = api.Environment(cr2, self.user_ids[1], {})
             first = env1["callflow.list.entry"]._pick_next([self.list_id])
             second = env2["callflow.list.entry"]._pick_next([self.list_id])
             self.assertTrue(first and second)
             self.assertNotEqual(first.id, second.id)
-        finally:
-            cr1.rollback()
-            cr2.rollback()
-            cr1.close()
-            cr2.close()
 
     def test_entry_taken_after_my_snapshot_is_passed_over(self):
         """Operator 2's request began before operator 1 took the first entry
         and committed: operator 2 gets the next entry, not a serialization
         error that would fail the request."""
-        cr1, cr2 = self._cursor(), self._cursor()
-        try:
+        with self.two_cursors() as (cr1, cr2):
             env1 = api.Environment(cr1, self.user_ids[0], {})
             env2 = api.Environment(cr2, self.user_ids[1], {})
             # operator 2's transaction takes its snapshot now
@@ -122,11 +86,6 @@ class TestDialerConcurrency(BaseCase):
             self.assertTrue(first and second)
             self.assertNotEqual(first.id, second.id)
             self.assertEqual(second.held_by_id.id, self.user_ids[1])
-        finally:
-            cr2.rollback()
-            cr1.rollback()
-            cr1.close()
-            cr2.close()
 
     def test_threads_never_share_an_entry(self):
         results = [[] for _user in self.user_ids]
@@ -134,7 +93,7 @@ class TestDialerConcurrency(BaseCase):
 
         def work(index):
             try:
-                operator_session(
+                work_the_list(
                     self.dbname,
                     self.user_ids[index],
                     [self.list_id],

@@ -4,14 +4,14 @@ from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, tagged
 
-from .dialer_common import MOBILE, NEW_YORK, TOKYO, DialerCommon
+from .common import MOBILE, NEW_YORK, TOKYO, CallflowCommon
 
 # Wednesday 25 Nov 2026, 03:00 UTC = 12:00 in Tokyo, 22:00 (Tue) in New York
 NOON_TOKYO = datetime(2026, 11, 25, 3, 0)
 
 
 @tagged("post_install", "-at_install")
-class TestDialerEligibility(DialerCommon, TransactionCase):
+class TestDialerEligibility(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -30,7 +30,7 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
         entry = self.make_entry(self.list, MOBILE)
         picked = self.pick()
         self.assertEqual(picked, entry)
-        self.assertEqual(entry.state, "in_call")
+        self.assertEntryState(entry, "in_call")
         self.assertEqual(entry.held_by_id, self.operator)
         self.assertTrue(entry.held_since)
         self.assertEqual(self.pick(), entry, "a reloaded screen keeps its call")
@@ -134,7 +134,7 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
         survey = self.make_list("Survey", purpose="survey")
         other = self.make_entry(survey, MOBILE)
         self.assertEqual(self.pick(lists=self.list | survey), other, "survey allowed")
-        self.assertEqual(entry.state, "suppressed")
+        self.assertEntryState(entry, "suppressed")
         self.assertEqual(entry.state_reason, "Refused (do not solicit again)")
 
     def test_preferred_hours_from_the_ledger(self):
@@ -221,7 +221,7 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
         other = self.make_entry(self.list, "+819011110002")
         self.assertEqual(self.pick(), callback)
         callback._release(skip=True)
-        self.assertEqual(callback.state, "callback_due")
+        self.assertEntryState(callback, "callback_due")
         self.assertEqual(self.pick(), other)
 
     def test_most_entries_outside_their_window(self):
@@ -264,7 +264,7 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
             self.assertEqual(entry.state, "in_call", "fresh hold kept")
         with freeze_time(datetime.now() + timedelta(minutes=47)):
             self.Entry._cron_release_stale_holds()
-            self.assertEqual(entry.state, "pending")
+            self.assertEntryState(entry, "pending")
             self.assertFalse(entry.held_by_id)
 
     def test_register_attempt_moves_entry(self):
@@ -284,7 +284,7 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
         b._register_attempt(
             result=results["callback"], outcome="answered", callback_at=callback_at
         )
-        self.assertEqual(b.state, "callback_due")
+        self.assertEntryState(b, "callback_due")
         self.assertEqual(b.next_attempt, callback_at)
         self.assertEqual(b.operator_id, self.operator2)
         c._register_attempt(result=results["refused"], outcome="answered")
@@ -296,7 +296,7 @@ class TestDialerEligibility(DialerCommon, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDialerCaps(DialerCommon, TransactionCase):
+class TestDialerCaps(CallflowCommon, TransactionCase):
     """Company caps count every call to a number, from every list."""
 
     @classmethod
@@ -393,8 +393,8 @@ class TestDialerCaps(DialerCommon, TransactionCase):
         self.assertEqual(self._call(self.list_a, t0), self.entry_a)
         with freeze_time(t0 + timedelta(minutes=1)):
             self.assertFalse(self.pick(lists=self.list_a))
-        self.assertEqual(refused.state, "suppressed")
-        self.assertEqual(late.state, "pending")
-        self.assertEqual(gap.state, "pending")
+        self.assertEntryState(refused, "suppressed")
+        self.assertEntryState(late, "pending")
+        self.assertEntryState(gap, "pending")
         with freeze_time(t0 + timedelta(hours=2)):
             self.assertEqual(self.pick(lists=self.list_a), gap)

@@ -7,27 +7,23 @@ import threading
 import time
 from itertools import pairwise
 
-from odoo import SUPERUSER_ID, api, sql_db
-from odoo.tests import BaseCase, tagged
+from odoo import api
+from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .dialer_common import operator_session
+from .common import CommittedCase, work_the_list
 
 NUMBERS = 500
 OPERATORS = 20
 
 
 @tagged("post_install", "-at_install")
-class TestDialerOneHoldPerNumber(BaseCase):
+class TestDialerOneHoldPerNumber(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        from odoo.tests.common import get_db_name
-
-        cls.dbname = get_db_name()
         # Users once for the class: deleting a user checks every table.
-        with cls._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with cls.committed_env() as env:
             groups = [
                 env.ref("base.group_user").id,
                 env.ref("callflow_odoo.group_callflow_operator").id,
@@ -47,31 +43,11 @@ class TestDialerOneHoldPerNumber(BaseCase):
                 )
             )
             cls.user_ids = users.ids
-            # other cursors must see the data
-            # pylint: disable=invalid-commit
-            cr.commit()
-        cls.addClassCleanup(cls._remove_users)
-
-    @classmethod
-    def _cursor(cls):
-        return sql_db.db_connect(cls.dbname).cursor()
-
-    @classmethod
-    def _remove_users(cls):
-        with cls._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            users = env["res.users"].browse(cls.user_ids)
-            partners = users.partner_id
-            users.unlink()
-            partners.unlink()
-            # other cursors must see the data
-            # pylint: disable=invalid-commit
-            cr.commit()
+        cls.addClassCleanup(cls.remove_users, cls.user_ids)
 
     def setUp(self):
         super().setUp()
-        with self._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             users = env["res.users"].browse(self.user_ids)
             number = env["callflow.caller.number"].create(
                 {
@@ -117,23 +93,12 @@ class TestDialerOneHoldPerNumber(BaseCase):
             self.list_ids = lists.ids
             self.number_id = number.id
             self.result_id = env.ref("callflow_odoo.call_result_not_interested").id
-            # other cursors must see the data
-            # pylint: disable=invalid-commit
-            cr.commit()
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        self.remove_lists(self.list_ids, self.number_id)
+        with self.committed_env() as env:
             env.company.callflow_cap_enabled = self.caps_enabled
-            env["callflow.number.attempt"].search(
-                [("list_id", "in", self.list_ids)]
-            ).unlink()
-            env["callflow.list"].browse(self.list_ids).unlink()
-            env["callflow.caller.number"].browse(self.number_id).unlink()
-            # other cursors must see the data
-            # pylint: disable=invalid-commit
-            cr.commit()
 
     def _pick(self, cr, user_index, list_id):
         env = api.Environment(cr, self.user_ids[user_index], {})
@@ -143,8 +108,7 @@ class TestDialerOneHoldPerNumber(BaseCase):
         """Operators of lists A and B pick at the same moment: B's operator
         gets another person, at once, without waiting for A's request."""
         list_a, list_b = self.list_ids
-        cr1, cr2 = self._cursor(), self._cursor()
-        try:
+        with self.two_cursors() as (cr1, cr2):
             first = self._pick(cr1, 0, list_a)
             start = time.perf_counter()
             second = self._pick(cr2, OPERATORS - 1, list_b)
@@ -154,19 +118,13 @@ class TestDialerOneHoldPerNumber(BaseCase):
             self.assertEqual(second.list_id.id, list_b)
             self.assertNotEqual(first.number, second.number)
             self.assertLess(waited, 2.0, "no wait on the other operator's request")
-        finally:
-            cr1.rollback()
-            cr2.rollback()
-            cr1.close()
-            cr2.close()
 
     def test_number_held_after_my_snapshot_is_passed_over(self):
         """B's request began before A's operator took the number and
         committed: B's snapshot does not show the hold, yet B's operator
         gets another person."""
         list_a, list_b = self.list_ids
-        cr1, cr2 = self._cursor(), self._cursor()
-        try:
+        with self.two_cursors() as (cr1, cr2):
             # B's transaction takes its snapshot now
             cr2.execute(SQL("SELECT count(*) FROM callflow_list_entry"))
             first = self._pick(cr1, 0, list_a)
@@ -177,11 +135,6 @@ class TestDialerOneHoldPerNumber(BaseCase):
             second = self._pick(cr2, OPERATORS - 1, list_b)
             self.assertTrue(second)
             self.assertNotEqual(second.number, number)
-        finally:
-            cr2.rollback()
-            cr1.rollback()
-            cr1.close()
-            cr2.close()
 
     def test_twenty_operators_never_ring_one_number_twice(self):
         """500 numbers on two lists, 10 operators on each: every entry is
@@ -207,7 +160,7 @@ class TestDialerOneHoldPerNumber(BaseCase):
             list_id = self.list_ids[0 if index < OPERATORS // 2 else 1]
             try:
                 start_together.wait(30)
-                operator_session(
+                work_the_list(
                     self.dbname,
                     self.user_ids[index],
                     [list_id],

@@ -8,13 +8,13 @@ from lxml import html
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .common import CallerNumberCommon, noisy_png
+from .common import CallflowCommon, noisy_png
 
 SPECIAL_LABEL = "Sales, Tokyo; 東京 \\ desk\nsecond line 📞"
 
 
 @tagged("post_install", "-at_install")
-class TestDirectoryHttp(CallerNumberCommon, HttpCase):
+class TestDirectoryHttp(CallflowCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -8,13 +8,13 @@ from lxml import html as lxml_html
 
 from odoo.tests import TransactionCase, tagged
 
-from .dialer_common import MOBILE, TOKYO, DialerCommon
+from .common import MOBILE, TOKYO, CallflowCommon
 
 T0 = datetime(2026, 11, 25, 3, 0)
 
 
 @tagged("post_install", "-at_install")
-class TestLedgerExport(DialerCommon, TransactionCase):
+class TestLedgerExport(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -46,6 +46,18 @@ class TestLedgerExport(DialerCommon, TransactionCase):
                 ]
             )
 
+    def record_fair_opt_in(self, **vals):
+        """The contact's number, imported from a trade fair list at ``T0``."""
+        return self.record(
+            MOBILE,
+            "opt_in",
+            "import",
+            T0,
+            partner_id=self.partner.id,
+            reason="Trade fair list 2025",
+            **vals,
+        )
+
     def export(self, **vals):
         wizard = self.env["callflow.ledger.export"].with_user(self.manager).create(vals)
         action = wizard.action_export_csv()
@@ -54,15 +66,7 @@ class TestLedgerExport(DialerCommon, TransactionCase):
         return list(csv.DictReader(io.StringIO(text)))
 
     def test_person_export_holds_exactly_the_ledger_rows(self):
-        first = self.record(
-            MOBILE,
-            "opt_in",
-            "import",
-            T0,
-            partner_id=self.partner.id,
-            reason="Trade fair list 2025",
-            evidence="fair.csv row 12",
-        )
+        first = self.record_fair_opt_in(evidence="fair.csv row 12")
         later = self.record(
             MOBILE, "opt_out", "web", T0 + timedelta(days=3), evidence="GET /o/abc"
         )
@@ -88,14 +92,7 @@ class TestLedgerExport(DialerCommon, TransactionCase):
         )
 
     def test_provenance_is_the_first_event(self):
-        self.record(
-            MOBILE,
-            "opt_in",
-            "import",
-            T0,
-            partner_id=self.partner.id,
-            reason="Trade fair list 2025",
-        )
+        self.record_fair_opt_in()
         self.record(MOBILE, "opt_out", "web", T0 + timedelta(days=3))
         state = self.env["callflow.preference.state"].search([("number", "=", MOBILE)])
         self.assertEqual(state.provenance_source, "import")
@@ -116,7 +113,7 @@ class TestLedgerExport(DialerCommon, TransactionCase):
         with freeze_time(T0 + timedelta(minutes=7, seconds=30)):
             picked = self.pick(lists=call_list)
         self.assertFalse(picked, "both numbers blocked")
-        self.assertEqual(entry.state, "suppressed")
+        self.assertEntryState(entry, "suppressed")
         rows = self.export(
             mode="audit", date_from=T0.date(), date_to=T0.date() + timedelta(days=1)
         )

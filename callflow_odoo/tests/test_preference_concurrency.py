@@ -6,19 +6,17 @@ removed at the end of each test."""
 
 import threading
 
-from odoo import SUPERUSER_ID, api, sql_db
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo import SUPERUSER_ID, api
+from odoo.tests import tagged
+
+from .common import CommittedCase
 
 NUMBER = "+819055550001"
 THREADS = 12
 
 
 @tagged("post_install", "-at_install")
-class TestLedgerConcurrency(BaseCase):
-    def _cursor(self):
-        return sql_db.db_connect(get_db_name()).cursor()
-
+class TestLedgerConcurrency(CommittedCase):
     def setUp(self):
         super().setUp()
         self.addCleanup(self._cleanup)
@@ -32,6 +30,25 @@ class TestLedgerConcurrency(BaseCase):
             env["phone.blacklist"].with_context(active_test=False).search(
                 [("number", "=", NUMBER)]
             ).unlink()
+
+    def _record_while_held(self, **vals):
+        """Record an event of ``NUMBER`` on a cursor of its own while another
+        transaction holds the number; its fold after commit is dropped."""
+        holder = self._cursor()
+        try:
+            api.Environment(holder, SUPERUSER_ID, {})[
+                "callflow.preference.event"
+            ]._lock_numbers([NUMBER], wait=True)
+            with self._cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                event = env["callflow.preference.event"]._record(
+                    [dict(vals, number=NUMBER)]
+                )
+                self.assertTrue(event.pending, "another transaction holds it")
+                cr.postcommit.clear()
+        finally:
+            holder.rollback()
+            holder.close()
 
     def _check(self):
         with self._cursor() as cr:
@@ -90,28 +107,8 @@ class TestLedgerConcurrency(BaseCase):
     def test_pending_block_holds_and_cron_folds_what_a_dead_process_left(self):
         """A request commits its opt-out while another holds the number, and
         dies before folding it: the block holds at once, the cron folds it."""
-        holder = self._cursor()
-        try:
-            api.Environment(holder, SUPERUSER_ID, {})[
-                "callflow.preference.event"
-            ]._lock_numbers([NUMBER], wait=True)
-            with self._cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                event = env["callflow.preference.event"]._record(
-                    [
-                        {
-                            "number": NUMBER,
-                            "channel": "sms",
-                            "action": "opt_out",
-                            "source": "sms",
-                        }
-                    ]
-                )
-                self.assertTrue(event.pending, "another transaction holds it")
-                cr.postcommit.clear()  # the process dies right after commit
-        finally:
-            holder.rollback()
-            holder.close()
+        # the process dies right after commit
+        self._record_while_held(channel="sms", action="opt_out", source="sms")
         events, blocked, blacklisted = self._check()
         self.assertEqual(events, [(True, False)])
         self.assertEqual(blocked["sms"], "opt_out", "a pending block blocks")
@@ -132,29 +129,10 @@ class TestLedgerConcurrency(BaseCase):
         the fold that applies it later puts the email in mail.blacklist."""
         email = "ledger.pending@example.com"
         self.addCleanup(self._cleanup_email, email)
-        holder = self._cursor()
-        try:
-            api.Environment(holder, SUPERUSER_ID, {})[
-                "callflow.preference.event"
-            ]._lock_numbers([NUMBER], wait=True)
-            with self._cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                event = env["callflow.preference.event"]._record(
-                    [
-                        {
-                            "number": NUMBER,
-                            "channel": "email",
-                            "action": "opt_out",
-                            "source": "link",
-                            "email": email,
-                        }
-                    ]
-                )
-                self.assertTrue(event.pending, "another transaction holds it")
-                cr.postcommit.clear()  # folded by the cron below
-        finally:
-            holder.rollback()
-            holder.close()
+        # folded by the cron below
+        self._record_while_held(
+            channel="email", action="opt_out", source="link", email=email
+        )
         with self._cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             State = env["callflow.preference.state"]

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, tagged
 
+from .common import record_web_opt_out
+
 
 @tagged("post_install", "-at_install")
 class TestPreferenceUi(HttpCase):
@@ -7,17 +9,7 @@ class TestPreferenceUi(HttpCase):
         """Deco Addict opted out on the web: the browser shows the banner,
         the smart button and the number's preferences."""
         partner = self.env.ref("base.res_partner_2")
-        self.env["callflow.preference.event"]._record(
-            {
-                "number": partner.phone,
-                "partner_id": partner.id,
-                "channel": "all",
-                "scope": "all",
-                "action": "opt_out",
-                "source": "web",
-                "reason": "Too many calls",
-            }
-        )
+        record_web_opt_out(self.env, partner)
         self.start_tour(
             f"/odoo/res.partner/{partner.id}",
             "callflow_preference_banner_tour",

@@ -8,7 +8,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from .dialer_common import DialerCommon
+from .common import CallflowCommon
 
 OLD = "+819011112001"
 CALLED = "+819011112002"
@@ -18,7 +18,7 @@ OPERATOR_OPT_IN = "+819011112005"
 
 
 @tagged("post_install", "-at_install")
-class TestStaleNumbers(DialerCommon, TransactionCase):
+class TestStaleNumbers(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -103,13 +103,13 @@ class TestStaleNumbers(DialerCommon, TransactionCase):
     def test_list_setting_overrides_the_company(self):
         self.call_list.stale_months = 120
         self.call_list.action_build()
-        self.assertEqual(self.entry(OLD).state, "pending")
+        self.assertEntryState(self.entry(OLD), "pending")
         self.call_list.stale_months = 0  # the company's 24 months again
         self.Entry._cron_refresh_staleness()
-        self.assertEqual(self.entry(OLD).state, "suppressed")
+        self.assertEntryState(self.entry(OLD), "suppressed")
         self.company.callflow_stale_months = 0  # never stale
         self.Entry._cron_refresh_staleness()
-        self.assertEqual(self.entry(OLD).state, "pending")
+        self.assertEntryState(self.entry(OLD), "pending")
         self.assertFalse(self.entry(OLD).state_reason)
 
     def test_a_confirmation_makes_the_number_fresh(self):
@@ -118,14 +118,14 @@ class TestStaleNumbers(DialerCommon, TransactionCase):
             [{"number": OLD, "source": "link"}]
         )
         entry = self.entry(OLD)
-        self.assertEqual(entry.state, "pending")
+        self.assertEntryState(entry, "pending")
         self.assertFalse(entry.is_stale)
         self.assertFalse(entry.state_reason)
         self.assertEqual(self.pick(lists=self.call_list).number, OLD)
 
 
 @tagged("post_install", "-at_install")
-class TestLeftTheCompany(DialerCommon, TransactionCase):
+class TestLeftTheCompany(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -161,7 +161,7 @@ class TestLeftTheCompany(DialerCommon, TransactionCase):
         self.env["callflow.call"].with_user(self.operator)._log_call(
             entry.with_user(self.operator), "answered", self.result
         )
-        self.assertEqual(self.entry_b.state, "suppressed")
+        self.assertEntryState(self.entry_b, "suppressed")
         self.assertIn("obsolete", self.entry_b.state_reason.lower())
         self.assertFalse(self.partner.phone, "moved to the former numbers")
         self.assertEqual(self.partner.mobile, "090-1111-3002", "other number kept")

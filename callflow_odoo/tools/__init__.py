@@ -2,3 +2,4 @@ from . import phone
 from . import purposes
 from . import dnc_import
 from . import ledger_csv
+from . import dialer_sql

@@ -98,56 +98,62 @@ class CallflowLedgerExport(models.TransientModel):
             ._description_selection(self.env)
         )
 
-    def _person_csv(self):
-        events = self._person_events()
+    def _event_columns(self, contact=False):
+        """``[(header, value of an event)]``: the columns both exports start
+        with (``contact``: with the contact's name)."""
         labels = {
             f: self._labels(f)
             for f in ("channel", "scope", "purpose", "action", "source")
         }
-        header = [
-            self.env._("Event ID"),
-            self.env._("Date (UTC)"),
-            self.env._("Number"),
-            self.env._("Contact"),
-            self.env._("Channel"),
-            self.env._("Scope"),
-            self.env._("Purpose"),
-            self.env._("Action"),
-            self.env._("Source"),
-            self.env._("Reason"),
-            self.env._("Evidence"),
-            self.env._("Email"),
-            self.env._("Company"),
-            self.env._("Recorded by"),
-        ]
-        rows = [
-            [
-                event.id,
-                fields.Datetime.to_string(event.event_date),
-                event.number,
-                event.partner_id.display_name,
-                labels["channel"].get(event.channel),
-                labels["scope"].get(event.scope),
-                labels["purpose"].get(event.purpose),
-                labels["action"].get(event.action),
-                labels["source"].get(event.source),
-                event.reason,
-                event.evidence,
-                event.email,
-                event.company_id.name,
-                event.user_id.name,
-            ]
-            for event in events
-        ]
-        return rows_to_csv(header, rows)
 
-    def _audit_csv(self):
+        def label(field):
+            return lambda event: labels[field].get(event[field])
+
+        columns = [
+            (self.env._("Event ID"), lambda event: event.id),
+            (
+                self.env._("Date (UTC)"),
+                lambda event: fields.Datetime.to_string(event.event_date),
+            ),
+            (self.env._("Number"), lambda event: event.number),
+        ]
+        if contact:
+            columns.append(
+                (self.env._("Contact"), lambda event: event.partner_id.display_name)
+            )
+        return columns + [
+            (self.env._("Channel"), label("channel")),
+            (self.env._("Scope"), label("scope")),
+            (self.env._("Purpose"), label("purpose")),
+            (self.env._("Action"), label("action")),
+            (self.env._("Source"), label("source")),
+            (self.env._("Reason"), lambda event: event.reason),
+        ]
+
+    @staticmethod
+    def _columns_csv(columns, events):
+        return rows_to_csv(
+            [header for header, _value in columns],
+            [[value(event) for _header, value in columns] for event in events],
+        )
+
+    def _person_csv(self):
+        columns = self._event_columns(contact=True) + [
+            (self.env._("Evidence"), lambda event: event.evidence),
+            (self.env._("Email"), lambda event: event.email),
+            (self.env._("Company"), lambda event: event.company_id.name),
+            (self.env._("Recorded by"), lambda event: event.user_id.name),
+        ]
+        return self._columns_csv(columns, self._person_events())
+
+    def _audit_events(self):
+        """The blocking events of the chosen period."""
         self.ensure_one()
         if not self.date_from or not self.date_to or self.date_from > self.date_to:
             raise UserError(
                 self.env._("Choose a period: a start date and an end date.")
             )
-        events = self.env["callflow.preference.event"].search(
+        return self.env["callflow.preference.event"].search(
             [
                 ("action", "in", BLOCKING_ACTIONS),
                 ("event_date", ">=", fields.Datetime.to_datetime(self.date_from)),
@@ -159,7 +165,10 @@ class CallflowLedgerExport(models.TransientModel):
             ],
             order="event_date, id",
         )
-        # First blocked pick of the number at or after each event, one query.
+
+    def _first_blocked(self, events):
+        """``{event id: first blocked pick of the number at or after the
+        event}``, one query."""
         self.env["callflow.preference.block"].flush_model()
         self.env.cr.execute(
             SQL(
@@ -176,45 +185,27 @@ class CallflowLedgerExport(models.TransientModel):
                 ids=events.ids,
             )
         )
-        first_blocked = dict(self.env.cr.fetchall())
-        labels = {
-            f: self._labels(f)
-            for f in ("channel", "scope", "purpose", "action", "source")
-        }
-        header = [
-            self.env._("Event ID"),
-            self.env._("Date (UTC)"),
-            self.env._("Number"),
-            self.env._("Channel"),
-            self.env._("Scope"),
-            self.env._("Purpose"),
-            self.env._("Action"),
-            self.env._("Source"),
-            self.env._("Reason"),
-            self.env._("First blocked pick (UTC)"),
-            self.env._("Took effect after"),
-        ]
-        rows = []
-        for event in events:
+        return dict(self.env.cr.fetchall())
+
+    def _audit_csv(self):
+        events = self._audit_events()
+        first_blocked = self._first_blocked(events)
+
+        def blocked_at(event):
             blocked = first_blocked.get(event.id)
-            rows.append(
-                [
-                    event.id,
-                    fields.Datetime.to_string(event.event_date),
-                    event.number,
-                    labels["channel"].get(event.channel),
-                    labels["scope"].get(event.scope),
-                    labels["purpose"].get(event.purpose),
-                    labels["action"].get(event.action),
-                    labels["source"].get(event.source),
-                    event.reason,
-                    fields.Datetime.to_string(blocked) if blocked else "",
-                    format_delay((blocked - event.event_date).total_seconds())
-                    if blocked
-                    else "",
-                ]
-            )
-        return rows_to_csv(header, rows)
+            return fields.Datetime.to_string(blocked) if blocked else ""
+
+        def delay(event):
+            blocked = first_blocked.get(event.id)
+            if not blocked:
+                return ""
+            return format_delay((blocked - event.event_date).total_seconds())
+
+        columns = self._event_columns() + [
+            (self.env._("First blocked pick (UTC)"), blocked_at),
+            (self.env._("Took effect after"), delay),
+        ]
+        return self._columns_csv(columns, events)
 
     # ------------------------------------------------------------------
     # Button

@@ -7,8 +7,10 @@ from lxml import html
 
 from odoo.tests import HttpCase, new_test_user
 
+from odoo.addons.callflow_odoo.tests.common import CallflowCase
 
-class OptoutCase(HttpCase):
+
+class OptoutCase(CallflowCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -91,3 +93,30 @@ class OptoutCase(HttpCase):
 
     def events(self):
         return self.Event.search([("number", "=", self.number)])
+
+    def blocked(self):
+        """``{channel: reason or None}`` of the number, for calls and SMS."""
+        State = self.env["callflow.preference.state"]
+        return {
+            channel: State._check_numbers([self.number], channel).get(self.number)
+            for channel in ("call", "sms")
+        }
+
+    def blacklisted(self):
+        return bool(
+            self.env["phone.blacklist"].search([("number", "=", self.number)]).active
+        )
+
+    def assertDncEverywhere(self):
+        """The number is do-not-call on calls and SMS, and blacklisted."""
+        for channel in ("call", "sms"):
+            self.assertBlocked(self.number, channel, reason="dnc")
+        self.assertTrue(self.blacklisted())
+
+    def keep_contacting(self, number_input="090-1234-5678"):
+        """Somebody without the link asks to keep being contacted."""
+        response = self.post_answer(
+            "/callflow/optout", number_input=number_input, answer="keep_contacting"
+        )
+        self.assertEqual(response.status_code, 200)
+        return response

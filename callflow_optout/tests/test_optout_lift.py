@@ -24,30 +24,7 @@ class TestOnlyThePersonLifts(OptoutCase):
                 }
             ]
         )
-        self.assertBlocked()
-
-    def blocked(self):
-        State = self.env["callflow.preference.state"]
-        return {
-            channel: State._check_numbers([self.number], channel).get(self.number)
-            for channel in ("call", "sms")
-        }
-
-    def blacklisted(self):
-        return bool(
-            self.env["phone.blacklist"].search([("number", "=", self.number)]).active
-        )
-
-    def assertBlocked(self):
-        self.assertEqual(self.blocked(), {"call": "dnc", "sms": "dnc"})
-        self.assertTrue(self.blacklisted())
-
-    def keep_contacting_without_link(self):
-        response = self.post_answer(
-            "/callflow/optout", number_input="090-1234-5678", answer="keep_contacting"
-        )
-        self.assertEqual(response.status_code, 200)
-        return response
+        self.assertDncEverywhere()
 
     def submit_contact_form(self, choice):
         csrf = html.fromstring(self.url_open("/callflow/optout").content).xpath(
@@ -68,12 +45,12 @@ class TestOnlyThePersonLifts(OptoutCase):
         self.assertEqual(response.status_code, 200, response.text)
 
     def test_page_without_link_records_the_wish_but_lifts_nothing(self):
-        response = self.keep_contacting_without_link()
+        response = self.keep_contacting()
         self.assertIn("that stop still holds", response.text)
         self.assertNotIn("we may keep contacting you", response.text)
         [event] = self.events().filtered(lambda e: e.action == "opt_in")
         self.assertEqual((event.channel, event.source), ("all", "web"))
-        self.assertBlocked()
+        self.assertDncEverywhere()
 
     def test_contact_form_opt_in_lifts_nothing(self):
         for choice in ("phone", "sms"):
@@ -81,11 +58,11 @@ class TestOnlyThePersonLifts(OptoutCase):
         sources = self.events().filtered(lambda e: e.action == "opt_in")
         self.assertEqual(set(sources.mapped("source")), {"website_form"})
         self.assertEqual(set(sources.mapped("channel")), {"call", "sms"})
-        self.assertBlocked()
+        self.assertDncEverywhere()
 
     def test_personal_link_lifts(self):
-        self.keep_contacting_without_link()
-        self.assertBlocked()
+        self.keep_contacting()
+        self.assertDncEverywhere()
         response = self.post_answer(f"/o/{self.raw}", answer="keep_contacting")
         self.assertIn("we may keep contacting you", response.text)
         self.assertEqual(self.blocked(), {"call": None, "sms": None})
@@ -104,7 +81,7 @@ class TestOnlyThePersonLifts(OptoutCase):
         )
         State = self.env["callflow.preference.state"]
         self.assertTrue(State._call_hours([self.number]))
-        self.keep_contacting_without_link()
+        self.keep_contacting()
         self.assertTrue(State._call_hours([self.number]))
         self.post_answer(f"/o/{self.raw}", answer="keep_contacting")
         self.assertFalse(State._call_hours([self.number]))
@@ -147,12 +124,11 @@ class TestEmailStops(OptoutCase):
         self.assertNotIn("yamada@example.com", response.text)
         entry = self.entry("yamada@example.com")
         self.assertTrue(entry.active)
-        State = self.env["callflow.preference.state"]
-        self.assertIn(self.number, State._check_numbers([self.number], "email"))
+        self.assertBlocked(self.number, "email")
         self.post_answer(
             "/callflow/optout", number_input="090-1234-5678", answer="keep_contacting"
         )
         self.assertTrue(entry.active)
         self.post_answer(f"/o/{self.raw}", answer="keep_contacting")
         self.assertFalse(entry.active)
-        self.assertFalse(State._check_numbers([self.number], "email"))
+        self.assertNotBlocked(self.number, "email")

@@ -191,23 +191,20 @@ class TestOptoutPage(OptoutCase):
         self.assertIn("Mon–Fri 10:00–12:00", self.partner.activity_ids.note)
         self.assertIn("昼休みは避けて", self.partner.activity_ids.note)
         # Not a block: calls and SMS stay allowed, and the banner says when.
-        State = self.env["callflow.preference.state"]
-        self.assertFalse(State._check_numbers([self.number], "call"))
+        self.assertNotBlocked(self.number, "call")
         warning = self.partner.callflow_preference_warning
         self.assertIn("only Mon–Fri 10:00–12:00", warning)
         # "Please keep contacting me" lifts the restriction.
         self.post_answer(f"/o/{self.raw}", answer="keep_contacting")
+        State = self.env["callflow.preference.state"]
         self.assertFalse(State._call_hours([self.number]))
 
     def test_renewed_opt_out_after_sms_start_is_applied(self):
         """ "Stop all" on the link, then SMS START, then "stop all" again on
         the same link: the second answer is a new opt-out, not a repeat."""
-        State = self.env["callflow.preference.state"]
         Blacklist = self.env["phone.blacklist"]
         self.post_answer(f"/o/{self.raw}")
-        self.assertEqual(
-            State._check_numbers([self.number], "sms"), {self.number: "opt_out"}
-        )
+        self.assertBlocked(self.number, "sms", reason="opt_out")
         self.Event._record(
             {
                 "number": self.number,
@@ -218,7 +215,7 @@ class TestOptoutPage(OptoutCase):
                 "event_date": self.Response.search([]).create_date,
             }
         )
-        self.assertFalse(State._check_numbers([self.number], "sms"))
+        self.assertNotBlocked(self.number, "sms")
         self.assertFalse(Blacklist.search([("number", "=", self.number)]))
         response = self.post_answer(f"/o/{self.raw}")
         self.assertEqual(response.status_code, 200)
@@ -227,9 +224,7 @@ class TestOptoutPage(OptoutCase):
         )
         opt_outs = self.events().filtered(lambda e: e.action == "opt_out")
         self.assertEqual(len(opt_outs), 2)
-        self.assertEqual(
-            State._check_numbers([self.number], "sms"), {self.number: "opt_out"}
-        )
+        self.assertBlocked(self.number, "sms", reason="opt_out")
         self.assertTrue(Blacklist.search([("number", "=", self.number)]))
 
     def test_tokenless_repeat_is_stored_without_new_events(self):

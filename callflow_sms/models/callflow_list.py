@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.callflow_odoo.tools.constants import WAITING_STATES
@@ -38,19 +38,11 @@ class CallflowList(models.Model):
         sms = self.env["sms.sms"]._callflow_send(
             entries, self.sms_before_template_id, "before"
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if sms else "warning",
-                "message": self.env._(
-                    "%(sent)s SMS queued for %(total)s entries (blocked numbers "
-                    "skipped, night-time messages wait for the morning).",
-                    sent=len(sms),
-                    total=len(entries),
-                ),
-            },
-        }
+        message = self.env._(
+            "%(sent)s SMS queued for %(total)s entries (blocked numbers "
+            "skipped, night-time messages wait for the morning)."
+        )
+        return self._sms_notification(message, sms, entries)
 
     def action_callflow_reconfirm(self):
         """Ask the stale numbers not asked yet whether they are still right:
@@ -77,16 +69,21 @@ class CallflowList(models.Model):
         entries.filtered(lambda e: e.number in sent_numbers)._dialer_write(
             {"reconfirm_sent_at": fields.Datetime.now()}
         )
+        message = self.env._(
+            "%(sent)s re-confirmation SMS queued for %(total)s stale "
+            "numbers (blocked numbers skipped)."
+        )
+        return self._sms_notification(message, sms, entries)
+
+    @api.model
+    def _sms_notification(self, message, sms, entries):
+        """A notification of ``sms`` queued for ``entries`` (``message``, with
+        ``%(sent)s`` and ``%(total)s``): a warning when none was."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success" if sms else "warning",
-                "message": self.env._(
-                    "%(sent)s re-confirmation SMS queued for %(total)s stale "
-                    "numbers (blocked numbers skipped).",
-                    sent=len(sms),
-                    total=len(entries),
-                ),
+                "message": message % {"sent": len(sms), "total": len(entries)},
             },
         }

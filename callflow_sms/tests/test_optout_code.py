@@ -49,25 +49,6 @@ class TestPersonLiftsWithSms(LocalGatewayMixin, OptoutCase):
         self.Code = self.env["callflow.optout.code"]
 
     # --- helpers ------------------------------------------------------
-    def blocked(self):
-        State = self.env["callflow.preference.state"]
-        return {
-            channel: State._check_numbers([self.number], channel).get(self.number)
-            for channel in ("call", "sms")
-        }
-
-    def blacklisted(self):
-        return bool(
-            self.env["phone.blacklist"].search([("number", "=", self.number)]).active
-        )
-
-    def keep_contacting(self, number_input="090-1234-5678"):
-        response = self.post_answer(
-            "/callflow/optout", number_input=number_input, answer="keep_contacting"
-        )
-        self.assertEqual(response.status_code, 200)
-        return response
-
     def sms_to(self, number):
         return [
             r["params"]["Body"]
@@ -94,8 +75,7 @@ class TestPersonLiftsWithSms(LocalGatewayMixin, OptoutCase):
     # --- START --------------------------------------------------------
     def test_start_from_the_number_lifts_sms(self):
         self.keep_contacting()
-        self.assertEqual(self.blocked(), {"call": "dnc", "sms": "dnc"})
-        self.assertTrue(self.blacklisted())
+        self.assertDncEverywhere()
         url = self.base_url() + "/callflow_sms/twilio/inbound"
         params = {"From": self.number, "Body": "START", "MessageSid": "SMstart"}
         response = self.url_open(

@@ -3,8 +3,9 @@ from datetime import datetime
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
 from odoo.addons.callflow_sms.tools.sms_segments import count_segments
+
+from .common import CallflowSMSCase
 
 MOBILE_A = "+819011110001"
 MOBILE_B = "+819011110002"
@@ -79,7 +80,7 @@ class TestTemplateValidation(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCallflowSend(DialerCommon, TransactionCase):
+class TestCallflowSend(CallflowSMSCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -106,9 +107,6 @@ class TestCallflowSend(DialerCommon, TransactionCase):
             cls.call_list, MOBILE_A, partner_id=cls.partner.id, lead_id=cls.lead.id
         )
         cls.entry_b = cls.make_entry(cls.call_list, MOBILE_B)
-
-    def _sms_for(self, number):
-        return self.env["sms.sms"].search([("number", "=", number)])
 
     def test_personal_link_and_chatter(self):
         sms = self.env["sms.sms"]._callflow_send(self.entry_a, self.template)
@@ -140,8 +138,8 @@ class TestCallflowSend(DialerCommon, TransactionCase):
             ]
         )
         self.call_list.action_callflow_announce()
-        self.assertTrue(self._sms_for(MOBILE_A))
-        self.assertFalse(self._sms_for(MOBILE_B))
+        self.assertSMSQueued(MOBILE_A)
+        self.assertNoSMS(MOBILE_B)
 
     def test_night_messages_wait_for_the_morning(self):
         # 23:30 in Tokyo = 14:30 UTC: queued until 09:00 Tokyo = 00:00 UTC.
@@ -165,9 +163,9 @@ class TestCallflowSend(DialerCommon, TransactionCase):
 
     def test_automatic_after_result_and_one_click(self):
         self.entry_b._register_attempt(result=self.no_answer, outcome="no_answer")
-        self.assertEqual(len(self._sms_for(MOBILE_B)), 1)
+        self.assertSMSQueued(MOBILE_B, count=1)
         self.entry_a.action_callflow_send_sms()
-        self.assertEqual(len(self._sms_for(MOBILE_A)), 1)
+        self.assertSMSQueued(MOBILE_A, count=1)
 
     def test_dialer_screen_offers_the_one_click_sms(self):
         """The operator sends the after-call SMS from the dialer screen."""

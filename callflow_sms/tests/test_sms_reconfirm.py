@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
+from odoo.addons.callflow_odoo.tests.common import CallflowCommon
 
 from .test_sms_trust import JsonWebhookMixin
 
@@ -20,7 +20,7 @@ CLEAR_RE = re.compile(r"/o/([A-Za-z0-9_-]{22})\b")
 
 
 @tagged("post_install", "-at_install")
-class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
+class TestReconfirm(JsonWebhookMixin, CallflowCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -62,7 +62,7 @@ class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
 
     def test_yes_reply_makes_the_number_fresh(self):
         self.params.set_param("callflow_sms.provider", "outbox")
-        self.assertEqual(self.entry(STALE).state, "suppressed")
+        self.assertEntryState(self.entry(STALE), "suppressed")
         self.call_list.with_user(self.manager).action_callflow_reconfirm()
         sms = self.env["sms.sms"].search([("number", "=", STALE)])
         self.assertEqual(len(sms), 1)
@@ -86,7 +86,7 @@ class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.env.invalidate_all()
         entry = self.entry(STALE)
-        self.assertEqual(entry.state, "pending")
+        self.assertEntryState(entry, "pending")
         self.assertFalse(entry.is_stale)
         self.assertEqual(self.pick(lists=self.call_list).number, entry.number)
         self.assertIn("your number is confirmed", " ".join(self._sent_texts(STALE)))
@@ -105,7 +105,7 @@ class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
         self.assertEqual(done.status_code, 200)
         self.assertIn("your number is confirmed", done.text)
         self.env.invalidate_all()
-        self.assertEqual(self.entry(STALE).state, "pending")
+        self.assertEntryState(self.entry(STALE), "pending")
         confirmation = self.env["callflow.number.confirmation"].search(
             [("number", "=", STALE)]
         )
@@ -136,4 +136,4 @@ class TestReconfirm(JsonWebhookMixin, DialerCommon, HttpCase):
         )
         self.assertEqual(queued.state, "canceled")
         self.assertEqual(other.state, "outgoing")
-        self.assertEqual(self.entry(FRESH).state, "suppressed")
+        self.assertEntryState(self.entry(FRESH), "suppressed")

@@ -12,10 +12,11 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
+from odoo.addons.callflow_odoo.tests.common import CallflowCommon
 from odoo.addons.callflow_sms.tools import sms_gateway
 from odoo.addons.sms.tools.sms_api import SmsApi
 
+from .common import JsonGatewayMixin
 from .gateway_server import FakeGateway
 from .test_sms_gateway import LocalGatewayMixin
 
@@ -26,36 +27,17 @@ BODY = "This is {operator} from {company}, {caller_number}. Stop: {optout_link}"
 CLEAR_RE = re.compile(r"/o/([A-Za-z0-9_-]{22})\b")
 
 
-class JsonWebhookMixin(LocalGatewayMixin):
+class JsonWebhookMixin(JsonGatewayMixin):
     """Generic JSON gateway: a real local gateway, signed webhooks."""
 
     def setUp(self):
         super().setUp()
-        self.params = self.env["ir.config_parameter"].sudo()
-        self.params.set_param("callflow_sms.provider", "http_json")
-        self.params.set_param("callflow_sms.webhook_secret", SECRET)
         self.params.set_param("callflow_sms.backoff", "0.01")
         self.params.set_param("callflow_sms.window_start", "0")
         self.params.set_param("callflow_sms.window_end", "24")
-        self.gateway = FakeGateway().__enter__()
-        self.addCleanup(self.gateway.__exit__)
-        self.params.set_param("callflow_sms.http_url", self.gateway.url + "/send")
 
     def _post(self, payload, path="/callflow_sms/http_json/inbound", **kw):
-        body = kw.get("raw") or json.dumps(payload).encode()
-        timestamp = str(kw.get("timestamp") or int(time.time()))
-        signature = kw.get("signature")
-        if signature is None:
-            signature = sms_gateway.sign_webhook(SECRET, timestamp, body)
-        return self.url_open(
-            path,
-            data=body,
-            headers={
-                "X-Callflow-Timestamp": timestamp,
-                "X-Callflow-Signature": signature,
-                "Content-Type": "application/json",
-            },
-        )
+        return self.signed_post(path, payload, **kw)
 
     def _sms(self, text, msg_id, number=NUMBER):
         return self._post({"from": number, "text": text, "id": msg_id})
@@ -76,7 +58,7 @@ class JsonWebhookMixin(LocalGatewayMixin):
 
 
 @tagged("post_install", "-at_install")
-class TestLinkMasking(JsonWebhookMixin, DialerCommon, HttpCase):
+class TestLinkMasking(JsonWebhookMixin, CallflowCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -1,16 +1,13 @@
-import json
-import time
-
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.callflow_sms.tools import sms_gateway
 
+from .common import JsonGatewayMixin
 from .gateway_server import FakeGateway
 from .test_sms_gateway import LocalGatewayMixin
 
 NUMBER = "+819011112222"
 TOKEN = "twilio-secret"
-SECRET = "json-secret"
 
 
 @tagged("post_install", "-at_install")
@@ -169,30 +166,9 @@ class TestTwilioWebhook(LocalGatewayMixin, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestHttpJsonWebhook(LocalGatewayMixin, HttpCase):
-    def setUp(self):
-        super().setUp()
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("callflow_sms.provider", "http_json")
-        params.set_param("callflow_sms.webhook_secret", SECRET)
-        self.gateway = FakeGateway().__enter__()
-        self.addCleanup(self.gateway.__exit__)
-        params.set_param("callflow_sms.http_url", self.gateway.url + "/send")
-
+class TestHttpJsonWebhook(JsonGatewayMixin, HttpCase):
     def _post(self, path, payload, signature=None, raw=None, timestamp=None):
-        body = raw if raw is not None else json.dumps(payload).encode()
-        timestamp = str(int(time.time()) if timestamp is None else timestamp)
-        if signature is None:
-            signature = sms_gateway.sign_webhook(SECRET, timestamp, body)
-        return self.url_open(
-            path,
-            data=body,
-            headers={
-                "X-Callflow-Timestamp": timestamp,
-                "X-Callflow-Signature": signature,
-                "Content-Type": "application/json",
-            },
-        )
+        return self.signed_post(path, payload, signature, raw, timestamp)
 
     def test_signed_stop(self):
         response = self._post(

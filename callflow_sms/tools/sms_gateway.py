@@ -63,6 +63,19 @@ class SmsGateway:
         raise NotImplementedError
 
     # -- shared -------------------------------------------------------------
+    def _post(self, session, url, **kwargs):
+        """POST to the provider with the gateway's timeouts; a redirect is an
+        answer, not followed."""
+        return session.post(url, timeout=self.timeout, allow_redirects=False, **kwargs)
+
+    @staticmethod
+    def _json(response):
+        """The provider's answer as JSON, or None when it is not JSON."""
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
     def _send_one(self, session, message):
         uuid, number, body = message
         try:
@@ -160,20 +173,16 @@ class TwilioGateway(SmsGateway):
             data["From"] = cfg.get("from_number") or ""
         if cfg.get("status_callback"):
             data["StatusCallback"] = f"{cfg['status_callback']}?uuid={uuid}"
-        return session.post(
+        return self._post(
+            session,
             url,
             data=data,
             auth=(cfg["account_sid"], cfg.get("auth_token") or ""),
             headers={"I-Twilio-Idempotency-Token": uuid},
-            timeout=self.timeout,
-            allow_redirects=False,
         )
 
     def _parse(self, response):
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
+        payload = self._json(response)
         if not isinstance(payload, dict):
             text = response.text[:200] or f"HTTP {response.status_code}"
             if response.ok:
@@ -209,19 +218,10 @@ class HttpJsonGateway(SmsGateway):
         headers = {"Content-Type": "application/json", "Idempotency-Key": uuid}
         if cfg.get("auth_header_name"):
             headers[cfg["auth_header_name"]] = cfg.get("auth_header_value") or ""
-        return session.post(
-            cfg["url"],
-            data=payload.encode(),
-            headers=headers,
-            timeout=self.timeout,
-            allow_redirects=False,
-        )
+        return self._post(session, cfg["url"], data=payload.encode(), headers=headers)
 
     def _parse(self, response):
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
+        payload = self._json(response)
         text = False
         if isinstance(payload, dict):
             text = payload.get("error") or payload.get("message")
