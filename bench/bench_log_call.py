@@ -47,8 +47,8 @@ def setup(env):
             user_ids=[(6, 0, [operator.id])],
             source_model="crm.lead",
             source_domain=f"[('id', 'in', {leads.ids})]",
-            window_start=0,
-            window_end=24,
+            window_from=0,
+            window_to=24,
             min_gap_hours=0,
         )
     )

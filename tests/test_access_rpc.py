@@ -91,8 +91,8 @@ class TestAccessOverRpc(HttpCase):
                 caller_number_id=caller.id,
                 user_ids=[(6, 0, [cls.operator.id, cls.operator2.id])],
                 company_id=cls.company.id,
-                window_start=0,
-                window_end=24,
+                window_from=0,
+                window_to=24,
                 min_gap_hours=0,
                 max_attempts=3,
             )
@@ -107,8 +107,8 @@ class TestAccessOverRpc(HttpCase):
                 caller_number_id=caller.id,
                 user_ids=[(6, 0, [cls.outsider.id])],
                 company_id=cls.company.id,
-                window_start=0,
-                window_end=24,
+                window_from=0,
+                window_to=24,
             )
         )
         Entry = env["callflow.list.entry"]

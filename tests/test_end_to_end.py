@@ -50,8 +50,8 @@ class TestHandshake(HttpCase):
                 user_ids=[(6, 0, [cls.operator.id])],
                 source_model="crm.lead",
                 source_domain=f"[('id', '=', {cls.lead.id})]",
-                window_start=0,
-                window_end=24,
+                window_from=0,
+                window_to=24,
                 min_gap_hours=0,
             )
         )

@@ -13,6 +13,11 @@ from ..tools.purposes import PURPOSES
 _logger = logging.getLogger(__name__)
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# A day checkbox of the calling window: a view of ``window_days``.
+WINDOW_DAY_FLAG = {
+    "compute": "_compute_window_day_flags",
+    "inverse": "_inverse_window_day_flags",
+}
 SOURCE_CHUNK = 20000
 INSERT_CHUNK = 20000
 ANALYZE_THRESHOLD = 10000
@@ -96,24 +101,30 @@ class CallflowList(models.Model):
         default=4.0,
         help="Minimum time between two attempts on the same entry of this list.",
     )
-    window_mon = fields.Boolean("Monday", default=True)
-    window_tue = fields.Boolean("Tuesday", default=True)
-    window_wed = fields.Boolean("Wednesday", default=True)
-    window_thu = fields.Boolean("Thursday", default=True)
-    window_fri = fields.Boolean("Friday", default=True)
-    window_sat = fields.Boolean("Saturday")
-    window_sun = fields.Boolean("Sunday")
-    window_weekdays = fields.Char(
-        compute="_compute_window_weekdays",
-        store=True,
-        help="Days calls are allowed, ISO numbers 1 (Monday) to 7 (Sunday), "
-        "comma-separated; computed from the day checkboxes.",
+    # The calling window, in the one representation of days and hours
+    # (tools/hours.py); the day checkboxes of the form edit ``window_days``.
+    window_days = fields.Char(
+        string="Window Weekdays",
+        default="12345",
+        help="Days calls are allowed, as ISO weekday digits from 1 (Monday) "
+        "to 7 (Sunday): 12345 is Monday to Friday. Set with the day checkboxes.",
     )
-    window_start = fields.Float(
-        default=9.0, help="Earliest local time of the recipient (e.g. 9:00)."
+    window_mon = fields.Boolean("Monday", **WINDOW_DAY_FLAG)
+    window_tue = fields.Boolean("Tuesday", **WINDOW_DAY_FLAG)
+    window_wed = fields.Boolean("Wednesday", **WINDOW_DAY_FLAG)
+    window_thu = fields.Boolean("Thursday", **WINDOW_DAY_FLAG)
+    window_fri = fields.Boolean("Friday", **WINDOW_DAY_FLAG)
+    window_sat = fields.Boolean("Saturday", **WINDOW_DAY_FLAG)
+    window_sun = fields.Boolean("Sunday", **WINDOW_DAY_FLAG)
+    window_from = fields.Float(
+        string="Window Start",
+        default=9.0,
+        help="Earliest local time of the recipient (e.g. 9:00).",
     )
-    window_end = fields.Float(
-        default=20.0, help="Latest local time of the recipient (e.g. 20:00)."
+    window_to = fields.Float(
+        string="Window End",
+        default=20.0,
+        help="Latest local time of the recipient (e.g. 20:00).",
     )
     # Source
     source_model = fields.Selection(
@@ -150,7 +161,7 @@ class CallflowList(models.Model):
     _sql_constraints = [
         (
             "window_check",
-            "CHECK(window_start >= 0 AND window_end <= 24 AND window_start<window_end)",
+            "CHECK(window_from >= 0 AND window_to <= 24 AND window_from < window_to)",
             "The calling window must start before it ends, within the day.",
         ),
         (
@@ -188,12 +199,17 @@ class CallflowList(models.Model):
         for rec in self:
             rec.state_sequence = order.get(rec.state, 5)
 
-    @api.depends(*(f"window_{day}" for day in WEEKDAYS))
-    def _compute_window_weekdays(self):
+    @api.depends("window_days")
+    def _compute_window_day_flags(self):
         for rec in self:
-            rec.window_weekdays = ",".join(
-                str(index)
-                for index, day in enumerate(WEEKDAYS, start=1)
+            for digit, day in enumerate(WEEKDAYS, start=1):
+                rec[f"window_{day}"] = str(digit) in (rec.window_days or "")
+
+    def _inverse_window_day_flags(self):
+        for rec in self:
+            rec.window_days = "".join(
+                str(digit)
+                for digit, day in enumerate(WEEKDAYS, start=1)
                 if rec[f"window_{day}"]
             )
 

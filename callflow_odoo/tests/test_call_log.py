@@ -78,8 +78,8 @@ class DialerCase:
                 user_ids=[(6, 0, [cls.operator.id, cls.other_operator.id])],
                 source_model="crm.lead",
                 source_domain=f"[('id', 'in', {[cls.lead.id, cls.lead2.id]})]",
-                window_start=0.0,
-                window_end=24.0,
+                window_from=0.0,
+                window_to=24.0,
                 max_attempts=3,
                 min_gap_hours=0.0,
             )
