@@ -221,7 +221,8 @@ class TestAccessOverRpc(HttpCase):
     def callflow_models(self):
         models = self.env["ir.model"].search([("model", "=like", "callflow.%")])
         self.assertGreaterEqual(len(models), 15, "every Callflow model is walked")
-        return models.mapped("model")
+        # A mixin (callflow.preference.mixin) has no table: nothing to reach.
+        return [m for m in models.mapped("model") if not self.env[m]._abstract]
 
     def sample_id(self, model):
         Model = self.env[model].with_context(active_test=False)

@@ -7,17 +7,17 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
+from ..tools.hours import set_days
 from ..tools.phone import number_time_zone, try_parse_number
 from ..tools.purposes import PURPOSES
 
 _logger = logging.getLogger(__name__)
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-# A day checkbox of the calling window: a view of ``window_days``.
-WINDOW_DAY_FLAG = {
-    "compute": "_compute_window_day_flags",
-    "inverse": "_inverse_window_day_flags",
-}
+# The day checkboxes of the calling window and their ISO digits: a view of
+# ``window_days``, turned into it by ``create``/``write``.
+WINDOW_FLAGS = {f"window_{day}": str(n) for n, day in enumerate(WEEKDAYS, start=1)}
+WINDOW_DAY_FLAG = {"compute": "_compute_window_day_flags", "readonly": False}
 SOURCE_CHUNK = 20000
 INSERT_CHUNK = 20000
 ANALYZE_THRESHOLD = 10000
@@ -202,16 +202,24 @@ class CallflowList(models.Model):
     @api.depends("window_days")
     def _compute_window_day_flags(self):
         for rec in self:
-            for digit, day in enumerate(WEEKDAYS, start=1):
-                rec[f"window_{day}"] = str(digit) in (rec.window_days or "")
+            for fname, digit in WINDOW_FLAGS.items():
+                rec[fname] = digit in (rec.window_days or "")
 
-    def _inverse_window_day_flags(self):
-        for rec in self:
-            rec.window_days = "".join(
-                str(digit)
-                for digit, day in enumerate(WEEKDAYS, start=1)
-                if rec[f"window_{day}"]
+    @api.model_create_multi
+    def create(self, vals_list):
+        default = self.default_get(["window_days"]).get("window_days")
+        return super().create(
+            [_window_flags_to_days(dict(vals), default) for vals in vals_list]
+        )
+
+    def write(self, vals):
+        if not WINDOW_FLAGS.keys() & vals.keys():
+            return super().write(vals)
+        for rec in self:  # each list keeps its other days
+            super(CallflowList, rec).write(
+                _window_flags_to_days(dict(vals), rec.window_days)
             )
+        return True
 
     def _compute_counters(self):
         """All counters in one grouped query."""
@@ -559,3 +567,13 @@ class CallflowList(models.Model):
                     rec._build_entries()
             except Exception:
                 _logger.exception("Callflow: could not sync call list %s", rec.id)
+
+
+def _window_flags_to_days(vals, days):
+    """``vals`` with its day checkboxes turned into ``window_days``; the days
+    neither ticked nor unticked keep what ``days`` (or a given
+    ``window_days``) says."""
+    flags = {WINDOW_FLAGS[f]: bool(vals.pop(f)) for f in WINDOW_FLAGS if f in vals}
+    if flags:
+        vals["window_days"] = set_days(vals.get("window_days", days), flags)
+    return vals

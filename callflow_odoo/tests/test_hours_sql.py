@@ -100,6 +100,9 @@ class TestListWindowDays(TransactionCase):
         )
         created = self.List.create({"name": "Sunday too", "window_sun": True})
         self.assertEqual(created.window_days, "123457")
+        # Unticking Saturday on two lists keeps each list's other days.
+        (call_list | created).write({"window_sat": False})
+        self.assertEqual((call_list.window_days, created.window_days), ("7", "123457"))
 
     def test_migration_keeps_the_calling_window(self):
         """A database of 18.0.1.1.0 keeps each list's days and hours."""

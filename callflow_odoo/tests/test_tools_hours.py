@@ -1,10 +1,15 @@
-"""SMS quiet hours: pure function, no database."""
+"""Days and hours (SMS quiet hours, calling windows): pure functions, no database."""
 
 from datetime import datetime
 
 from odoo.tests import BaseCase
 
-from odoo.addons.callflow_odoo.tools.hours import in_hours, local_time, send_after
+from odoo.addons.callflow_odoo.tools.hours import (
+    in_hours,
+    local_time,
+    send_after,
+    set_days,
+)
 
 
 class TestToolsHours(BaseCase):
@@ -74,3 +79,9 @@ class TestInHours(BaseCase):
         # No zone or an unknown one reads as UTC.
         self.assertEqual(local_time(datetime(2026, 11, 24, 23, 30), None).day, 24)
         self.assertEqual(local_time(datetime(2026, 11, 24, 23, 30), "Mars/X").day, 24)
+
+    def test_day_checkboxes_edit_the_days(self):
+        self.assertEqual(set_days("12345", {"6": True, "1": False}), "23456")
+        self.assertEqual(set_days("", {"7": True}), "7")
+        self.assertEqual(set_days(False, {}), "")
+        self.assertEqual(set_days("7531", {}), "1357", "sorted, as the SQL reads")

@@ -35,6 +35,12 @@ def clean_days(days):
     return "".join(d for d in ALL_DAYS if d in (days or ""))
 
 
+def set_days(days, changes):
+    """``days`` with each ISO digit of ``changes`` (``{"6": True}``) added or
+    removed: what a form's day checkboxes do to a ``*_days`` value."""
+    return "".join(d for d in ALL_DAYS if changes.get(d, d in (days or "")))
+
+
 def hours_error(days, start, end):
     """Why these hours are not usable, or None."""
     if not clean_days(days):
