@@ -124,8 +124,8 @@ def setup_list(env, users):
             "user_ids": [(6, 0, users.ids)],
             "source_model": "crm.lead",
             "source_domain": "[('referred', '=', 'callflow-bench')]",
-            "window_start": 0,
-            "window_end": 24,
+            "window_from": 0,
+            "window_to": 24,
             "window_sat": True,
             "window_sun": True,
             "min_gap_hours": 0,
@@ -198,7 +198,7 @@ def main():
             )
         )
         env["callflow.list"].sudo().browse(list_id).write(
-            {"window_start": 0.0, "window_end": 12.0}
+            {"window_from": 0.0, "window_to": 12.0}
         )
         env.cr.execute(SQL("ANALYZE callflow_list_entry"))
         report(

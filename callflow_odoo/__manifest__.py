@@ -3,7 +3,7 @@
     "summary": "Call lists with attempt caps and calling windows, call-result "
     "tracking, a contact-preference ledger and a published directory of "
     "the numbers the company calls from",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "author": "Callflow",
     "maintainers": ["callflow"],

@@ -3,7 +3,7 @@
     "summary": "Before- and after-call SMS naming who called and from which "
     "published number, with a personal opt-out link, through an HTTP SMS "
     "gateway or Odoo's SMS service",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Callflow",
     "maintainers": ["callflow"],

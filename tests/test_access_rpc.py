@@ -92,8 +92,8 @@ class TestAccessOverRpc(HttpCase):
                     caller_number_id=caller.id,
                     user_ids=[(6, 0, users.ids)],
                     company_id=cls.company.id,
-                    window_start=0,
-                    window_end=24,
+                    window_from=0,
+                    window_to=24,
                     **vals,
                 )
             )
@@ -214,7 +214,8 @@ class TestAccessOverRpc(HttpCase):
     def callflow_models(self):
         models = self.env["ir.model"].search([("model", "=like", "callflow.%")])
         self.assertGreaterEqual(len(models), 15, "every Callflow model is walked")
-        return models.mapped("model")
+        # A mixin (callflow.preference.mixin) has no table: nothing to reach.
+        return [m for m in models.mapped("model") if not self.env[m]._abstract]
 
     def sample_id(self, model):
         Model = self.env[model].with_context(active_test=False)

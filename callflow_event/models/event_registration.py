@@ -25,7 +25,8 @@ NOTE_MAX = 500
 
 
 class EventRegistration(models.Model):
-    _inherit = "event.registration"
+    _name = "event.registration"
+    _inherit = ["event.registration", "callflow.preference.mixin"]
 
     callflow_contact_choice = fields.Selection(
         CONTACT_CHOICES,
@@ -46,6 +47,18 @@ class EventRegistration(models.Model):
         readonly=True,
         groups="callflow_odoo.group_callflow_operator",
     )
+
+    def _callflow_region(self):
+        """Numbers typed at registration read in the event's country."""
+        self.ensure_one()
+        return (
+            self.event_id.country_id
+            or self.event_id.company_id.country_id
+            or self.env.company.country_id
+        ).code
+
+    def _callflow_contact_depends(self):
+        return super()._callflow_contact_depends() + ["event_id.country_id"]
 
     def _get_website_registration_allowed_fields(self):
         return super()._get_website_registration_allowed_fields() | {

@@ -142,6 +142,25 @@ class TestRegistrationLedger(EventCase):
         self.assertEqual(registration.callflow_contact_choice, "sms")
         self.assertFalse(registration.callflow_preference_event_ids)
 
+    def test_the_attendee_form_warns_like_a_lead(self):
+        """Registrations inherit callflow.preference.mixin: the attendee's
+        form shows the do-not-contact banner and the button to the events,
+        as leads and contacts do."""
+        registration = self.register("none")
+        other = self.register("phone", phone="090-1111-0002")
+        self.assertIn("Opted out", registration.callflow_preference_warning)
+        self.assertEqual(registration.callflow_preference_count, 1)
+        self.assertFalse(other.callflow_preference_warning)
+        action = registration.with_user(self.manager).action_view_callflow_preferences()
+        self.assertEqual(
+            self.Event.search(action["domain"]),
+            registration.callflow_preference_event_ids,
+        )
+        form = self.env["event.registration"].get_views([(False, "form")])
+        arch = form["views"]["form"]["arch"]
+        self.assertIn('name="callflow_preference_warning"', arch)
+        self.assertIn('name="action_view_callflow_preferences"', arch)
+
     def test_contact_and_lead_show_it(self):
         partner = self.env["res.partner"].create(
             {"name": "Suzuki Hanako", "mobile": "090-2222-3333"}

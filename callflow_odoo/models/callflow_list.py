@@ -8,6 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools.constants import OPEN_STATES
+from ..tools.hours import set_days
 from ..tools.list_rows import EntryRow, SourceRow, source_number
 from ..tools.phone import NOT_A_NUMBER, number_time_zone
 from ..tools.phone_errors import parse_error_message
@@ -19,6 +20,10 @@ _logger = logging.getLogger(__name__)
 SOURCE_MODELS = [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")]
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The day checkboxes of the calling window and their ISO digits: a view of
+# ``window_days``, turned into it by ``create``/``write``.
+WINDOW_FLAGS = {f"window_{day}": str(n) for n, day in enumerate(WEEKDAYS, start=1)}
+WINDOW_DAY_FLAG = {"compute": "_compute_window_day_flags", "readonly": False}
 SOURCE_CHUNK = 20000
 INSERT_CHUNK = 20000
 ANALYZE_THRESHOLD = 10000
@@ -102,24 +107,30 @@ class CallflowList(models.Model):
         default=4.0,
         help="Minimum time between two attempts on the same entry of this list.",
     )
-    window_mon = fields.Boolean("Monday", default=True)
-    window_tue = fields.Boolean("Tuesday", default=True)
-    window_wed = fields.Boolean("Wednesday", default=True)
-    window_thu = fields.Boolean("Thursday", default=True)
-    window_fri = fields.Boolean("Friday", default=True)
-    window_sat = fields.Boolean("Saturday")
-    window_sun = fields.Boolean("Sunday")
-    window_weekdays = fields.Char(
-        compute="_compute_window_weekdays",
-        store=True,
-        help="Days calls are allowed, ISO numbers 1 (Monday) to 7 (Sunday), "
-        "comma-separated; computed from the day checkboxes.",
+    # The calling window, in the one representation of days and hours
+    # (tools/hours.py); the day checkboxes of the form edit ``window_days``.
+    window_days = fields.Char(
+        string="Window Weekdays",
+        default="12345",
+        help="Days calls are allowed, as ISO weekday digits from 1 (Monday) "
+        "to 7 (Sunday): 12345 is Monday to Friday. Set with the day checkboxes.",
     )
-    window_start = fields.Float(
-        default=9.0, help="Earliest local time of the recipient (e.g. 9:00)."
+    window_mon = fields.Boolean("Monday", **WINDOW_DAY_FLAG)
+    window_tue = fields.Boolean("Tuesday", **WINDOW_DAY_FLAG)
+    window_wed = fields.Boolean("Wednesday", **WINDOW_DAY_FLAG)
+    window_thu = fields.Boolean("Thursday", **WINDOW_DAY_FLAG)
+    window_fri = fields.Boolean("Friday", **WINDOW_DAY_FLAG)
+    window_sat = fields.Boolean("Saturday", **WINDOW_DAY_FLAG)
+    window_sun = fields.Boolean("Sunday", **WINDOW_DAY_FLAG)
+    window_from = fields.Float(
+        string="Window Start",
+        default=9.0,
+        help="Earliest local time of the recipient (e.g. 9:00).",
     )
-    window_end = fields.Float(
-        default=20.0, help="Latest local time of the recipient (e.g. 20:00)."
+    window_to = fields.Float(
+        string="Window End",
+        default=20.0,
+        help="Latest local time of the recipient (e.g. 20:00).",
     )
     # Source
     source_model = fields.Selection(
@@ -156,7 +167,7 @@ class CallflowList(models.Model):
     _sql_constraints = [
         (
             "window_check",
-            "CHECK(window_start >= 0 AND window_end <= 24 AND window_start<window_end)",
+            "CHECK(window_from >= 0 AND window_to <= 24 AND window_from < window_to)",
             "The calling window must start before it ends, within the day.",
         ),
         (
@@ -194,14 +205,27 @@ class CallflowList(models.Model):
         for rec in self:
             rec.state_sequence = order.get(rec.state, 5)
 
-    @api.depends(*(f"window_{day}" for day in WEEKDAYS))
-    def _compute_window_weekdays(self):
+    @api.depends("window_days")
+    def _compute_window_day_flags(self):
         for rec in self:
-            rec.window_weekdays = ",".join(
-                str(index)
-                for index, day in enumerate(WEEKDAYS, start=1)
-                if rec[f"window_{day}"]
+            for fname, digit in WINDOW_FLAGS.items():
+                rec[fname] = digit in (rec.window_days or "")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        default = self.default_get(["window_days"]).get("window_days")
+        return super().create(
+            [_window_flags_to_days(dict(vals), default) for vals in vals_list]
+        )
+
+    def write(self, vals):
+        if not WINDOW_FLAGS.keys() & vals.keys():
+            return super().write(vals)
+        for rec in self:  # each list keeps its other days
+            super(CallflowList, rec).write(
+                _window_flags_to_days(dict(vals), rec.window_days)
             )
+        return True
 
     def _compute_counters(self):
         """All counters in one grouped query."""
@@ -552,3 +576,13 @@ class CallflowList(models.Model):
                     rec._build_entries()
             except Exception:
                 _logger.exception("Callflow: could not sync call list %s", rec.id)
+
+
+def _window_flags_to_days(vals, days):
+    """``vals`` with its day checkboxes turned into ``window_days``; the days
+    neither ticked nor unticked keep what ``days`` (or a given
+    ``window_days``) says."""
+    flags = {WINDOW_FLAGS[f]: bool(vals.pop(f)) for f in WINDOW_FLAGS if f in vals}
+    if flags:
+        vals["window_days"] = set_days(vals.get("window_days", days), flags)
+    return vals

@@ -296,9 +296,9 @@ class CallflowListEntry(models.Model):
         """Whether ``now`` is inside list ``l``'s calling window in ``tz``."""
         return self._in_hours_sql(
             self._local_sql(now, tz),
-            SQL("COALESCE(l.window_weekdays, '')"),
-            SQL("l.window_start"),
-            SQL("l.window_end"),
+            SQL("COALESCE(l.window_days, '')"),
+            SQL("l.window_from"),
+            SQL("l.window_to"),
         )
 
     @api.model

@@ -19,3 +19,4 @@ from . import test_tools_phone
 from . import test_tools_hours
 from . import test_tools_phone_errors
 from . import test_tools_dialer_sql
+from . import test_hours_sql

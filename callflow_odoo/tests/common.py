@@ -192,8 +192,8 @@ def lead_call_list(env, name, desk_number, operator, leads):
             user_ids=[(6, 0, operator.ids)],
             source_model="crm.lead",
             source_domain=f"[('id', 'in', {leads.ids})]",
-            window_start=0,
-            window_end=24,
+            window_from=0,
+            window_to=24,
             min_gap_hours=0,
         )
     )
@@ -345,8 +345,8 @@ class CallflowCommon(CallflowCase):
             "caller_number_id": cls.caller_number.id,
             "user_ids": [(6, 0, [cls.operator.id, cls.operator2.id])],
             "company_id": cls.company.id,
-            "window_start": 0.0,
-            "window_end": 24.0,
+            "window_from": 0.0,
+            "window_to": 24.0,
             "window_sat": True,
             "window_sun": True,
             "min_gap_hours": 0.0,
@@ -439,8 +439,8 @@ class CallflowCommon(CallflowCase):
                 user_ids=[(6, 0, [cls.operator.id, cls.other_operator.id])],
                 source_model="crm.lead",
                 source_domain=f"[('id', 'in', {[cls.lead.id, cls.lead2.id]})]",
-                window_start=0.0,
-                window_end=24.0,
+                window_from=0.0,
+                window_to=24.0,
                 max_attempts=3,
                 min_gap_hours=0.0,
             )

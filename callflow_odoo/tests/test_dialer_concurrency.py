@@ -35,8 +35,8 @@ class TestDialerConcurrency(CommittedCase):
                     "name": "Concurrency",
                     "caller_number_id": number.id,
                     "user_ids": [(6, 0, users.ids)],
-                    "window_start": 0,
-                    "window_end": 24,
+                    "window_from": 0,
+                    "window_to": 24,
                     "window_sat": True,
                     "window_sun": True,
                 }

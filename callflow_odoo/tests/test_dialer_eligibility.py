@@ -85,7 +85,7 @@ class TestDialerEligibility(CallflowCommon, TransactionCase):
 
     def test_window_in_recipient_time_zone(self):
         """09:00-20:00 local: noon in Tokyo is 22:00 the day before in New York."""
-        self.list.write({"window_start": 9.0, "window_end": 20.0})
+        self.list.write({"window_from": 9.0, "window_to": 20.0})
         tokyo = self.make_entry(self.list, TOKYO, tz="Asia/Tokyo")
         new_york = self.make_entry(self.list, NEW_YORK, tz="America/New_York")
         with freeze_time(NOON_TOKYO):
@@ -228,7 +228,7 @@ class TestDialerEligibility(CallflowCommon, TransactionCase):
         """Only the time zones whose window is open are walked: an entry
         behind hundreds of New York entries at night there is still found,
         and one without a time zone counts as UTC."""
-        self.list.write({"window_start": 9.0, "window_end": 20.0})
+        self.list.write({"window_from": 9.0, "window_to": 20.0})
         self.Entry.create(
             [
                 {
@@ -372,7 +372,7 @@ class TestDialerCaps(CallflowCommon, TransactionCase):
 
     def test_all_rules_together(self):
         """Gap, window and ledger combined: only the entry passing all is given."""
-        self.list_a.write({"window_start": 9.0, "window_end": 20.0, "min_gap_hours": 2})
+        self.list_a.write({"window_from": 9.0, "window_to": 20.0, "min_gap_hours": 2})
         t0 = datetime(2026, 11, 25, 1, 0)  # 10:00 in Tokyo
         late = self.make_entry(self.list_a, NEW_YORK, tz="America/New_York")
         gap = self.make_entry(

@@ -1,10 +1,15 @@
-"""SMS quiet hours: pure function, no database."""
+"""Days and hours (SMS quiet hours, calling windows): pure functions, no database."""
 
 from datetime import datetime
 
 from odoo.tests import BaseCase
 
-from odoo.addons.callflow_odoo.tools.hours import send_after
+from odoo.addons.callflow_odoo.tools.hours import (
+    in_hours,
+    local_time,
+    send_after,
+    set_days,
+)
 
 
 class TestToolsHours(BaseCase):
@@ -41,3 +46,42 @@ class TestToolsHours(BaseCase):
             send_after(datetime(2026, 11, 20, 19), None, 8.5, 18.0),
             datetime(2026, 11, 21, 8, 30),
         )
+
+
+class TestInHours(BaseCase):
+    """The Python twin of the dialer's SQL test (see test_hours_sql)."""
+
+    def test_start_included_end_excluded(self):
+        wednesday = datetime(2026, 11, 25)
+        self.assertFalse(in_hours(wednesday.replace(hour=8, minute=59), "3", 9, 20))
+        self.assertTrue(in_hours(wednesday.replace(hour=9), "3", 9, 20))
+        self.assertTrue(in_hours(wednesday.replace(hour=19, minute=59), "3", 9, 20))
+        self.assertFalse(in_hours(wednesday.replace(hour=20), "3", 9, 20))
+
+    def test_days_and_half_hours(self):
+        saturday = datetime(2026, 11, 28, 9, 15)
+        self.assertFalse(in_hours(saturday, "12345", 0, 24), "not a weekday")
+        self.assertTrue(in_hours(saturday, "67", 9, 9.5))
+        self.assertFalse(in_hours(saturday, "67", 9.5, 10), "09:15 < 09:30")
+        self.assertFalse(in_hours(saturday, "", 0, 24), "no day, never")
+
+    def test_overnight_window_is_never_open(self):
+        # A window ends after it starts; the forms refuse 22:00-06:00.
+        for hour in (0, 5, 22, 23):
+            self.assertFalse(in_hours(datetime(2026, 11, 25, hour), "3", 22, 6))
+
+    def test_local_time_changes_the_day(self):
+        # Tuesday 23:30 UTC is Wednesday 08:30 in Tokyo.
+        local = local_time(datetime(2026, 11, 24, 23, 30), "Asia/Tokyo")
+        self.assertEqual(local, datetime(2026, 11, 25, 8, 30))
+        self.assertTrue(in_hours(local, "3", 8.5, 9))
+        self.assertFalse(in_hours(local, "2", 0, 24))
+        # No zone or an unknown one reads as UTC.
+        self.assertEqual(local_time(datetime(2026, 11, 24, 23, 30), None).day, 24)
+        self.assertEqual(local_time(datetime(2026, 11, 24, 23, 30), "Mars/X").day, 24)
+
+    def test_day_checkboxes_edit_the_days(self):
+        self.assertEqual(set_days("12345", {"6": True, "1": False}), "23456")
+        self.assertEqual(set_days("", {"7": True}), "7")
+        self.assertEqual(set_days(False, {}), "")
+        self.assertEqual(set_days("7531", {}), "1357", "sorted, as the SQL reads")

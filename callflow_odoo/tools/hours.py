@@ -1,8 +1,24 @@
-"""Preferred call hours ("only at certain times"): validation and labels.
+"""Days and hours in Callflow: one representation, its test, validation and
+labels.
 
-Days are ISO weekday digits in one string ("12345" = Monday to Friday), hours
-are floats in the recipient's local time, ``start`` included, ``end``
-excluded, as for the call lists' calling windows.
+Every "days and hours" in Callflow -- a call list's calling window, the
+hours a person asked to be called at (ledger events, opt-out answers), the
+SMS quiet hours -- is the same triple, named after its owner's prefix:
+
+- ``<prefix>_days``: ISO weekday digits in one string, ``"12345"`` = Monday
+  to Friday (``Char``). One column a SQL ``position()`` reads per row and an
+  index-free ``CHECK`` can hold; seven booleans needed seven columns and a
+  computed copy to be queried, and a comma-separated list a second parser.
+- ``<prefix>_from`` / ``<prefix>_to``: hours as floats in the recipient's
+  local time (``9.5`` = 09:30), ``from`` included, ``to`` excluded -- the
+  value type of Odoo's ``resource.calendar.attendance`` (``hour_from``,
+  ``hour_to``) and of its ``float_time`` widget, so forms show 09:30.
+
+The ledger already stored ``hours_days``/``hours_from``/``hours_to`` and the
+opt-out answers ``times_days``/``times_from``/``times_to``; the lists and the
+SMS quiet hours follow them (``window_days``/``window_from``/``window_to``).
+A window never wraps past midnight (``from < to``); :func:`in_hours` is the
+Python twin of the SQL test ``callflow.list.entry._in_hours_sql``.
 """
 
 import re
@@ -17,6 +33,12 @@ ALL_DAYS = "1234567"
 def clean_days(days):
     """The ISO weekday digits in ``days``, sorted and unique ('' if none)."""
     return "".join(d for d in ALL_DAYS if d in (days or ""))
+
+
+def set_days(days, changes):
+    """``days`` with each ISO digit of ``changes`` (``{"6": True}``) added or
+    removed: what a form's day checkboxes do to a ``*_days`` value."""
+    return "".join(d for d in ALL_DAYS if changes.get(d, d in (days or "")))
 
 
 def hours_error(days, start, end):
@@ -85,18 +107,41 @@ def parse_hour(value):
     return None
 
 
+def _zone(tz_name):
+    """``tz_name`` as a zone; no zone or an unknown one is read as UTC."""
+    try:
+        return pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        return pytz.utc
+
+
+def local_time(now, tz_name):
+    """``now`` (naive UTC) as naive local time in ``tz_name``."""
+    return pytz.utc.localize(now).astimezone(_zone(tz_name)).replace(tzinfo=None)
+
+
+def in_hours(local, days, hour_from, hour_to):
+    """Whether the local time ``local`` falls on one of ``days`` (ISO weekday
+    digits) between ``hour_from`` (included) and ``hour_to`` (excluded).
+
+    The SQL twin (``_in_hours_sql``) reads hours and minutes, not seconds;
+    so does this. No days, or a window that does not start before it ends,
+    is never open."""
+    if not days or hour_from is None or hour_to is None:
+        return False
+    hour = local.hour + local.minute / 60
+    return str(local.isoweekday()) in days and hour_from <= hour < hour_to
+
+
 def send_after(now, tz_name, start=9.0, end=20.0):
     """UTC time (naive) a message may leave so that it arrives between
     ``start`` and ``end`` o'clock in ``tz_name``, or False if it may leave
     ``now`` (naive UTC).  An unknown zone is read as UTC."""
-    try:
-        tz = pytz.timezone(tz_name or "UTC")
-    except pytz.UnknownTimeZoneError:
-        tz = pytz.utc
-    local = pytz.utc.localize(now).astimezone(tz)
-    hour = local.hour + local.minute / 60
-    if start <= hour < end:
+    tz = _zone(tz_name)
+    local = local_time(now, tz.zone)
+    if in_hours(local, ALL_DAYS, start, end):
         return False
+    hour = local.hour + local.minute / 60
     day = local.date() + timedelta(days=1 if hour >= end else 0)
     opening = datetime.combine(day, time(int(start), round(start % 1 * 60)))
     return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)

@@ -10,100 +10,87 @@ from odoo.addons.callflow_odoo.tools.hours import weekday_names
 from odoo.addons.callflow_odoo.tools.phone import mask_number
 
 from ..tools.links import optout_url
-from .page_helpers import client_address, parse_typed_number, private_page
+from .page_helpers import (
+    client_address,
+    honeypot_filled,
+    parse_typed_number,
+    private_page,
+    public_page,
+)
 
 _logger = logging.getLogger(__name__)
 
 
 class CallflowOptout(http.Controller):
     # --- personal link ------------------------------------------------
-    @http.route(
-        "/o/<string:token>",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        methods=["GET"],
-    )
+    @public_page("/o/<string:token>")
     def optout_link(self, token, **kwargs):
         """Show the form. Reads only: link previews and scanners open links."""
-        token_sudo = self._find_token(token)
-        if not token_sudo:
-            return private_page(self._render_neutral(), token)
-        if token_sudo._is_expired():
-            return private_page(self._render_neutral(expired=True), token)
+        token_sudo, closed = self._open_token(token)
+        if closed:
+            return private_page(closed, token)
         return private_page(self._render_link(token, token_sudo), token)
 
-    @http.route(
-        "/o/<string:token>",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        methods=["POST"],
-    )
+    @public_page("/o/<string:token>", "POST")
     def optout_link_submit(self, token, **post):
-        token_sudo = self._find_token(token)
-        if not token_sudo:
-            return private_page(self._render_neutral(), token)
-        if token_sudo._is_expired():
-            return private_page(self._render_neutral(expired=True), token)
-        Response = request.env["callflow.optout.response"].sudo()
-        # No honeypot here: a valid token proves the link, and a browser's
-        # autofill may fill the hidden field; the answer must not be lost.
-        values, errors = Response._validate_answer(post)
-        if errors:
-            return private_page(
-                self._render_link(token, token_sudo, values=values, errors=errors),
-                token,
-            )
-        response, failed = self._store_answer(values, token=token_sudo)
-        if failed:
-            return private_page(failed, token)
-        return private_page(self._render_answer(response, token), token)
+        token_sudo, closed = self._open_token(token)
+        if closed:
+            return private_page(closed, token)
+        return private_page(self._submit_answer(post, token, token_sudo), token)
 
     # --- without a link -------------------------------------------------
-    @http.route(
-        "/callflow/optout",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        methods=["GET"],
-    )
+    @public_page("/callflow/optout")
     def optout_page(self, **kwargs):
         return self._render_neutral()
 
-    @http.route(
-        "/callflow/optout",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        methods=["POST"],
-    )
+    @public_page("/callflow/optout", "POST")
     def optout_page_submit(self, **post):
-        Response = request.env["callflow.optout.response"].sudo()
-        values, errors = Response._validate_answer(post)
-        e164 = False
-        if "number_input" not in errors:
-            e164 = parse_typed_number(values["number_input"])
-            if not e164:
-                errors["number_input"] = request.env._(
-                    "This does not look like a phone number. Please check it "
-                    "and include the area code."
-                )
-        if post.get("homepage"):  # honeypot: pretend it worked
-            return self._render_done(values["answer"] or "stop_all", None)
-        if errors:
-            return self._render_neutral(values=values, errors=errors)
-        response, failed = self._store_answer(values, e164=e164)
-        if failed:
-            return failed
-        # Same wording whether or not the number is in the CRM.
-        return self._render_answer(response, None)
+        return self._submit_answer(post)
 
     # --- helpers --------------------------------------------------------
+    def _open_token(self, token):
+        """``(token, None)`` for a live link; else ``(token, neutral page)``:
+        an unknown link and an expired one show the page without a link."""
+        token_sudo = self._find_token(token)
+        if not token_sudo:
+            return token_sudo, self._render_neutral()
+        if token_sudo._is_expired():
+            return token_sudo, self._render_neutral(expired=True)
+        return token_sudo, None
+
+    def _submit_answer(self, post, token=None, token_sudo=None):
+        """The steps of every posted answer, with a link or without: validate
+        the form; without a link, read the typed number and check the
+        honeypot; store the answer (``_store_answer``: within the limits or
+        kept for review) and show the outcome."""
+        Response = request.env["callflow.optout.response"].sudo()
+        values, errors = Response._validate_answer(post)
+        e164 = None
+        if not token_sudo:
+            e164 = self._typed_number(values, errors)
+            if honeypot_filled(post):  # pretend it worked
+                return self._render_done(values["answer"] or "stop_all", None)
+        if errors and token_sudo:
+            return self._render_link(token, token_sudo, values=values, errors=errors)
+        if errors:
+            return self._render_neutral(values=values, errors=errors)
+        response, failed = self._store_answer(values, token=token_sudo, e164=e164)
+        # Same wording whether or not the number is in the CRM.
+        return failed or self._render_answer(response, token)
+
+    def _typed_number(self, values, errors):
+        """E.164 of the number typed on the page without a link, or False
+        (with the error to show in ``errors``)."""
+        if "number_input" in errors:
+            return False
+        e164 = parse_typed_number(values["number_input"])
+        if not e164:
+            errors["number_input"] = request.env._(
+                "This does not look like a phone number. Please check it "
+                "and include the area code."
+            )
+        return e164
+
     def _store_answer(self, values, token=None, e164=None):
         """``(response, None)``; or, if a transient database failure still
         escapes the store, ``(None, a calm 503 page)`` with the answer kept

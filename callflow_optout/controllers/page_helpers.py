@@ -1,8 +1,10 @@
-"""Helpers of the public opt-out pages kept apart from the routes: headers of
-personal pages, the visitor's address, and reading a typed number."""
+"""Helpers of the public opt-out pages kept apart from the routes: the
+route of a public page, headers of personal pages, the visitor's address,
+the honeypot, and reading what was typed."""
 
 import re
 
+from odoo import http
 from odoo.http import request
 
 from ..tools.links import optout_url
@@ -15,6 +17,37 @@ PRIVATE_PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 _HEAD_RE = re.compile(rb"<head\b.*?</head>", re.DOTALL | re.IGNORECASE)
+# Hidden field of the page without a link: people leave it empty, bots fill it.
+HONEYPOT_FIELD = "homepage"
+
+
+def public_page(path, method="GET"):
+    """Route of a public opt-out page: any visitor, in the website's layout,
+    never listed in the sitemap (its pages are answers, not content)."""
+    return http.route(
+        path,
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=[method],
+    )
+
+
+def honeypot_filled(post):
+    """The hidden field was filled: a bot, to be shown success and ignored.
+
+    Only the page without a link asks: with a link, a valid token proves the
+    visitor, and a browser's autofill may fill the field."""
+    return bool(post.get(HONEYPOT_FIELD))
+
+
+def posted_text(value, pattern=None):
+    """A posted value as text, or "" if it is not text (a repeated field
+    arrives as a list) or does not match ``pattern``."""
+    if not isinstance(value, str) or (pattern and not pattern.match(value)):
+        return ""
+    return value
 
 
 def client_address():

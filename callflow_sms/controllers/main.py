@@ -19,6 +19,20 @@ TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_WEBHOOK_BODY = 64 * 1024
 
 
+def webhook_route(path):
+    """Route of a provider webhook: public (the provider signs its calls,
+    checked in the handler), POST only, no CSRF token (it comes from the
+    provider, not a browser), bodies up to ``MAX_WEBHOOK_BODY``."""
+    return http.route(
+        path,
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        max_content_length=MAX_WEBHOOK_BODY,
+    )
+
+
 class CallflowSmsWebhook(http.Controller):
     """Provider webhooks: authenticate, validate, hand over to sms.sms."""
 
@@ -50,14 +64,7 @@ class CallflowSmsWebhook(http.Controller):
             request.httprequest.headers.get("X-Twilio-Signature"),
         )
 
-    @http.route(
-        "/callflow_sms/twilio/status",
-        type="http",
-        auth="public",
-        methods=["POST"],
-        csrf=False,
-        max_content_length=MAX_WEBHOOK_BODY,
-    )
+    @webhook_route("/callflow_sms/twilio/status")
     def twilio_status(self, **kw):
         if not self._twilio_authenticated():
             return self._forbid("provider or signature")
@@ -77,14 +84,7 @@ class CallflowSmsWebhook(http.Controller):
         )
         return request.make_response("", status=204)
 
-    @http.route(
-        "/callflow_sms/twilio/inbound",
-        type="http",
-        auth="public",
-        methods=["POST"],
-        csrf=False,
-        max_content_length=MAX_WEBHOOK_BODY,
-    )
+    @webhook_route("/callflow_sms/twilio/inbound")
     def twilio_inbound(self, **kw):
         if not self._twilio_authenticated():
             return self._forbid("provider or signature")
@@ -116,14 +116,7 @@ class CallflowSmsWebhook(http.Controller):
             return None, self._reject(400, "Malformed JSON")
         return payload, None
 
-    @http.route(
-        "/callflow_sms/http_json/status",
-        type="http",
-        auth="public",
-        methods=["POST"],
-        csrf=False,
-        max_content_length=MAX_WEBHOOK_BODY,
-    )
+    @webhook_route("/callflow_sms/http_json/status")
     def http_json_status(self):
         payload, error = self._json_payload()
         if error:
@@ -148,14 +141,7 @@ class CallflowSmsWebhook(http.Controller):
         )
         return request.make_json_response({"ok": True, "found": found})
 
-    @http.route(
-        "/callflow_sms/http_json/inbound",
-        type="http",
-        auth="public",
-        methods=["POST"],
-        csrf=False,
-        max_content_length=MAX_WEBHOOK_BODY,
-    )
+    @webhook_route("/callflow_sms/http_json/inbound")
     def http_json_inbound(self):
         payload, error = self._json_payload()
         if error:

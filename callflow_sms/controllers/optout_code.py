@@ -4,10 +4,13 @@ earlier stop."""
 
 import re
 
-from odoo import http
 from odoo.http import request
 
 from odoo.addons.callflow_optout.controllers.main import CallflowOptout
+from odoo.addons.callflow_optout.controllers.page_helpers import (
+    posted_text,
+    public_page,
+)
 
 E164_RE = re.compile(r"^\+[1-9][0-9]{5,14}$")
 
@@ -25,17 +28,9 @@ class CallflowOptoutCode(CallflowOptout):
             page.qcontext["code_number"] = response.number
         return page
 
-    @http.route(
-        "/callflow/optout/code",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        methods=["POST"],
-    )
+    @public_page("/callflow/optout/code", "POST")
     def optout_code_submit(self, number=None, code=None, **post):
-        number = number if isinstance(number, str) and E164_RE.match(number) else ""
-        code = code if isinstance(code, str) else ""
+        number, code = posted_text(number, E164_RE), posted_text(code)
         # sudo: visitors cannot read codes; the typed code proves the right.
         Code = request.env["callflow.optout.code"].sudo()
         record = Code._verify(number, code) if number else Code

@@ -1,10 +1,10 @@
 """The personal link's page, when the number was asked whether it is still
 right: "Yes, this is still my number" makes it fresh again."""
 
-from odoo import http
 from odoo.http import request
 
 from odoo.addons.callflow_optout.controllers.main import CallflowOptout
+from odoo.addons.callflow_optout.controllers.page_helpers import public_page
 from odoo.addons.callflow_optout.tools.links import optout_url
 
 
@@ -32,14 +32,7 @@ class CallflowOptoutReconfirm(CallflowOptout):
         )
         return page
 
-    @http.route(
-        "/o/<string:token>/still-mine",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        methods=["POST"],
-    )
+    @public_page("/o/<string:token>/still-mine", "POST")
     def reconfirm_submit(self, token, **post):
         token_sudo = self._find_token(token)
         if not token_sudo:

@@ -476,8 +476,8 @@ class SmsSms(models.Model):
     def _callflow_quiet_hours(self):
         get = self.env["ir.config_parameter"].sudo().get_param
         return (
-            float(get(PARAM % "window_start") or 9.0),
-            float(get(PARAM % "window_end") or 20.0),
+            float(get(PARAM % "window_from") or 9.0),
+            float(get(PARAM % "window_to") or 20.0),
         )
 
     @api.model

@@ -7,3 +7,4 @@ from . import test_optout_code
 from . import test_sms_trust
 from . import test_sms_reconfirm
 from . import test_sms_number_matching
+from . import test_sms_quiet_hours

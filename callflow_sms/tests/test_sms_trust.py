@@ -33,8 +33,8 @@ class JsonWebhookMixin(JsonGatewayMixin):
     def setUp(self):
         super().setUp()
         self.params.set_param("callflow_sms.backoff", "0.01")
-        self.params.set_param("callflow_sms.window_start", "0")
-        self.params.set_param("callflow_sms.window_end", "24")
+        self.params.set_param("callflow_sms.window_from", "0")
+        self.params.set_param("callflow_sms.window_to", "24")
 
     def _post(self, payload, path="/callflow_sms/http_json/inbound", **kw):
         return self.signed_post(path, payload, **kw)
