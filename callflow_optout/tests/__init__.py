@@ -6,3 +6,4 @@ from . import test_optin_capture
 from . import test_optout_lift
 from . import test_optout_limits
 from . import test_optout_input
+from . import test_optout_settings

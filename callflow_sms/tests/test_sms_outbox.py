@@ -1,0 +1,58 @@
+"""The SMS Outbox tells the truth (issue #16): a message the outbox kept is
+"In outbox, not sent to any phone", never "Sent", and its text is readable
+with only the token of its personal link masked."""
+
+import re
+
+from lxml import etree
+
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
+
+MOBILE = "+819011110007"
+BODY = "This is {operator} from {company}. Stop: {optout_link}"
+
+
+@tagged("post_install", "-at_install")
+class TestSmsOutbox(DialerCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_dialer()
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("callflow_sms.provider", "outbox")
+        params.set_param("callflow_sms.window_start", "0")
+        params.set_param("callflow_sms.window_end", "24")
+        cls.template = cls.env["callflow.sms.template"].create(
+            {"name": "After", "when": "after", "body": BODY}
+        )
+        cls.call_list = cls.make_list(sms_after_template_id=cls.template.id)
+        cls.entry = cls.make_entry(cls.call_list, MOBILE)
+
+    def test_outbox_message_says_it_reached_no_phone(self):
+        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        self.env["sms.sms"]._process_queue()
+        sms.invalidate_recordset()
+        self.assertEqual(sms.state, "callflow_outbox")
+        labels = dict(self.env["sms.sms"].fields_get(["state"])["state"]["selection"])
+        self.assertEqual(labels[sms.state], "In outbox, not sent to any phone")
+        # Not queued again: the next run of the queue leaves it alone.
+        self.env["sms.sms"]._process_queue()
+        self.assertEqual(sms.state, "callflow_outbox")
+        # The text is readable; only the link's token is masked.
+        company = self.env.company.name
+        self.assertRegex(
+            sms.body,
+            rf"^This is .+ from {re.escape(company)}\. Stop: https?://\S+/o/…[\w-]{{2}}$",
+        )
+
+    def test_outbox_list_shows_the_message_and_its_state(self):
+        action = self.env.ref("callflow_sms.callflow_sms_outbox_action")
+        views = self.env["sms.sms"].get_views(
+            [(v.view_id.id, v.view_mode) for v in action.view_ids] or [(False, "list")]
+        )
+        arch = etree.fromstring(views["views"]["list"]["arch"])
+        columns = arch.xpath("//field/@name")
+        self.assertIn("body", columns)
+        self.assertIn("state", columns)
