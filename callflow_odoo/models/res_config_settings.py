@@ -60,9 +60,10 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         """Odoo deletes a numeric parameter set to 0, and the code's default
         then applies; where 0 is allowed it means "off": store it."""
-        super().set_values()
+        res = super().set_values()
         params = self.env["ir.config_parameter"].sudo()  # as Odoo's set_values
         for name, (low, _high) in self._callflow_bounds().items():
             field = self._fields[name]
             if low <= 0 and field.config_parameter and self[name] == 0:
                 params.set_param(field.config_parameter, repr(self[name]))
+        return res

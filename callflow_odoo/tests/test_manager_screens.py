@@ -54,3 +54,18 @@ class TestHoldTimeoutSetting(TransactionCase):
             r"Release Held Entries After \(minutes\) must be between 1 and 1440",
         ):
             self.env["res.config.settings"].create({"callflow_hold_timeout": 0})
+
+    def test_counters_and_bounds_in_japanese(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["callflow_odoo"], ["ja_JP"], overwrite=True
+        )
+        env = self.env(context=dict(self.env.context, lang="ja_JP"))
+        arch = env["callflow.list"].get_view(view_type="kanban")["arch"]
+        for label in ("残り", "完了", "折り返し", "発信停止", "無効"):
+            self.assertIn(f">{label}</div>", arch)
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"保持中エントリーの解放までの時間（分） は 1 から 1440 の間で",
+        ):
+            env["res.config.settings"].create({"callflow_hold_timeout": -5})

@@ -81,3 +81,17 @@ class TestOptoutSettings(OptoutCase):
             "5",
             "nothing saved",
         )
+
+    def test_settings_read_in_japanese(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["callflow_optout"], ["ja_JP"], overwrite=True
+        )
+        env = self.env(context=dict(self.env.context, lang="ja_JP"))
+        described = env["res.config.settings"].fields_get(
+            ["callflow_optout_token_max_age_days"], ["string", "help"]
+        )["callflow_optout_token_max_age_days"]
+        self.assertEqual(described["string"], "個別リンクの有効期間（日）")
+        self.assertIn("0: リンクは期限切れになりません", described["help"])
+        arch = env["res.config.settings"].get_view(view_type="form")["arch"]
+        self.assertIn("配信停止ページ", arch)

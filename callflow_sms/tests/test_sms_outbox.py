@@ -6,6 +6,7 @@ import re
 
 from lxml import etree
 
+from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
@@ -56,3 +57,23 @@ class TestSmsOutbox(DialerCommon, TransactionCase):
         columns = arch.xpath("//field/@name")
         self.assertIn("body", columns)
         self.assertIn("state", columns)
+
+    def test_outbox_state_and_settings_in_japanese(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["callflow_sms"], ["ja_JP"], overwrite=True
+        )
+        env = self.env(context=dict(self.env.context, lang="ja_JP"))
+        labels = dict(env["sms.sms"].fields_get(["state"])["state"]["selection"])
+        self.assertEqual(
+            labels["callflow_outbox"], "送信トレイ内（どの電話にも送信されていません）"
+        )
+        described = env["res.config.settings"].fields_get(
+            ["callflow_sms_window_start"], ["string", "help"]
+        )["callflow_sms_window_start"]
+        self.assertEqual(described["string"], "SMS送信開始時刻")
+        self.assertIn("受信者のタイムゾーン", described["help"])
+        with self.assertRaisesRegex(ValidationError, "SMSの送信時間帯は"):
+            env["res.config.settings"].create(
+                {"callflow_sms_window_start": 21, "callflow_sms_window_end": 8}
+            )
