@@ -4,7 +4,7 @@ connection are set there and used when sending (issue #16)."""
 from datetime import datetime
 
 from odoo.exceptions import ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -72,3 +72,21 @@ class TestSmsSettings(TransactionCase):
         for name, (value, message) in cases.items():
             with self.subTest(name), self.assertRaisesRegex(ValidationError, message):
                 Settings.create({name: value})
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsTour(HttpCase):
+    def test_settings_page_refuses_a_negative_limit_and_saves_a_valid_one(self):
+        """Settings -> Callflow in the browser: the opt-out and SMS knobs are
+        there, -1 is refused with the setting named, 7 is saved and used."""
+        self.start_tour(
+            "/odoo/action-callflow_odoo.res_config_settings_action",
+            "callflow_settings_tour",
+            login="admin",
+        )
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param(
+                "callflow_optout.rate_limit_number"
+            ),
+            "7",
+        )
