@@ -54,6 +54,7 @@
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
             "callflow_odoo/static/tests/tours/callflow_preference_banner_tour.js",
             "callflow_odoo/static/tests/tours/callflow_dialer_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_list_kanban_tour.js",
         ],
     },
     "application": True,

@@ -20,3 +20,4 @@ from . import test_tools_hours
 from . import test_tools_phone_errors
 from . import test_tools_dialer_sql
 from . import test_hours_sql
+from . import test_manager_screens

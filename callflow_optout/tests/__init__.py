@@ -7,3 +7,4 @@ from . import test_optout_lift
 from . import test_optout_limits
 from . import test_optout_input
 from . import test_optout_number_matching
+from . import test_optout_settings

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 PROVIDERS = [
     ("odoo", "Odoo SMS (IAP)"),
@@ -77,3 +78,106 @@ class ResConfigSettings(models.TransientModel):
         "X-Callflow-Signature is the hex HMAC-SHA256 of the X-Callflow-Timestamp "
         "header (Unix seconds, within 5 minutes), a dot and the raw body.",
     )
+    # Quiet hours, opt-out codes and gateway tuning: system parameters read
+    # by sms.sms (_callflow_quiet_hours, _callflow_gateway) and
+    # callflow.optout.code (_param).
+    callflow_sms_window_from = fields.Float(
+        string="Send SMS From",
+        config_parameter="callflow_sms.window_from",
+        default=9.0,
+        help="Callflow SMS (before and after a call, re-confirmations) leave "
+        "between these hours in the recipient's time zone; a message written "
+        "at night waits until morning.",
+    )
+    callflow_sms_window_to = fields.Float(
+        string="Send SMS Until",
+        config_parameter="callflow_sms.window_to",
+        default=20.0,
+        help="End of the sending hours, in the recipient's time zone.",
+    )
+    callflow_sms_optout_code_minutes = fields.Integer(
+        string="Code Validity (minutes)",
+        config_parameter="callflow_sms.optout_code_minutes",
+        default=10,
+        help="How long the code sent by SMS from the opt-out page without a "
+        "link can be entered.",
+    )
+    callflow_sms_optout_code_per_hour = fields.Integer(
+        string="Codes per Number and Hour",
+        config_parameter="callflow_sms.optout_code_per_hour",
+        default=3,
+        help="No more codes are sent to one number within an hour: the page "
+        "cannot be used to flood a phone with SMS.",
+    )
+    callflow_sms_optout_code_attempts = fields.Integer(
+        string="Attempts per Code",
+        config_parameter="callflow_sms.optout_code_attempts",
+        default=5,
+        help="Wrong entries after which a code stops working.",
+    )
+    callflow_sms_connect_timeout = fields.Float(
+        string="Connect Timeout (seconds)",
+        config_parameter="callflow_sms.connect_timeout",
+        default=5.0,
+        help="Time to reach the provider before the attempt counts as failed.",
+    )
+    callflow_sms_read_timeout = fields.Float(
+        string="Read Timeout (seconds)",
+        config_parameter="callflow_sms.read_timeout",
+        default=10.0,
+        help="Time to wait for the provider's answer once connected.",
+    )
+    callflow_sms_max_retries = fields.Integer(
+        string="Retries",
+        config_parameter="callflow_sms.max_retries",
+        default=3,
+        help="Retries of a message the provider could not take for a "
+        "temporary reason (busy, timeout), within one run of the queue. "
+        "0: no retry; the next run tries again.",
+    )
+    callflow_sms_backoff = fields.Float(
+        string="Wait Between Retries (seconds)",
+        config_parameter="callflow_sms.backoff",
+        default=0.5,
+        help="First wait before a retry; it doubles at each retry.",
+    )
+    callflow_sms_workers = fields.Integer(
+        string="Parallel Requests",
+        config_parameter="callflow_sms.workers",
+        default=4,
+        help="Messages handed to the provider at the same time.",
+    )
+
+    @api.model
+    def _callflow_bounds(self):
+        return {
+            **super()._callflow_bounds(),
+            "callflow_sms_window_from": (0, 24),
+            "callflow_sms_window_to": (0, 24),
+            "callflow_sms_optout_code_minutes": (1, 24 * 60),
+            "callflow_sms_optout_code_per_hour": (1, 100),
+            "callflow_sms_optout_code_attempts": (1, 100),
+            "callflow_sms_connect_timeout": (0.5, 120),
+            "callflow_sms_read_timeout": (1, 300),
+            "callflow_sms_max_retries": (0, 10),
+            "callflow_sms_backoff": (0, 60),
+            "callflow_sms_workers": (1, 32),
+        }
+
+    @api.constrains("callflow_sms_window_from", "callflow_sms_window_to")
+    def _check_callflow_sms_window(self):
+        for settings in self:
+            if settings.callflow_sms_window_from >= settings.callflow_sms_window_to:
+                raise ValidationError(
+                    self.env._(
+                        "The SMS sending hours must start before they end "
+                        "(from %(start)s until %(end)s).",
+                        start=_hour(settings.callflow_sms_window_from),
+                        end=_hour(settings.callflow_sms_window_to),
+                    )
+                )
+
+
+def _hour(value):
+    minutes = round(value * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

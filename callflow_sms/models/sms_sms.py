@@ -32,6 +32,15 @@ PENDING_LINK = "pending:"
 class SmsSms(models.Model):
     _inherit = "sms.sms"
 
+    # What the outbox provider keeps: never handed to anybody, so "Sent"
+    # would be a lie.
+    state = fields.Selection(
+        selection_add=[
+            ("outgoing",),
+            ("callflow_outbox", "In outbox, not sent to any phone"),
+        ],
+        ondelete={"callflow_outbox": "set pending"},
+    )
     callflow_send_after = fields.Datetime(
         string="Send After",
         copy=False,
@@ -176,6 +185,14 @@ class SmsSms(models.Model):
         self._callflow_apply_results(
             results, unlink_failed, unlink_sent and provider != "outbox"
         )
+        if provider == "outbox":
+            self._callflow_mark_in_outbox()
+
+    def _callflow_mark_in_outbox(self):
+        """The outbox accepted these messages: say they reached no phone."""
+        self.filtered(lambda s: s.state == "pending").sudo().write(
+            {"state": "callflow_outbox"}
+        )  # sudo: as _callflow_apply_results, the queue runs for any sender
 
     def _callflow_clear_bodies(self):
         """Make the links of the messages about to leave; return ``{sms id:

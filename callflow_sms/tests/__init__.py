@@ -8,3 +8,5 @@ from . import test_sms_trust
 from . import test_sms_reconfirm
 from . import test_sms_number_matching
 from . import test_sms_quiet_hours
+from . import test_sms_outbox
+from . import test_sms_settings

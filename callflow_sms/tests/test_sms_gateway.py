@@ -192,5 +192,5 @@ class TestOutboxGateway(GatewayCase):
     def test_outbox_keeps_messages(self):
         sms = self._sms()
         sms.send()
-        self.assertEqual(sms.state, "pending")
+        self.assertEqual(sms.state, "callflow_outbox")
         self.assertFalse(sms.to_delete, "the outbox is where messages are shown")

@@ -160,7 +160,7 @@ class TestLinkMasking(JsonWebhookMixin, CallflowCommon, HttpCase):
         sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
         sms.send()
         sms.invalidate_recordset()
-        self.assertEqual(sms.state, "pending", "kept in the outbox")
+        self.assertEqual(sms.state, "callflow_outbox", "kept in the outbox")
         self.assertRegex(sms.body, r"/o/…[A-Za-z0-9_-]{2}$")
         self.assertFalse(CLEAR_RE.search(self._stored_texts()))
         self.assertFalse(self.gateway.requests)
