@@ -17,3 +17,6 @@ from . import callflow_number_confirmation
 from . import callflow_former_number
 from . import callflow_preference_state_provenance
 from . import callflow_preference_block
+from . import res_users
+from . import res_groups
+from . import ir_module_module

@@ -143,3 +143,17 @@ def number_time_zone(e164):
         zones.discard(phone_timezone.UNKNOWN_TIMEZONE)
         _ZONE_BY_PREFIX[prefix] = zones.pop() if len(zones) == 1 else None
     return _ZONE_BY_PREFIX[prefix]
+
+
+def display_number(e164, home_region=None):
+    """``e164`` as people read it: the national form when the number belongs
+    to ``home_region`` (ISO code, e.g. the company's country), else the
+    international one. Text that does not parse is returned unchanged, so a
+    screen never hides a number it cannot format."""
+    if not e164:
+        return ""
+    try:
+        same = bool(home_region) and region_of(e164) == home_region.upper()
+        return format_number(e164, "national" if same else "international")
+    except phonenumbers.NumberParseException:
+        return e164
