@@ -4,7 +4,7 @@ const PICKER = ".modal .o_field_widget[name=result_id]";
 const ONE_LEVEL = ".o_control_panel .o_breadcrumb:not(:has(.breadcrumb-item)) .o_last_breadcrumb_item";
 
 function openLog(outcome) {
-    return [
+    const steps = [
         {
             content: "A person to call is on screen",
             trigger: ".o_callflow_dialer:not(:has(.modal)) button.o_callflow_log",
@@ -15,12 +15,15 @@ function openLog(outcome) {
             trigger: ".o_callflow_dialer button.o_callflow_log",
             run: "click",
         },
-        {
+    ];
+    if (outcome) {
+        steps.push({
             content: `Outcome: ${outcome}`,
             trigger: `.modal .o_field_widget[name=outcome] input[data-value=${outcome}]`,
             run: "click",
-        },
-    ];
+        });
+    }
+    return steps;
 }
 
 function logAndNext(confirmation) {
@@ -66,7 +69,8 @@ registry.category("web_tour.tours").add("callflow_operator_day_tour", {
             run: "click",
         },
         ...logAndNext("logged (Interested)"),
-        ...openLog("answered"),
+        // Answered is the default outcome; the results have the focus.
+        ...openLog(false),
         {
             content: "The result used last comes first: key 1 picks it",
             trigger: `${PICKER} .o_radio_item:first-child:contains(Interested) .o_callflow_result_key:contains(1)`,
