@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -14,8 +12,10 @@ FITTING_HINTS = {
     "answered": ("answered", "failed"),
     "failed": ("failed",),
 }
-# How far back the picker counts the uses of each result.
-USAGE_WINDOW = timedelta(days=90)
+# How many of the company's latest calls the picker counts the results of:
+# recent habits, at a bounded cost (a backward walk of the primary key)
+# however many calls the company has logged.
+USAGE_SAMPLE = 2000
 
 
 class CallflowCallResult(models.Model):
@@ -101,26 +101,25 @@ class CallflowCallResult(models.Model):
     @api.model
     def _usage_counts(self):
         """``{result_id: (uses by this operator, uses in this company)}``
-        over the last ``USAGE_WINDOW``, in one query. Plain SQL: operators
-        see only their own calls, and the company's habits are no secret
-        worth a record rule (only counts leave the query)."""
-        self.env["callflow.call"].flush_model(
-            ["result_id", "user_id", "company_id", "date_start"]
-        )
+        among the company's last ``USAGE_SAMPLE`` calls, in one query. Plain
+        SQL: operators see only their own calls, and only counts leave the
+        query."""
+        self.env["callflow.call"].flush_model(["result_id", "user_id", "company_id"])
         self.env.cr.execute(
             SQL(
                 """
                 SELECT result_id,
                        count(*) FILTER (WHERE user_id = %(uid)s),
                        count(*)
-                  FROM callflow_call
-                 WHERE company_id = %(company)s AND result_id IS NOT NULL
-                   AND date_start >= %(since)s
+                  FROM (SELECT result_id, user_id FROM callflow_call
+                         WHERE company_id = %(company)s
+                         ORDER BY id DESC LIMIT %(sample)s) AS recent
+                 WHERE result_id IS NOT NULL
                  GROUP BY result_id
                 """,
                 uid=self.env.uid,
                 company=self.env.company.id,
-                since=fields.Datetime.now() - USAGE_WINDOW,
+                sample=USAGE_SAMPLE,
             )
         )
         return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
