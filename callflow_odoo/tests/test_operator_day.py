@@ -2,6 +2,8 @@
 result picker, the confirmation after each call and the script in their
 language."""
 
+import json
+
 from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, sql
 
@@ -347,6 +349,18 @@ class TestOperatorDayTour(OperatorDayCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_day()
+
+    def test_session_gives_the_operator_the_dialer_as_home(self):
+        self.authenticate("cf_day_operator", "cf_day_operator")
+        response = self.url_open(
+            "/web/session/get_session_info",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": {}}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(
+            response.json()["result"]["home_action_id"],
+            self.env.ref("callflow_odoo.callflow_action_operator_home").id,
+        )
 
     def test_operator_logs_three_calls_in_one_screen(self):
         """Login lands on the dialer; three calls later, one breadcrumb level
