@@ -50,11 +50,15 @@
         "demo/callflow_dialer_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "callflow_odoo/static/src/fields/*",
+        ],
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
             "callflow_odoo/static/tests/tours/callflow_preference_banner_tour.js",
             "callflow_odoo/static/tests/tours/callflow_dialer_tour.js",
             "callflow_odoo/static/tests/tours/callflow_list_kanban_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_operator_day_tour.js",
         ],
     },
     "application": True,

@@ -19,3 +19,6 @@ from . import callflow_former_number
 from . import callflow_preference_state_provenance
 from . import callflow_preference_block
 from . import models
+from . import res_users
+from . import res_groups
+from . import ir_module_module

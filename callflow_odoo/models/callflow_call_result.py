@@ -1,4 +1,21 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# The outcomes whose results an operator hesitates between: the results of a
+# conversation need somebody on the line; "no answer", "busy" and "voicemail"
+# are all "not reached". A wrong person is found out by talking to them.
+NOT_REACHED = ("no_answer", "busy", "voicemail")
+FITTING_HINTS = {
+    "no_answer": NOT_REACHED,
+    "busy": NOT_REACHED,
+    "voicemail": NOT_REACHED,
+    "answered": ("answered", "failed"),
+    "failed": ("failed",),
+}
+# How many of the company's latest calls the picker counts the results of:
+# recent habits, at a bounded cost (a backward walk of the primary key)
+# however many calls the company has logged.
+USAGE_SAMPLE = 2000
 
 from .callflow_call import OUTCOMES
 
@@ -67,3 +84,52 @@ class CallflowCallResult(models.Model):
         """Whether logging this result closes the list entry for good."""
         self.ensure_one()
         return self.is_final or self.is_refusal or self.is_dnc or self.is_obsolete
+
+    @api.model
+    def _fitting_domain(self, outcome):
+        """Results that make sense after ``outcome``; those without a hint
+        fit every outcome."""
+        hints = FITTING_HINTS.get(outcome)
+        if not hints:
+            return []
+        return ["|", ("outcome_hint", "=", False), ("outcome_hint", "in", hints)]
+
+    @api.model
+    def _usage_counts(self):
+        """``{result_id: (uses by this operator, uses in this company)}``
+        among the company's last ``USAGE_SAMPLE`` calls, in one query. Plain
+        SQL: operators see only their own calls, and only counts leave the
+        query."""
+        self.env["callflow.call"].flush_model(["result_id", "user_id", "company_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT result_id,
+                       count(*) FILTER (WHERE user_id = %(uid)s),
+                       count(*)
+                  FROM (SELECT result_id, user_id FROM callflow_call
+                         WHERE company_id = %(company)s
+                         ORDER BY id DESC LIMIT %(sample)s) AS recent
+                 WHERE result_id IS NOT NULL
+                 GROUP BY result_id
+                """,
+                uid=self.env.uid,
+                company=self.env.company.id,
+                sample=USAGE_SAMPLE,
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def callflow_picker_choices(self, outcome):
+        """``[(id, name)]`` of the results the log wizard offers after
+        ``outcome``: all that fit, the ones this operator (then the company)
+        uses most first, then in their sequence."""
+        results = self.search(self._fitting_domain(outcome))
+        uses = self._usage_counts()
+
+        def rank(result):
+            mine, ours = uses.get(result.id, (0, 0))
+            return (-mine, -ours, result.sequence, result.id)
+
+        return [(r.id, r.display_name) for r in results.sorted(rank)]

@@ -1,11 +1,13 @@
 import logging
 
 from markupsafe import Markup
+from psycopg2.extras import Json
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
+from odoo.tools.translate import html_translate
 
 from ..tools.constants import OPEN_STATES
 from ..tools.hours import set_days
@@ -95,6 +97,7 @@ class CallflowList(models.Model):
     script = fields.Html(
         default=lambda self: self._default_script(),
         sanitize=True,
+        translate=html_translate,
         help="Shown to operators during the call. It starts with the "
         "identification the law requires.",
     )
@@ -199,6 +202,37 @@ class CallflowList(models.Model):
             self.env._("3. Next step"),
         )
 
+    def _translate_default_script(self):
+        """Lists that keep the shipped script get it in every installed
+        language, so that each operator reads it in their own: the default
+        is written in the language of whoever created the list. Compared in
+        the context's language; one UPDATE for all."""
+        field = self._fields["script"]
+        shipped = field.get_trans_terms(self._default_script())
+        untouched = self.filtered(
+            lambda rec: field.get_trans_terms(rec.script) == shipped
+        )
+        if not untouched:
+            return
+        langs = {code for code, _name in self.env["res.lang"].get_installed()}
+        scripts = {
+            lang: str(
+                field.convert_to_cache(
+                    self.with_context(lang=lang)._default_script(), untouched[:1]
+                )
+            )
+            for lang in langs | {"en_US"}
+        }
+        untouched.flush_recordset(["script"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE callflow_list SET script = %s WHERE id = ANY(%s)",
+                Json(scripts),
+                untouched.ids,
+            )
+        )
+        untouched.invalidate_recordset(["script"])
+
     @api.depends("state")
     def _compute_state_sequence(self):
         order = {"running": 1, "paused": 2, "draft": 3, "done": 4}
@@ -214,9 +248,11 @@ class CallflowList(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         default = self.default_get(["window_days"]).get("window_days")
-        return super().create(
+        lists = super().create(
             [_window_flags_to_days(dict(vals), default) for vals in vals_list]
         )
+        lists._translate_default_script()
+        return lists
 
     def write(self, vals):
         if not WINDOW_FLAGS.keys() & vals.keys():

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import dialer_sql
+from ..tools.phone import display_number
 from .callflow_preference_event import SELF_SOURCES
 
 HOLD_TIMEOUT_PARAM = "callflow_odoo.hold_timeout_minutes"
@@ -162,6 +163,13 @@ class CallflowListEntry(models.Model):
         related="partner_id.commercial_partner_id", string="Customer company"
     )
     note = fields.Text("Notes", help="Notes about this person, kept on the entry.")
+    number_display = fields.Char(
+        "Number to Call",
+        compute="_compute_number_display",
+        help="The number as people read it: national for the company's "
+        "country, international otherwise.",
+    )
+    show_commercial_partner = fields.Boolean(compute="_compute_show_commercial_partner")
 
     _sql_constraints = [
         (
@@ -819,7 +827,7 @@ class CallflowListEntry(models.Model):
         list_ids = self.list_id.ids
         self._release(skip=True)
         nxt = self._pick_next(list_ids)
-        return nxt._action_open_dialer() if nxt else self._action_nothing_to_call()
+        return nxt._action_replace_dialer() if nxt else self._action_nothing_to_call()
 
     def action_pause(self):
         """Give the entry back and stop calling."""
@@ -827,3 +835,38 @@ class CallflowListEntry(models.Model):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "callflow_odoo.callflow_list_action"
         )
+
+    @api.depends("number", "company_id.country_id")
+    def _compute_number_display(self):
+        for entry in self:
+            entry.number_display = display_number(
+                entry.number, entry.company_id.country_id.code
+            )
+
+    @api.depends("partner_id", "commercial_partner_id")
+    def _compute_show_commercial_partner(self):
+        """The customer company says something only when it is another
+        record than the person called (a contact of a company)."""
+        for entry in self:
+            entry.show_commercial_partner = bool(
+                entry.commercial_partner_id
+                and entry.commercial_partner_id != entry.partner_id
+            )
+
+    @api.model
+    def _action_operator_home(self):
+        """Where an operator lands after login: the dialer with the person
+        they hold or the next one, else their call lists."""
+        action = self.action_start_calling()
+        if action.get("tag") == "display_notification":
+            action["params"]["next"] = self.env["ir.actions.act_window"]._for_xml_id(
+                "callflow_odoo.callflow_list_action"
+            )
+        return action
+
+    def _action_replace_dialer(self):
+        """The dialer on this entry in place of the current screen: calling
+        person after person keeps one breadcrumb level, not one per call."""
+        action = self._action_open_dialer()
+        action["target"] = "main"
+        return action

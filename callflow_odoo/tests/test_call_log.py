@@ -40,7 +40,9 @@ class TestCallLog(CallflowCommon, TransactionCase):
 
     def test_log_and_next_opens_the_next_entry(self):
         first = self._pick()
+        # A confirmation, then the next entry (see test_operator_day).
         action = self._log(first, self.result["no_answer"], outcome="no_answer")
+        action = action["params"]["next"]
         self.assertEqual(action["res_model"], "callflow.list.entry")
         self.assertNotEqual(action["res_id"], first.id)
         self.assertEqual(
@@ -56,9 +58,9 @@ class TestCallLog(CallflowCommon, TransactionCase):
         # The first one comes back (no answer, gap 0), then nothing is left:
         # a notification, no crash.
         second = self.env["callflow.list.entry"].browse(action["res_id"])
-        action = self._log(second, self.result["interested"])
+        action = self._log(second, self.result["interested"])["params"]["next"]
         self.assertEqual(action["res_id"], first.id)
-        action = self._log(first, self.result["refused"])
+        action = self._log(first, self.result["refused"])["params"]["next"]
         self.assertEqual(action["tag"], "display_notification")
 
     def test_call_logged_on_lead_and_contact_chatter(self):

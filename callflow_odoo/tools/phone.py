@@ -174,3 +174,17 @@ def national_digits(e164):
     """The national significant number of an E.164 number, e.g. "312345678"
     for "+81312345678": the digits any written form of it contains."""
     return str(phonenumbers.parse(e164).national_number)
+
+
+def display_number(e164, home_region=None):
+    """``e164`` as people read it: the national form when the number belongs
+    to ``home_region`` (ISO code, e.g. the company's country), else the
+    international one. Text that does not parse is returned unchanged, so a
+    screen never hides a number it cannot format."""
+    if not e164:
+        return ""
+    try:
+        same = bool(home_region) and region_of(e164) == home_region.upper()
+        return format_number(e164, "national" if same else "international")
+    except phonenumbers.NumberParseException:
+        return e164

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..models.callflow_call import OUTCOMES
+from ..models.callflow_call_result import NOT_REACHED
 
 
 class CallflowCallLog(models.TransientModel):
@@ -18,10 +19,18 @@ class CallflowCallLog(models.TransientModel):
 
     @api.onchange("outcome")
     def _onchange_outcome(self):
-        if self.outcome in ("no_answer", "busy", "voicemail") and not self.result_id:
-            self.result_id = self.env.ref(
-                "callflow_odoo.call_result_no_answer", raise_if_not_found=False
-            )
+        """Keep a result that fits the new outcome; else propose the one
+        made for it when the person was not reached (Busy, Voicemail left)."""
+        Result = self.env["callflow.call.result"]
+        if self.result_id and self.result_id.filtered_domain(
+            Result._fitting_domain(self.outcome)
+        ):
+            return
+        self.result_id = (
+            Result.search([("outcome_hint", "=", self.outcome)], limit=1)
+            if self.outcome in NOT_REACHED
+            else False
+        )
 
     def _log(self):
         self.ensure_one()
@@ -38,7 +47,26 @@ class CallflowCallLog(models.TransientModel):
         call = self._log()
         Entry = self.env["callflow.list.entry"]
         nxt = Entry._pick_next(call.list_id.ids)
-        return nxt._action_open_dialer() if nxt else Entry._action_nothing_to_call()
+        return self._logged_notification(
+            call,
+            nxt._action_replace_dialer() if nxt else Entry._action_nothing_to_call(),
+        )
+
+    def _logged_notification(self, call, next_action):
+        """A short confirmation that the call was saved, then ``next_action``."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Call with %(name)s logged (%(result)s)",
+                    name=self.entry_id.display_name,
+                    result=call.result_id.name,
+                ),
+                "next": next_action,
+            },
+        }
 
     def action_log_pause(self):
         """Log and stop: back to the lists."""

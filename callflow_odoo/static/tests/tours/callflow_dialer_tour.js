@@ -18,12 +18,8 @@ registry.category("web_tour.tours").add("callflow_dialer_tour", {
             run: "click",
         },
         {
-            trigger: ".modal .o_field_widget[name=result_id] input",
-            run: "edit No answer",
-        },
-        {
-            trigger: ".ui-autocomplete .dropdown-item:contains('No answer')",
-            run: "click",
+            content: "The result that goes with it is proposed",
+            trigger: ".modal .o_field_widget[name=result_id] .o_radio_item:has(input:checked):contains('No answer')",
         },
         {
             content: "Log and go to the next person",

@@ -1,0 +1,43 @@
+from odoo import api, models
+
+OPERATOR_GROUP = "callflow_odoo.group_callflow_operator"
+MANAGER_GROUP = "callflow_odoo.group_callflow_manager"
+OPERATOR_HOME = "callflow_odoo.callflow_action_operator_home"
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        users = super().create(vals_list)
+        users._callflow_set_operator_home()
+        return users
+
+    def write(self, vals):
+        res = super().write(vals)
+        # The user form sends groups as reified fields (in_group_*, sel_groups_*).
+        group_keys = ("groups_id", "in_group_", "sel_groups_")
+        if any(key.startswith(group_keys) for key in vals):
+            self._callflow_set_operator_home()
+        return res
+
+    def _callflow_set_operator_home(self):
+        """Operators land on the dialer instead of Discuss: give the ones
+        without a home action the operator's home. Managers (who are
+        operators too) and users who chose a home keep theirs."""
+        operator = self.env.ref(OPERATOR_GROUP, raise_if_not_found=False)
+        manager = self.env.ref(MANAGER_GROUP, raise_if_not_found=False)
+        home = self.env.ref(OPERATOR_HOME, raise_if_not_found=False)
+        if not (operator and manager and home):
+            return
+        users = self.filtered(
+            lambda u: (
+                not u.action_id
+                and not u.share
+                and operator in u.groups_id
+                and manager not in u.groups_id
+            )
+        )
+        if users:
+            users.write({"action_id": home.id})
