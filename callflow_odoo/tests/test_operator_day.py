@@ -2,7 +2,9 @@
 result picker, the confirmation after each call and the script in their
 language."""
 
+import importlib.util
 import json
+from pathlib import Path
 
 from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, sql
@@ -245,6 +247,25 @@ class TestOperatorDay(OperatorDayCase, TransactionCase):
         third = new_test_user(self.env, "cf_day_third", groups="base.group_user")
         self.env.ref("callflow_odoo.group_callflow_operator").users = [(4, third.id)]
         self.assertEqual(third.action_id.id, home.id)
+
+    def test_upgrade_gives_existing_operators_the_dialer_as_home(self):
+        """Operators from before the upgrade, who got the group without the
+        home, land on the dialer after it; a chosen home stays."""
+        home = self.env.ref("callflow_odoo.callflow_action_operator_home")
+        chosen = self.env.ref("crm.crm_lead_all_leads")
+        other = new_test_user(
+            self.env, "cf_day_before", groups="callflow_odoo.group_callflow_operator"
+        )
+        (self.operator | other).action_id = False
+        other.action_id = chosen.id
+        script = Path(__file__).parent.parent / "migrations/18.0.1.2.0/post-migrate.py"
+        spec = importlib.util.spec_from_file_location("cf_post_migrate", script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        self.assertEqual(self.operator.action_id.id, home.id)
+        self.assertEqual(other.action_id.id, chosen.id)
 
     def test_operator_home_without_anything_to_call_opens_the_lists(self):
         self.call_list.state = "paused"
