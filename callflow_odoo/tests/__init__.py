@@ -17,3 +17,4 @@ from . import test_ledger_export
 from . import test_tools_vcard
 from . import test_tools_phone
 from . import test_tools_hours
+from . import test_tools_recipient

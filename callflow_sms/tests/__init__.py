@@ -6,3 +6,4 @@ from . import test_sms_counter_tour
 from . import test_optout_code
 from . import test_sms_trust
 from . import test_sms_reconfirm
+from . import test_sms_lang
