@@ -28,7 +28,7 @@ class CallflowDirectory(http.Controller):
         vcard_url = self._absolute_url("/callflow/numbers.vcf")
         values = {
             "company": company,
-            "groups": numbers._directory_groups(company),
+            "numbers_html": numbers._directory_list_html(company, request.website),
             "lookup": numbers._lookup_public(
                 number if isinstance(number, str) else "", company
             ),

@@ -15,7 +15,7 @@ import vobject
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import image_process
+from odoo.tools import SQL, image_process
 from odoo.tools.lru import LRU
 
 from ..tools.phone import (
@@ -36,6 +36,15 @@ VCARD_LOGO_SIZES = (256, 160, 96)
 # numbers, serving a cached one well under a millisecond.  The key holds
 # every input of the card (see _build_vcard), so a change is never hidden.
 _VCARD_CACHE = LRU(64)
+# Rendered number lists of the directory page, per worker: rendering and
+# escaping 200 numbers costs ~10 ms of CPU on every visit; the key holds the
+# state of the company's numbers (see _directory_list_html), so a published,
+# edited or retired number shows on the next visit in every worker.
+_LIST_CACHE = LRU(64)
+# Changes of numbers made by this process, per database: a change and the
+# page that follows it within one transaction (same write_date) never meet
+# a list rendered before it.
+_LIST_CHANGES = {}
 _UID_NAMESPACE = uuid.UUID("6f1d3c1e-8d7a-4b43-9a3f-0ca11f10a000")
 
 
@@ -212,6 +221,7 @@ class CallflowCallerNumber(models.Model):
                     or self.env.company
                 )
                 vals["number"] = self._normalize_number(vals["number"], company)
+        self._directory_changed()
         return super().create(vals_list)
 
     def write(self, vals):
@@ -222,7 +232,12 @@ class CallflowCallerNumber(models.Model):
                 else self.company_id[:1] or self.env.company
             )
             vals = dict(vals, number=self._normalize_number(vals["number"], company))
+        self._directory_changed()
         return super().write(vals)
+
+    def unlink(self):
+        self._directory_changed()
+        return super().unlink()
 
     def action_view_directory(self):
         """Open the public directory page where this number is listed."""
@@ -299,6 +314,51 @@ class CallflowCallerNumber(models.Model):
                     }
                 )
         return groups
+
+    @api.model
+    def _directory_changed(self):
+        """Forget this process's rendered lists (other processes see the
+        change in :meth:`_directory_stamp`)."""
+        dbname = self.env.cr.dbname
+        _LIST_CHANGES[dbname] = _LIST_CHANGES.get(dbname, 0) + 1
+
+    @api.model
+    def _directory_stamp(self, company):
+        """What changes whenever a number of ``company`` does (one cheap
+        query): any write moves ``write_date`` forward, a deletion lowers the
+        count. Unpublished numbers count too, a publication being a write."""
+        self.flush_model(["write_date", "company_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*), max(write_date) FROM callflow_caller_number"
+                " WHERE company_id = %s",
+                company.id,
+            )
+        )
+        return self.env.cr.fetchone()
+
+    @api.model
+    def _directory_list_html(self, company, website=None):
+        """The directory page's list of published numbers, rendered once per
+        language, website, day (numbers retire at midnight) and change of
+        the company's numbers."""
+        today = fields.Date.context_today(self)
+        key = (
+            self.env.cr.dbname,
+            self.env.lang,
+            website.id if website else None,
+            company.id,
+            today,
+            self._directory_stamp(company),
+            _LIST_CHANGES.get(self.env.cr.dbname, 0),
+        )
+        html = _LIST_CACHE.get(key)
+        if html is None:
+            html = _LIST_CACHE[key] = self.env["ir.qweb"]._render(
+                "callflow_odoo.callflow_numbers_list",
+                {"groups": self._directory_groups(company), "today": today},
+            )
+        return html
 
     @api.model
     def _public_regions(self, company, published=None):
@@ -457,13 +517,16 @@ class CallflowCallerNumber(models.Model):
         card.add("rev").value = last_change.strftime("%Y-%m-%dT%H:%M:%SZ")
         logo, logo_type = self._vcard_logo(company)
         if logo:
-            for name in ("logo", "photo"):
-                line = card.add(name)
-                # vobject keeps an already encoded value as is with this flag.
-                line.value = logo
-                line.encoded = True
-                line.encoding_param = "b"
-                line.type_param = logo_type
+            # PHOTO only: it is what iOS/macOS Contacts, Google Contacts,
+            # Android's importer and Outlook show as the contact picture.
+            # LOGO is ignored by Apple and Google; Android's importer reads it
+            # as one more photo. Sending both doubled the card (24 KB).
+            line = card.add("photo")
+            # vobject keeps an already encoded value as is with this flag.
+            line.value = logo
+            line.encoded = True
+            line.encoding_param = "b"
+            line.type_param = logo_type
         # Folding is done by finish_vcard (by octets): vobject folds by
         # characters, and slowly, so it is told not to.
         return finish_vcard(card.serialize(lineLength=1 << 30))
