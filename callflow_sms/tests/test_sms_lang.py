@@ -150,6 +150,14 @@ class TestSmsLinkLanguage(JsonWebhookMixin, SmsLanguageCommon, HttpCase):
             page,
         )
 
+    def test_tour_japanese_recipient_on_a_phone(self):
+        """The same, in a browser at a phone's width (390 px)."""
+        self.send_as("en_US", self.entry_for(OSAKA))
+        _text, path = self._link_path(OSAKA)
+        self.browser_size = "390x844"
+        self.touch_enabled = True
+        self.start_tour(path, "callflow_sms_ja_link_tour", login=None)
+
     def reason(self, html):
         """The text of the page's "why you hear from us" paragraph."""
         doc = lxml.html.fromstring(html)
