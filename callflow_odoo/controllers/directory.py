@@ -1,7 +1,7 @@
 """Public directory of the numbers the company calls from: page with lookup,
 and vCard downloads.  The logic is on ``callflow.caller.number``."""
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import content_disposition, request
 
 from ..tools.purposes import PURPOSES
@@ -35,7 +35,6 @@ class CallflowDirectory(http.Controller):
             "vcard_url": vcard_url,
             "qr_data_uri": numbers._qr_data_uri(vcard_url),
             "purpose_labels": numbers._purpose_labels(),
-            "today": fields.Date.context_today(numbers),
         }
         return request.render("callflow_odoo.callflow_numbers_page", values)
 

@@ -15,7 +15,7 @@ import vobject
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, image_process
+from odoo.tools import image_process, ormcache
 from odoo.tools.lru import LRU
 
 from ..tools.phone import (
@@ -36,15 +36,6 @@ VCARD_LOGO_SIZES = (256, 160, 96)
 # numbers, serving a cached one well under a millisecond.  The key holds
 # every input of the card (see _build_vcard), so a change is never hidden.
 _VCARD_CACHE = LRU(64)
-# Rendered number lists of the directory page, per worker: rendering and
-# escaping 200 numbers costs ~10 ms of CPU on every visit; the key holds the
-# state of the company's numbers (see _directory_list_html), so a published,
-# edited or retired number shows on the next visit in every worker.
-_LIST_CACHE = LRU(64)
-# Changes of numbers made by this process, per database: a change and the
-# page that follows it within one transaction (same write_date) never meet
-# a list rendered before it.
-_LIST_CHANGES = {}
 _UID_NAMESPACE = uuid.UUID("6f1d3c1e-8d7a-4b43-9a3f-0ca11f10a000")
 
 
@@ -317,48 +308,32 @@ class CallflowCallerNumber(models.Model):
 
     @api.model
     def _directory_changed(self):
-        """Forget this process's rendered lists (other processes see the
-        change in :meth:`_directory_stamp`)."""
-        dbname = self.env.cr.dbname
-        _LIST_CHANGES[dbname] = _LIST_CHANGES.get(dbname, 0) + 1
-
-    @api.model
-    def _directory_stamp(self, company):
-        """What changes whenever a number of ``company`` does (one cheap
-        query): any write moves ``write_date`` forward, a deletion lowers the
-        count. Unpublished numbers count too, a publication being a write."""
-        self.flush_model(["write_date", "company_id"])
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*), max(write_date) FROM callflow_caller_number"
-                " WHERE company_id = %s",
-                company.id,
-            )
-        )
-        return self.env.cr.fetchone()
+        """A number changed: every worker forgets its rendered lists (Odoo
+        signals the cleared cache to the other workers after the commit)."""
+        self.env.registry.clear_cache()
 
     @api.model
     def _directory_list_html(self, company, website=None):
-        """The directory page's list of published numbers, rendered once per
-        language, website, day (numbers retire at midnight) and change of
-        the company's numbers."""
-        today = fields.Date.context_today(self)
-        key = (
-            self.env.cr.dbname,
-            self.env.lang,
-            website.id if website else None,
-            company.id,
-            today,
-            self._directory_stamp(company),
-            _LIST_CHANGES.get(self.env.cr.dbname, 0),
+        """The directory page's list of published numbers: rendering and
+        escaping 200 numbers costs ~10 ms of CPU, so it is done once per
+        language, website, day (numbers retire at midnight) and change of a
+        number (see :meth:`_directory_changed`)."""
+        # The company's day: a visitor's time zone is unknown, and reading
+        # the public user's costs a query on every visit.
+        numbers = self.with_context(tz=company.partner_id.tz or "UTC")
+        today = fields.Date.context_today(numbers)
+        return numbers._directory_list_cached(
+            company.id, website.id if website else False, today
         )
-        html = _LIST_CACHE.get(key)
-        if html is None:
-            html = _LIST_CACHE[key] = self.env["ir.qweb"]._render(
-                "callflow_odoo.callflow_numbers_list",
-                {"groups": self._directory_groups(company), "today": today},
-            )
-        return html
+
+    @api.model
+    @ormcache("company_id", "website_id", "today", "self.env.lang")
+    def _directory_list_cached(self, company_id, website_id, today):
+        company = self.env["res.company"].browse(company_id)
+        return self.env["ir.qweb"]._render(
+            "callflow_odoo.callflow_numbers_list",
+            {"groups": self._directory_groups(company), "today": today},
+        )
 
     @api.model
     def _public_regions(self, company, published=None):
