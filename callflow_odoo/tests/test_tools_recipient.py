@@ -6,6 +6,7 @@ from odoo.tests import BaseCase
 from odoo.addons.callflow_odoo.tools.recipient import (
     caller_number_for,
     lang_for_country,
+    lang_for_number,
 )
 
 INSTALLED = ["en_US", "ja_JP", "fr_FR"]
@@ -27,3 +28,6 @@ class TestToolsRecipient(BaseCase):
         self.assertEqual(caller_number_for(tokyo, "+819011110001"), "03-6000-0001")
         self.assertEqual(caller_number_for(tokyo, "+447700900123"), "+81 3-6000-0001")
         self.assertEqual(caller_number_for(False, "+447700900123"), "")
+        # A recipient number that cannot be read: the form that works anywhere.
+        self.assertEqual(caller_number_for(tokyo, "not a number"), "+81 3-6000-0001")
+        self.assertIsNone(lang_for_number("not a number", INSTALLED))

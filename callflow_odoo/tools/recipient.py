@@ -51,5 +51,8 @@ def caller_number_for(caller_e164, recipient_e164):
     same country, international otherwise."""
     if not caller_e164:
         return ""
-    same_country = region_of(caller_e164) == region_of(recipient_e164)
+    try:
+        same_country = region_of(caller_e164) == region_of(recipient_e164)
+    except phonenumbers.NumberParseException:
+        same_country = False
     return format_number(caller_e164, "national" if same_country else "international")
