@@ -290,6 +290,7 @@ class TestDirectoryHttp(CallerNumberCommon, HttpCase):
         self.assertIn(
             f"使用終了日： {japanese}", " ".join(retired.text_content().split())
         )
+        self.assertIn("廃止", retired.text_content())
         [found] = tree.xpath("//div[hasclass('o_callflow_lookup_result')]")
         self.assertIn(japanese, found.text_content())
         self.assertNotIn(end.strftime("%m/%d/%Y"), response.text)
