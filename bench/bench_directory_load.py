@@ -173,17 +173,19 @@ def main():
         for path in pages.values():  # warm: templates compiled, caches filled
             for _ in range(2 * WORKERS):
                 assert get(path) == 200, path
-        totals = {name: [0, 0, 0.0, 0.0] for name in pages}
+        totals = {name: [0, 0, 0.0, 0.0, 0.0] for name in pages}
         for _round in range(ROUNDS):
             for name, path in pages.items():
                 pids = worker_pids(server)
                 cpu = cpu_seconds(pids)
+                client_cpu = time.process_time()
                 start = time.perf_counter()
                 done, errors = load(path, SECONDS)
                 totals[name][0] += done
                 totals[name][1] += errors
                 totals[name][2] += time.perf_counter() - start
                 totals[name][3] += cpu_seconds(pids) - cpu
+                totals[name][4] += time.process_time() - client_cpu
     finally:
         server.terminate()
         server.wait(30)
@@ -193,12 +195,13 @@ def main():
         flush=True,
     )
     rates = {}
-    for name, (done, errors, elapsed, cpu) in totals.items():
+    for name, (done, errors, elapsed, cpu, client) in totals.items():
         rates[name] = done / elapsed
         print(
             f"{name:16s} {pages[name]:24s} {rates[name]:7.1f} req/s  "
             f"{cpu * 1000 / max(done, 1):6.1f} ms worker CPU/request  "
-            f"({done} requests, {errors} errors)",
+            f"(client {client * 1000 / max(done, 1):.1f} ms; "
+            f"{done} requests, {errors} errors)",
             flush=True,
         )
     for name in pages:
