@@ -34,6 +34,7 @@
         "web.assets_tests": [
             "callflow_sms/static/tests/tours/callflow_sms_counter_tour.js",
             "callflow_sms/static/tests/tours/callflow_settings_tour.js",
+            "callflow_sms/static/tests/tours/callflow_sms_lang_tour.js",
         ],
     },
     "installable": True,

@@ -1,7 +1,7 @@
 """Public directory of the numbers the company calls from: page with lookup,
 and vCard downloads.  The logic is on ``callflow.caller.number``."""
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import content_disposition, request
 
 from ..tools.purposes import PURPOSES
@@ -28,14 +28,13 @@ class CallflowDirectory(http.Controller):
         vcard_url = self._absolute_url("/callflow/numbers.vcf")
         values = {
             "company": company,
-            "groups": numbers._directory_groups(company),
+            "numbers_html": numbers._directory_list_html(company, request.website),
             "lookup": numbers._lookup_public(
                 number if isinstance(number, str) else "", company
             ),
             "vcard_url": vcard_url,
             "qr_data_uri": numbers._qr_data_uri(vcard_url),
             "purpose_labels": numbers._purpose_labels(),
-            "today": fields.Date.context_today(numbers),
         }
         return request.render("callflow_odoo.callflow_numbers_page", values)
 

@@ -201,9 +201,12 @@ class TestDirectoryHttp(CallflowCommon, HttpCase):
         self.assertIn("Survey", card.note.value)
         self.assertTrue(card.uid.value.startswith("urn:uuid:"))
         self.assertRegex(card.rev.value, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-        # the 1200 px noisy logo is scaled down to a small picture
-        logo = card.logo.value
-        self.assertEqual(logo, card.photo.value)
+        # the 1200 px noisy logo is scaled down to one small picture: PHOTO,
+        # which contacts apps show; no second copy as LOGO
+        [photo] = card.contents["photo"]
+        self.assertNotIn("logo", card.contents)
+        self.assertEqual(body.count(b"\r\nPHOTO"), 1)
+        logo = photo.value
         self.assertLess(len(logo), 64 * 1024)
         self.assertTrue(logo.startswith((b"\x89PNG", b"\xff\xd8")))
         # same UID on every download: a re-import updates the contact
@@ -268,3 +271,45 @@ class TestDirectoryHttp(CallflowCommon, HttpCase):
             "東京営業窓口", [line.value for line in card.contents["x-ablabel"]]
         )
         self.assertIn("用途", card.note.value)
+
+    def test_dates_follow_the_page_language(self):
+        """A retired number's date reads unambiguously in each language:
+        never the US 06/01/2026 on the Japanese page."""
+        lang = self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(["callflow_odoo"], ["ja_JP"])
+        self.env["website"].get_current_website().language_ids |= lang
+        end = self.retired.date_end
+        _text, tree = self._page()
+        [retired] = tree.xpath("//li[hasclass('o_callflow_number_retired')]")
+        english = f"{end:%B} {end.day}, {end.year}"
+        self.assertIn(f"No longer in use since {english}", retired.text_content())
+        response = self.url_open("/ja/callflow/numbers?number=03-3123-4567")
+        tree = html.fromstring(response.content)
+        [retired] = tree.xpath("//li[hasclass('o_callflow_number_retired')]")
+        japanese = f"{end.year}年{end.month}月{end.day}日"
+        self.assertIn(
+            f"使用終了日： {japanese}", " ".join(retired.text_content().split())
+        )
+        self.assertIn("廃止", retired.text_content())
+        [found] = tree.xpath("//div[hasclass('o_callflow_lookup_result')]")
+        self.assertIn(japanese, found.text_content())
+        self.assertNotIn(end.strftime("%m/%d/%Y"), response.text)
+
+    def test_number_list_rendered_once_and_refreshed_on_change(self):
+        """The list of 200 numbers is not rendered again on every visit; a
+        number published, retitled or unpublished shows on the next one."""
+        Number = self.env["callflow.caller.number"]
+        website = self.env["website"].get_current_website()
+        first = Number._directory_list_html(self.company, website)
+        self.assertIs(Number._directory_list_html(self.company, website), first)
+        self.assertIn("Tokyo sales desk", first)
+        new = self.create_number("03-4567-0002", name="New Osaka desk")
+        text, _tree = self._page()
+        self.assertIn("New Osaka desk", text)
+        new.name = "Renamed Osaka desk"
+        text, _tree = self._page()
+        self.assertIn("Renamed Osaka desk", text)
+        self.assertNotIn("New Osaka desk", text)
+        new.is_published = False
+        text, _tree = self._page()
+        self.assertNotIn("Osaka desk", text)

@@ -147,7 +147,7 @@ class CallflowOptout(http.Controller):
         qcontext.update(
             action=optout_url("", token),
             masked_number=mask_number(token_sudo.number),
-            context_note=token_sudo.context_note,
+            context_note=token_sudo._reason_text(),
             current_answer=token_sudo.last_answer,
         )
         if token_sudo.last_answer:

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import consteq
+from odoo.tools import consteq, format_date
 
+from odoo.addons.callflow_odoo.tools.phone import number_time_zone
 from odoo.addons.callflow_odoo.tools.purposes import PURPOSES
+from odoo.addons.callflow_odoo.tools.recipient import caller_number_for
 
 from ..tools.links import TOKEN_BYTES, link_length, optout_url
 
@@ -74,6 +76,16 @@ class CallflowOptoutToken(models.Model):
         help="Shown on the page, e.g. 'Tokyo sales desk called you on 20 Nov "
         "about your inquiry'.",
     )
+    contact_reason = fields.Selection(
+        [
+            ("before_call", "Message before a call"),
+            ("after_call", "Message after a call"),
+            ("reconfirm", "Number re-confirmation"),
+        ],
+        readonly=True,
+        help="Why the person hears from us. With the purpose, the number that "
+        "called and the date, the page writes the reason in its own language.",
+    )
     res_model = fields.Char(
         string="Sent with (model)",
         readonly=True,
@@ -135,14 +147,85 @@ class CallflowOptoutToken(models.Model):
         return raws
 
     @api.model
-    def _get_url(self, raw_token):
-        """The short absolute link to put into a message."""
-        return optout_url(self.get_base_url(), raw_token)
+    def _get_url(self, raw_token, lang=None):
+        """The short absolute link to put into a message; with ``lang`` (the
+        message's language), the link opens the page in it (``/ja/o/…``)
+        when the website offers that language."""
+        return optout_url(self.get_base_url() + self._lang_prefix(lang), raw_token)
 
     @api.model
     def _link_length(self):
-        """Characters a personal link takes in a message from this database."""
-        return link_length(self.get_base_url())
+        """Characters a personal link takes in a message from this database:
+        counted with the longest language prefix the website may add."""
+        website = self.env["website"].get_current_website()
+        prefixes = [
+            self._lang_prefix(lang.code)
+            for lang in website.language_ids - website.default_lang_id
+        ]
+        return link_length(self.get_base_url() + max(prefixes, key=len, default=""))
+
+    @api.model
+    def _lang_prefix(self, lang):
+        """``/ja`` for a language of the website other than its default."""
+        website = self.env["website"].get_current_website()
+        if not lang or lang == website.default_lang_id.code:
+            return ""
+        if lang not in website.language_ids.mapped("code"):
+            return ""
+        return "/" + self.env["res.lang"]._get_data(code=lang).url_code
+
+    def _reason_text(self):
+        """Why the person hears from us, written in the language of the
+        environment (the page's): from the data kept on the link, so the
+        same link reads right in every language. Links made before the
+        data was kept show their stored note."""
+        self.ensure_one()
+        if not self.contact_reason:
+            return self.context_note or ""
+        company = self.company_id.name or ""
+        # The day as the person lived it: in the time zone of their number.
+        tz = number_time_zone(self.number) or self.env.context.get("tz") or "UTC"
+        sent = fields.Datetime.context_timestamp(
+            self.with_context(tz=tz), self.create_date or fields.Datetime.now()
+        )
+        date = format_date(self.env, sent, date_format="long")
+        if self.contact_reason == "reconfirm":
+            return self.env._(
+                "On %(date)s, %(company)s asked whether this is still your number.",
+                date=date,
+                company=company,
+            )
+        purpose = dict(self._fields["purpose"]._description_selection(self.env)).get(
+            self.purpose
+        )
+        caller = caller_number_for(self.caller_number_id.number, self.number)
+        values = {
+            "date": date,
+            "company": company,
+            "purpose": purpose,
+            "caller": caller,
+        }
+        before = self.contact_reason == "before_call"
+        if purpose and caller:
+            if before:
+                return self.env._(
+                    "On %(date)s, %(company)s sent you an SMS before calling you "
+                    "from %(caller)s about %(purpose)s.",
+                    **values,
+                )
+            return self.env._(
+                "On %(date)s, %(company)s sent you an SMS after calling you "
+                "from %(caller)s about %(purpose)s.",
+                **values,
+            )
+        if before:
+            return self.env._(
+                "On %(date)s, %(company)s sent you an SMS before calling you.",
+                **values,
+            )
+        return self.env._(
+            "On %(date)s, %(company)s sent you an SMS after calling you.", **values
+        )
 
     @api.model
     def _find(self, raw_token):

@@ -10,3 +10,4 @@ from . import test_sms_number_matching
 from . import test_sms_quiet_hours
 from . import test_sms_outbox
 from . import test_sms_settings
+from . import test_sms_lang
