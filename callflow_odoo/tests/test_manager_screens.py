@@ -3,11 +3,11 @@ from lxml import etree
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 
-from .dialer_common import MOBILE, DialerCommon
+from .common import MOBILE, CallflowCommon
 
 
 @tagged("post_install", "-at_install")
-class TestCallListKanbanTour(HttpCase, DialerCommon):
+class TestCallListKanbanTour(HttpCase, CallflowCommon):
     browser_size = "1366x768"
 
     @classmethod

@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import format_date
 
-from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
+from odoo.addons.callflow_odoo.tests.common import CallflowCommon
 
 from .test_sms_trust import JsonWebhookMixin
 
@@ -29,7 +29,7 @@ LINK_RE = re.compile(
 )
 
 
-class SmsLanguageCommon(DialerCommon):
+class SmsLanguageCommon(CallflowCommon):
     @classmethod
     def setup_languages(cls):
         cls.setup_dialer()

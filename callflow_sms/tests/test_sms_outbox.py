@@ -9,14 +9,14 @@ from lxml import etree
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.callflow_odoo.tests.dialer_common import DialerCommon
+from odoo.addons.callflow_odoo.tests.common import CallflowCommon
 
 MOBILE = "+819011110007"
 BODY = "This is {operator} from {company}. Stop: {optout_link}"
 
 
 @tagged("post_install", "-at_install")
-class TestSmsOutbox(DialerCommon, TransactionCase):
+class TestSmsOutbox(CallflowCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
