@@ -65,8 +65,8 @@ class OperatorDayCase:
                 user_ids=[(6, 0, [cls.operator.id])],
                 source_model="crm.lead",
                 source_domain=f"[('id', 'in', {cls.leads.ids})]",
-                window_start=0.0,
-                window_end=24.0,
+                window_from=0.0,
+                window_to=24.0,
                 max_attempts=3,
                 min_gap_hours=24.0,
             )
