@@ -123,6 +123,7 @@ echo
 # each time).
 if [ "${CALLFLOW_DEMO_DETACH:-0}" = 1 ]; then
     nohup "$PY" "$ROOT/scripts/odoo-server" -c "$CONF" -d "$DB" >"$LOCAL/demo-$DB.log" 2>&1 &
+    echo $! > "$LOCAL/demo-$DB.pid"  # scripts/screenshots.sh stops it by this id
     for _ in $(seq 60); do
         curl -fsS -o /dev/null "http://localhost:$PORT/web/login" 2>/dev/null && { log "serving in the background (log: $LOCAL/demo-$DB.log)"; exit 0; }
         sleep 1

@@ -81,6 +81,12 @@ def _japanese(env):
     )
     users = env.ref("base.user_admin") | env.ref("callflow_odoo.user_operator_demo")
     users.write({"lang": "ja_JP", "tz": "Asia/Tokyo"})
+    # The company's website speaks Japanese first: the directory and the
+    # opt-out page open in Japanese.
+    lang = Lang.search([("code", "=", "ja_JP")])
+    for website in env["website"].search([]):
+        website.language_ids |= lang
+        website.default_lang_id = lang
     # The Japanese lists send the Japanese texts.
     for suffix in ("before", "after"):
         template = env.ref(

@@ -115,6 +115,9 @@ class TestDemo(HttpCase):
             self.leads_list.sms_after_template_id,
             self.env.ref("callflow_sms.callflow_sms_template_after_ja_demo"),
         )
+        self.assertEqual(
+            self.env["website"].get_current_website().default_lang_id.code, "ja_JP"
+        )
         sms = self.env["sms.sms"].sudo().search([("body", "ilike", "/o/")])
         self.assertTrue(sms)
         self.assertTrue(all("お電話しました" in body for body in sms.mapped("body")))
