@@ -41,8 +41,8 @@ LIST_ITEM_RE = re.compile(r"^(\s*)(- |\d+\. )")
 
 def inline(text):
     """Markdown's inline markup as reStructuredText's."""
-    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`__", text)
-    return re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", text)
+    text = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", text)
+    return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`__", text)
 
 
 def markdown_to_rst(markdown):
