@@ -86,7 +86,9 @@ NGINX
 }
 
 port_rc=0
-demo_port_check "$PORT" "$DB" || port_rc=$?
+hint=""
+[ "$DEMO_LANG" != en_US ] && hint="CALLFLOW_DEMO_LANG=$DEMO_LANG "
+demo_port_check "$PORT" "$DB" "$hint" || port_rc=$?
 if [ "$port_rc" = 3 ]; then
     echo "Open http://localhost:$PORT/web/login  (login: admin, password: admin)"
     exit 0

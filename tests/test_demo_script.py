@@ -83,14 +83,15 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def port_check(port, db):
+def port_check(port, db, prefix=""):
     return subprocess.run(
         [
             "bash",
             "-c",
-            'source scripts/common.sh && demo_port_check "$0" "$1"',
+            'source scripts/common.sh && demo_port_check "$0" "$1" "$2"',
             str(port),
             db,
+            prefix,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -120,14 +121,16 @@ class TestDemoPortCheck(BaseCase):
     def test_another_databases_odoo_is_refused_with_a_port_to_use(self):
         """The English demo on 8069 does not serve the Japanese demo."""
         with server("callflow_demo") as port:
-            run = port_check(port, "callflow_demo_ja")
+            run = port_check(port, "callflow_demo_ja", "CALLFLOW_DEMO_LANG=ja_JP ")
         self.assertEqual(run.returncode, 4, run.stderr)
         self.assertIn(
             f"port {port} is taken by another server, not the Odoo of "
             "database callflow_demo_ja",
             run.stderr,
         )
-        self.assertRegex(run.stderr, r"CALLFLOW_DEMO_PORT=\d+ make demo")
+        self.assertRegex(
+            run.stderr, r"CALLFLOW_DEMO_LANG=ja_JP CALLFLOW_DEMO_PORT=\d+ make demo"
+        )
         suggested = int(run.stderr.split("CALLFLOW_DEMO_PORT=")[1].split()[0])
         self.assertNotEqual(suggested, port)
 
