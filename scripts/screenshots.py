@@ -93,9 +93,12 @@ class Browser:
         )
         return result.get("result", {}).get("value")
 
-    def shoot(self, url, path, size, selector, session_id=None, mobile=False):
+    def shoot(
+        self, url, path, size, selector, session_id=None, mobile=False, script=None
+    ):
         """Open ``url`` as the owner of ``session_id`` (anonymous if None),
-        wait for ``selector`` and for Odoo to be idle, save a PNG."""
+        wait for ``selector`` and for Odoo to be idle, run ``script`` (a
+        click), save a PNG."""
         self.call("Network.clearBrowserCookies")
         if session_id:
             self.call("Network.setCookie", name="session_id", value=session_id, url=url)
@@ -119,6 +122,9 @@ class Browser:
                 raise RuntimeError(f"{url}: {selector} did not appear")
             time.sleep(0.3)
         time.sleep(1.5)  # fonts, the last RPCs, animations
+        if script:
+            self.evaluate(script)
+            time.sleep(1.5)
         data = self.call("Page.captureScreenshot", format="png")["data"]
         save_png(base64.b64decode(data), path)
 
@@ -230,9 +236,14 @@ def main():
             DESKTOP,
             ".o_pivot table",
             admin.session_id,
+            # The days' columns folded into their total: one screen wide.
+            (
+                "document.querySelector('.o_pivot thead .o_pivot_header_cell_opened')"
+                "?.click()"
+            ),
         ),
     ]
-    for shot_url, name, size, selector, session_id in shots:
+    for shot_url, name, size, selector, session_id, *script in shots:
         # A browser of its own per picture: nothing (cookies, the shared
         # worker of Odoo's bus) carries over from the previous user.
         browser = Browser(args.lang)
@@ -244,6 +255,7 @@ def main():
                 selector,
                 session_id=session_id,
                 mobile=size == PHONE,
+                script=script[0] if script else None,
             )
         finally:
             browser.close()
