@@ -1,7 +1,13 @@
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean screenshots readme
 
-demo:  ## PostgreSQL + Odoo 18 + database callflow_demo, served on localhost:8069
+demo:  ## PostgreSQL + Odoo 18 + database callflow_demo, served on localhost:8069 (CALLFLOW_DEMO_LANG=ja_JP: callflow_demo_ja, in Japanese)
 	scripts/demo.sh
+
+screenshots:  ## fresh English and Japanese demo databases, photographed into docs/screenshots/
+	scripts/screenshots.sh
+
+readme:  ## each addon's README.rst from its readme/ fragments
+	$(or $(wildcard .venv/bin/python),python3) scripts/gen_readme.py
 
 test:  ## lint and every test on a fresh throwaway database
 	scripts/test.sh

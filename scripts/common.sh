@@ -222,3 +222,37 @@ db_exists() { psql -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -tAc "select 1 from
 
 # Hash of the addons' sources: a database built from an older state is updated.
 addons_digest() { (cd "$ROOT" && find callflow_odoo callflow_optout callflow_sms -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 md5sum | md5sum | cut -c1-12); }
+
+# demo_port_check PORT DB [PREFIX]: is the Odoo that answers on PORT the one serving
+# DB?  Returns 0 if nothing answers (the port is free to serve on), 3 if
+# DB's server answers there already, 4 if another server holds the port
+# (another project's Odoo, another database, anything else), saying which
+# port to use instead.  Odoo's /web/session/authenticate refuses a database
+# its server does not serve ("Database not found") before checking the
+# password, and names the database it logged into: with the demo's own
+# login it tells the two apart without a route of ours.  PREFIX starts the
+# suggested command (e.g. "CALLFLOW_DEMO_LANG=ja_JP ").
+demo_port_check() {
+    local port="$1" db="$2" prefix="${3:-}" reply
+    curl -s -o /dev/null -m 5 "http://localhost:$port/" 2>/dev/null || return 0
+    reply=$(curl -s -m 20 -H 'Content-Type: application/json' \
+        --data "{\"jsonrpc\": \"2.0\", \"method\": \"call\", \"params\": {\"db\": \"$db\", \"login\": \"admin\", \"password\": \"admin\"}}" \
+        "http://localhost:$port/web/session/authenticate" 2>/dev/null || true)
+    if printf '%s' "$reply" | grep -q "\"db\": *\"$db\"" \
+        || printf '%s' "$reply" | grep -q 'odoo.exceptions.AccessDenied'; then
+        log "the Odoo server of database $db already answers on http://localhost:$port"
+        return 3
+    fi
+    local free="" p
+    for p in $(seq $((port + 10)) 10 $((port + 200))); do
+        if ! curl -s -o /dev/null -m 2 "http://localhost:$p/" 2>/dev/null \
+            && ! curl -s -o /dev/null -m 2 "http://localhost:$((p + 2))/" 2>/dev/null \
+            && ! curl -s -o /dev/null -m 2 "http://localhost:$((p + 3))/" 2>/dev/null; then
+            free="$p"
+            break
+        fi
+    done
+    printf 'error: port %s is taken by another server, not the Odoo of database %s.\n' "$port" "$db" >&2
+    printf 'Serve the demo on a free port:  %sCALLFLOW_DEMO_PORT=%s make demo\n' "$prefix" "${free:-8169}" >&2
+    return 4
+}

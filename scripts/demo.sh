@@ -2,11 +2,20 @@
 # make demo: PostgreSQL, Python + Odoo 18.0, database callflow_demo with the
 # three addons and demo data, then Odoo on http://localhost:8069.
 # CALLFLOW_DEMO_DETACH=1 serves in the background and returns.
+# CALLFLOW_DEMO_LANG=ja_JP makes the Japanese demo: 日本語 installed, a
+# company in Tokyo, admin and operator in Japanese; in a database of its own
+# (callflow_demo_ja), so that both demos can exist side by side.
 source "$(dirname "$0")/common.sh"
 
-DB="${CALLFLOW_DEMO_DB:-callflow_demo}"
-PORT="${CALLFLOW_DEMO_PORT:-8069}"
-CONF="$LOCAL/demo.conf"
+DEMO_LANG="${CALLFLOW_DEMO_LANG:-en_US}"
+case "$DEMO_LANG" in
+    en_US) DEFAULT_DB=callflow_demo ;;
+    ja_JP) DEFAULT_DB=callflow_demo_ja ;;
+    *) die "CALLFLOW_DEMO_LANG=$DEMO_LANG: the demo speaks en_US (default) or ja_JP" ;;
+esac
+DB="${CALLFLOW_DEMO_DB:-$DEFAULT_DB}"
+PORT="${CALLFLOW_DEMO_PORT:-${CALLFLOW_PORT:-8069}}"
+CONF="$LOCAL/demo-$DB.conf"
 
 ensure_postgres
 ensure_python
@@ -76,18 +85,26 @@ NGINX
     log "nginx on port $PORT: / to Odoo's workers on $ODOO_PORT, /websocket to $((PORT + 3))"
 }
 
-if curl -fsS -o /dev/null "http://localhost:$PORT/web/login" 2>/dev/null; then
-    log "an Odoo server already answers on http://localhost:$PORT"
+port_rc=0
+hint=""
+[ "$DEMO_LANG" != en_US ] && hint="CALLFLOW_DEMO_LANG=$DEMO_LANG "
+demo_port_check "$PORT" "$DB" "$hint" || port_rc=$?
+if [ "$port_rc" = 3 ]; then
     echo "Open http://localhost:$PORT/web/login  (login: admin, password: admin)"
     exit 0
+elif [ "$port_rc" != 0 ]; then
+    exit "$port_rc"
 fi
 
 digest=$(addons_digest)
 stamp="$LOCAL/demo-$DB.digest"
 if ! db_exists "$DB"; then
     log "creating database $DB with the Callflow addons and demo data (a few minutes)"
-    odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn
-    odoo_bin shell -c "$CONF" -d "$DB" --no-http --log-level=warn < "$ROOT/scripts/demo_setup.py"
+    lang_opt=()
+    [ "$DEMO_LANG" != en_US ] && lang_opt=(--load-language="$DEMO_LANG")
+    odoo_bin -c "$CONF" -d "$DB" -i "$ADDONS" "${lang_opt[@]}" --stop-after-init --log-level=warn
+    CALLFLOW_DEMO_LANG="$DEMO_LANG" CALLFLOW_DEMO_BASE_URL="http://localhost:$PORT" \
+        odoo_bin shell -c "$CONF" -d "$DB" --no-http --log-level=warn < "$ROOT/scripts/demo_setup.py"
     echo "$digest" > "$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     log "updating the Callflow addons in $DB"
@@ -107,11 +124,12 @@ echo
 # server's databases on every anonymous request (a new PostgreSQL connection
 # each time).
 if [ "${CALLFLOW_DEMO_DETACH:-0}" = 1 ]; then
-    nohup "$PY" "$ROOT/scripts/odoo-server" -c "$CONF" -d "$DB" >"$LOCAL/demo.log" 2>&1 &
+    nohup "$PY" "$ROOT/scripts/odoo-server" -c "$CONF" -d "$DB" >"$LOCAL/demo-$DB.log" 2>&1 &
+    echo $! > "$LOCAL/demo-$DB.pid"  # scripts/screenshots.sh stops it by this id
     for _ in $(seq 60); do
-        curl -fsS -o /dev/null "http://localhost:$PORT/web/login" 2>/dev/null && { log "serving in the background (log: $LOCAL/demo.log)"; exit 0; }
+        curl -fsS -o /dev/null "http://localhost:$PORT/web/login" 2>/dev/null && { log "serving in the background (log: $LOCAL/demo-$DB.log)"; exit 0; }
         sleep 1
     done
-    die "Odoo did not answer on port $PORT; see $LOCAL/demo.log"
+    die "Odoo did not answer on port $PORT; see $LOCAL/demo-$DB.log"
 fi
 exec "$PY" "$ROOT/scripts/odoo-server" -c "$CONF" -d "$DB"
