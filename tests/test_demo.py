@@ -85,7 +85,7 @@ class TestDemo(HttpCase):
             self.assertTrue(link.startswith(f"{base_url}/o/"), link)
             message = outbox.filtered(lambda s, link=link: link in s.body)
             self.assertEqual(len(message), 1)
-            self.assertEqual(message.state, "pending", "handed to the outbox")
+            self.assertEqual(message.state, "callflow_outbox", "kept in the outbox")
             response = self.url_open(link.removeprefix(base_url))
             self.assertEqual(response.status_code, 200)
             # The personal page (an unknown link gets the neutral one): why

@@ -177,9 +177,9 @@ class CommittedCase(BaseCase):
 # ----------------------------------------------------------------------
 # A running list of leads (end-to-end test, bench of logging a call)
 # ----------------------------------------------------------------------
-def lead_call_list(env, name, desk_number, operator, leads):
+def lead_call_list(env, name, desk_number, operator, leads, **vals):
     """A running list of ``leads`` for ``operator``, callable any day at
-    any hour, from a published desk ``desk_number``."""
+    any hour, from a published desk ``desk_number`` (``vals`` override)."""
     caller = env["callflow.caller.number"].create(
         {"name": f"{name} desk", "number": desk_number, "is_published": True}
     )
@@ -196,6 +196,7 @@ def lead_call_list(env, name, desk_number, operator, leads):
             window_to=24,
             min_gap_hours=0,
         )
+        | vals
     )
     call_list._build_entries()
     call_list.action_start()

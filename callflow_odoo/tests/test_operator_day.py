@@ -11,6 +11,8 @@ from odoo.tools import SQL, sql
 
 from odoo.addons.callflow_odoo.tools.phone import display_number
 
+from .common import lead_call_list
+
 OPERATOR_GROUPS = "base.group_user,callflow_odoo.group_callflow_operator"
 
 
@@ -34,14 +36,6 @@ class OperatorDayCase:
             tz="Asia/Tokyo",
             lang=lang,
         )
-        cls.caller = env["callflow.caller.number"].create(
-            {
-                "name": "Tokyo day desk",
-                "number": "03-3999-0101",
-                "is_published": True,
-                "purpose": "sales",
-            }
-        )
         cls.leads = env["crm.lead"].create(
             [
                 {
@@ -54,25 +48,15 @@ class OperatorDayCase:
                 for i in range(1, 5)
             ]
         )
-        every_day = {f"window_{d}": True for d in
-                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}  # fmt: skip
-        cls.call_list = env["callflow.list"].create(
-            dict(
-                every_day,
-                name="Day campaign",
-                purpose="sales",
-                caller_number_id=cls.caller.id,
-                user_ids=[(6, 0, [cls.operator.id])],
-                source_model="crm.lead",
-                source_domain=f"[('id', 'in', {cls.leads.ids})]",
-                window_from=0.0,
-                window_to=24.0,
-                max_attempts=3,
-                min_gap_hours=24.0,
-            )
+        cls.call_list = lead_call_list(
+            env,
+            "Day campaign",
+            "03-3999-0101",
+            cls.operator,
+            cls.leads,
+            max_attempts=3,
+            min_gap_hours=24.0,
         )
-        cls.call_list._build_entries()
-        cls.call_list.action_start()
 
     @classmethod
     def result(cls, name):
