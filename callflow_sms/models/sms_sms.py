@@ -449,46 +449,8 @@ class SmsSms(models.Model):
         number = inbound.number
         if kind == "start" and self._callflow_reconfirm_reply(inbound):
             return "confirm"
-        Event = self.env["callflow.preference.event"].sudo()
-        evidence = self.env._(
-            "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
-        )
-        company = self.env.company
-        events = Event
-        if kind in ("stop", "start"):
-            events = Event._record(
-                [
-                    {
-                        "number": number,
-                        "channel": "sms",
-                        "scope": "all",
-                        "action": "opt_out" if kind == "stop" else "opt_in",
-                        "source": "sms",
-                        "evidence": evidence,
-                    }
-                ]
-            )
-        if kind == "stop":
-            body = self.env._(
-                "%(company)s: you will receive no more SMS from us. "
-                "Reply START to receive them again.",
-                company=company.name,
-            )
-        elif kind == "start":
-            body = self.env._(
-                "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
-                company=company.name,
-            )
-        elif not inbound._claim_help_answer():
-            body = False  # at most one HELP answer a day per number
-        else:
-            body = self.env._(
-                "%(company)s %(phone)s. To choose which calls and messages you "
-                "receive: %(url)s . Reply STOP to opt out.",
-                company=company.name,
-                phone=company.phone or "",
-                url=url_join(self.get_base_url(), "/callflow/optout"),
-            )
+        events = self._callflow_keyword_event(kind, inbound, provider_ref, text)
+        body = self._callflow_keyword_reply(kind, inbound)
         if kind == "stop" and events.pending:
             # Other messages of this number are being applied right now: the
             # ledger says after commit whether this STOP is the first, and
@@ -502,6 +464,58 @@ class SmsSms(models.Model):
             self._callflow_queue_reply(number, body)
         inbound._notify_owners()
         return kind
+
+    @api.model
+    def _callflow_keyword_event(self, kind, inbound, provider_ref, text):
+        """The ledger event of a STOP or START (none for HELP)."""
+        # sudo: see _callflow_handle_inbound (public webhook).
+        Event = self.env["callflow.preference.event"].sudo()
+        if kind not in ("stop", "start"):
+            return Event
+        evidence = self.env._(
+            "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
+        )
+        return Event._record(
+            [
+                {
+                    "number": inbound.number,
+                    "channel": "sms",
+                    "scope": "all",
+                    "action": "opt_out" if kind == "stop" else "opt_in",
+                    "source": "sms",
+                    "evidence": evidence,
+                }
+            ]
+        )
+
+    @api.model
+    def _callflow_keyword_reply(self, kind, inbound):
+        """The answer to a keyword, in the sender's language (their number's
+        country, else the company's); False for a second HELP of the day."""
+        if kind == "help" and not inbound._claim_help_answer():
+            return False  # at most one HELP answer a day per number
+        installed = [code for code, _name in self.env["res.lang"].get_installed()]
+        lang = lang_for_number(inbound.number, installed)
+        env = self.with_context(lang=lang).env if lang else self.env
+        company = env.company
+        if kind == "stop":
+            return env._(
+                "%(company)s: you will receive no more SMS from us. "
+                "Reply START to receive them again.",
+                company=company.name,
+            )
+        if kind == "start":
+            return env._(
+                "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
+                company=company.name,
+            )
+        return env._(
+            "%(company)s %(phone)s. To choose which calls and messages you "
+            "receive: %(url)s . Reply STOP to opt out.",
+            company=company.name,
+            phone=company.phone or "",
+            url=url_join(self.get_base_url(), "/callflow/optout"),
+        )
 
     @api.model
     def _callflow_queue_reply(self, number, body):

@@ -111,6 +111,16 @@ class TestSmsLinkLanguage(JsonWebhookMixin, SmsLanguageCommon, HttpCase):
         [text] = self._sent_texts(number)
         return text, LINK_RE.search(text).group(1)
 
+    def test_stop_is_confirmed_in_the_senders_language(self):
+        """A STOP from a Japanese number is confirmed in Japanese, one from
+        a London number in English."""
+        self._sms("STOP", "lang-stop-1", number=OSAKA)
+        self._sms("STOP", "lang-stop-2", number=LONDON)
+        [japanese] = self._sent_texts(OSAKA)
+        [english] = self._sent_texts(LONDON)
+        self.assertIn("今後SMSはお送りしません", japanese)
+        self.assertIn("you will receive no more SMS from us", english)
+
     def test_japanese_recipient_link_opens_the_japanese_page(self):
         self.send_as("en_US", self.entry_for(OSAKA))
         text, path = self._link_path(OSAKA)
