@@ -15,6 +15,8 @@ from .test_sms_trust import JsonWebhookMixin
 
 LONDON = "+447700900123"
 OSAKA = "+819011114444"
+# A London mobile number the webhook accepts (LONDON is a drama number).
+LONDON_MOBILE = "+447911123456"
 CHICAGO = "+13125550123"
 BODY_EN = (
     "{company}: {operator} calls you from {caller_number} about {purpose}. "
@@ -115,9 +117,9 @@ class TestSmsLinkLanguage(JsonWebhookMixin, SmsLanguageCommon, HttpCase):
         """A STOP from a Japanese number is confirmed in Japanese, one from
         a London number in English."""
         self._sms("STOP", "lang-stop-1", number=OSAKA)
-        self._sms("STOP", "lang-stop-2", number=LONDON)
+        self._sms("STOP", "lang-stop-2", number=LONDON_MOBILE)
         [japanese] = self._sent_texts(OSAKA)
-        [english] = self._sent_texts(LONDON)
+        [english] = self._sent_texts(LONDON_MOBILE)
         self.assertIn("今後SMSはお送りしません", japanese)
         self.assertIn("you will receive no more SMS from us", english)
 
