@@ -5,22 +5,13 @@ the talk time, and was shown as hours. Renaming the column, the field and its
 XML id keeps the figures and whatever refers to the field (saved filters,
 exports, translations of its label)."""
 
-
-def _column_exists(cr, table, column):
-    cr.execute(
-        """
-        SELECT 1 FROM information_schema.columns
-         WHERE table_name = %s AND column_name = %s
-        """,
-        (table, column),
-    )
-    return bool(cr.fetchone())
+from odoo.tools.sql import column_exists
 
 
 def migrate(cr, version):
-    if not version or not _column_exists(cr, "callflow_call", "duration"):
+    if not version or not column_exists(cr, "callflow_call", "duration"):
         return
-    if _column_exists(cr, "callflow_call", "handling_time"):
+    if column_exists(cr, "callflow_call", "handling_time"):
         return
     cr.execute("ALTER TABLE callflow_call RENAME COLUMN duration TO handling_time")
     cr.execute(

@@ -10,20 +10,10 @@ labels); the days are copied from the booleans before the booleans, now
 computed from ``window_days``, lose their columns."""
 
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 RENAMES = [("window_start", "window_from"), ("window_end", "window_to")]
-
-
-def _column_exists(cr, table, column):
-    cr.execute(
-        """
-        SELECT 1 FROM information_schema.columns
-         WHERE table_name = %s AND column_name = %s
-        """,
-        (table, column),
-    )
-    return bool(cr.fetchone())
 
 
 def _rename_field(cr, old, new):
@@ -69,10 +59,10 @@ def _days_from_booleans(cr):
 
 
 def migrate(cr, version):
-    if not version or not _column_exists(cr, "callflow_list", "window_start"):
+    if not version or not column_exists(cr, "callflow_list", "window_start"):
         return
     for old, new in RENAMES:
-        if not _column_exists(cr, "callflow_list", new):
+        if not column_exists(cr, "callflow_list", new):
             _rename_field(cr, old, new)
-    if not _column_exists(cr, "callflow_list", "window_days"):
+    if not column_exists(cr, "callflow_list", "window_days"):
         _days_from_booleans(cr)
