@@ -174,8 +174,11 @@ install_odoo() {
     PIP_CONSTRAINT="$ROOT/scripts/pip-constraints.txt" \
         "$PY" -m pip install -q --disable-pip-version-check -r "$src/requirements.txt"
     # compat mode: a regular package on sys.path, so that installing the
-    # addons under site-packages/odoo/addons does not shadow it.
-    "$PY" -m pip install -q --disable-pip-version-check --no-deps -e "$src" --config-settings editable_mode=compat
+    # addons under site-packages/odoo/addons does not shadow it.  Newer
+    # setuptools (84 here) ignore compat mode and install an import hook
+    # instead, which a site-packages/odoo folder shadows: the same cap.
+    PIP_CONSTRAINT="$ROOT/scripts/pip-constraints.txt" \
+        "$PY" -m pip install -q --disable-pip-version-check --no-deps -e "$src" --config-settings editable_mode=compat
     odoo_importable || die "Odoo $ODOO_BRANCH is still not importable"
 }
 
