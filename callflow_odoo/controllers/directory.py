@@ -25,18 +25,35 @@ class CallflowDirectory(http.Controller):
     )
     def callflow_numbers(self, number=None, **kwargs):
         numbers, company = self._directory_models()
-        vcard_url = self._absolute_url("/callflow/numbers.vcf")
         values = {
             "company": company,
             "numbers_html": numbers._directory_list_html(company, request.website),
             "lookup": numbers._lookup_public(
                 number if isinstance(number, str) else "", company
             ),
-            "vcard_url": vcard_url,
-            "qr_data_uri": numbers._qr_data_uri(vcard_url),
             "purpose_labels": numbers._purpose_labels(),
         }
         return request.render("callflow_odoo.callflow_numbers_page", values)
+
+    @http.route(
+        "/callflow/numbers/qr.svg",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+    )
+    def callflow_numbers_qr(self, **kwargs):
+        """The QR code of the vCard link: an image of its own, so that the
+        page stays small and the browser keeps the image for a day."""
+        numbers, _company = self._directory_models()
+        body = numbers._qr_svg(self._absolute_url("/callflow/numbers.vcf"))
+        return request.make_response(
+            body,
+            headers=[
+                ("Content-Type", "image/svg+xml"),
+                ("Cache-Control", "public, max-age=86400"),
+            ],
+        )
 
     @http.route(
         ["/callflow/numbers.vcf", "/callflow/numbers/<string:purpose>.vcf"],

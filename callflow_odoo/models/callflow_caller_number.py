@@ -28,7 +28,7 @@ from ..tools.phone import (
 )
 from ..tools.phone_errors import parse_error_message
 from ..tools.purposes import PURPOSES
-from ..tools.qr import qr_svg_data_uri
+from ..tools.qr import qr_svg
 from ..tools.vcard import finish_vcard
 
 # iCloud refuses cards over 256 KB and photos over 224 KB: keep the logo small.
@@ -538,7 +538,7 @@ class CallflowCallerNumber(models.Model):
         return "\n".join(lines)
 
     @api.model
-    def _qr_data_uri(self, url):
-        """QR code of ``url`` as an SVG data URI, for a desktop reader to
-        scan the vCard link with a phone."""
-        return qr_svg_data_uri(url)
+    def _qr_svg(self, url):
+        """QR code of ``url`` as an SVG image, for a desktop reader to scan
+        the vCard link with a phone."""
+        return qr_svg(url)

@@ -9,8 +9,8 @@ import qrcode.image.svg
 
 
 @lru_cache(maxsize=64)
-def qr_svg_data_uri(url):
-    """QR code of ``url`` as an SVG data URI (error correction M)."""
+def qr_svg(url):
+    """QR code of ``url`` as an SVG document (error correction M)."""
     image = qrcode.make(
         url,
         image_factory=qrcode.image.svg.SvgPathImage,
@@ -19,4 +19,9 @@ def qr_svg_data_uri(url):
     )
     buffer = io.BytesIO()
     image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
+
+
+def qr_svg_data_uri(url):
+    """QR code of ``url`` as an SVG data URI."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url)).decode()
