@@ -141,6 +141,11 @@ class TestDialerConcurrency(CommittedCase):
             self.assertEqual(third.id, entries[0].id)
             self.assertEqual(third.held_by_id.id, self.user_ids[1])
             self.assertEqual(third.note, "Asked for the manager")
+            # changed by this very transaction: held again, no failure
+            third._release()
+            again = env2["callflow.list.entry"]._pick_next([self.list_id])
+            self.assertEqual(again.id, entries[0].id)
+            self.assertEqual(again.held_by_id.id, self.user_ids[1])
         self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
 
     def test_threads_never_share_an_entry(self):
