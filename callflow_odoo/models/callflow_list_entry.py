@@ -551,14 +551,19 @@ class CallflowListEntry(models.Model):
         is the version this transaction sees (same ``ctid``), or the one
         this transaction itself replaced (its ``xmax`` is the ``xmin`` of
         ours), the hold sees the current row. A row this transaction
-        created is not committed yet: nobody else can have changed it.
+        created is not committed yet: nobody else can have changed it. The
+        usual case needs no second cursor: when nobody locked or replaced
+        the versions of the entry and of its number's other entries that
+        this transaction sees, they are the current ones.
         """
         cr = self.env.cr
         cr.execute(dialer_sql.claim_hold(entry_id, number))
         row = cr.fetchone()
         if not (row and row[0]):
             return False
-        _claimed, ctid, xmin = row
+        _claimed, ctid, xmin, untouched = row
+        if untouched:
+            return True
         fresh = db_connect(cr.dbname).cursor()
         try:
             fresh.execute(dialer_sql.current_version(entry_id, number))

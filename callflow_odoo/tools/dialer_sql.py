@@ -380,8 +380,11 @@ def try_hold(uid, now, entry_id, number):
 def claim_hold(entry_id, number):
     """Claim the entry and its number with advisory locks, never waited for
     and kept until the transaction ends: no other pick is then between its
-    hold of either and its commit. One row: whether both were claimed, and
-    the ``ctid`` and ``xmin`` of the entry's version this transaction sees.
+    hold of either and its commit. One row: whether both were claimed, the
+    ``ctid`` and ``xmin`` of the entry's version this transaction sees, and
+    whether that version and those of the number's other entries are
+    untouched: nobody locked or replaced them since they were written
+    (``xmax`` 0), so they are the current ones.
     """
     return SQL(
         """
@@ -389,9 +392,13 @@ def claim_hold(entry_id, number):
                 OR pg_try_advisory_xact_lock(
                        %(number_space)s, hashtext(%(number)s::text)))
                AND pg_try_advisory_xact_lock(%(entry_space)s, %(id)s),
-               ctid::text, xmin::text
-          FROM callflow_list_entry
-         WHERE id = %(id)s
+               e.ctid::text, e.xmin::text,
+               e.xmax::text = '0' AND NOT EXISTS (
+                   SELECT 1 FROM callflow_list_entry o
+                    WHERE o.number = %(number)s AND o.id != %(id)s
+                      AND o.xmax::text != '0')
+          FROM callflow_list_entry e
+         WHERE e.id = %(id)s
         """,
         id=entry_id,
         number=number,
