@@ -12,6 +12,10 @@ run. Goal: 0 serialization errors.
 
     scripts/bench.sh bench/bench_dialer_http.py
 
+``--again`` runs the operators once more on the list of an earlier run
+(``python bench/bench_dialer_http.py -c <conf> -d <db> --again``): several
+runs, before and after a change, interleaved on a shared machine.
+
 The server log is found through ``pg_current_logfile()`` (logging
 collector), else as ``postgres.log`` beside the data directory (the layout
 scripts/common.sh creates); ``--pg-log`` names it. Only the lines of the
@@ -170,34 +174,53 @@ class Operator:
             action = action["params"]["next"]
 
 
+def setup(env):
+    """The list of 100,000 leads and its operators; returns the list's id
+    and the operators' logins."""
+    fill(env)
+    group = env.ref("callflow_odoo.group_callflow_operator")
+    users = env["res.users"].create(
+        [
+            {
+                "name": f"Bench HTTP operator {i}",
+                "login": f"bench_http_{i}",
+                "password": f"bench_http_{i}",
+                "groups_id": [(6, 0, [env.ref("base.group_user").id, group.id])],
+            }
+            for i in range(OPERATORS)
+        ]
+    )
+    call_list = setup_list(env, users)
+    call_list._build_entries()
+    call_list.action_start()
+    env.cr.execute(SQL("ANALYZE callflow_list_entry"))
+    return call_list.id, users.mapped("login")
+
+
+def existing(env):
+    """The list and operators of an earlier run on this database."""
+    call_list = env["callflow.list"].search(
+        [("name", "=", "Bench"), ("state", "=", "running")], order="id desc", limit=1
+    )
+    users = env["res.users"].search([("login", "=like", "bench_http_%")])
+    return call_list.id, users.mapped("login")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg-log", help="PostgreSQL's log file")
-    named_log = parser.parse_known_args()[0].pg_log
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run the operators again on an earlier run's list (no set-up)",
+    )
+    options = parser.parse_known_args()[0]
     args = parse_args(__doc__)
     dbname = args.database
     with environment(dbname) as env:
-        fill(env)
-        group = env.ref("callflow_odoo.group_callflow_operator")
-        users = env["res.users"].create(
-            [
-                {
-                    "name": f"Bench HTTP operator {i}",
-                    "login": f"bench_http_{i}",
-                    "password": f"bench_http_{i}",
-                    "groups_id": [(6, 0, [env.ref("base.group_user").id, group.id])],
-                }
-                for i in range(OPERATORS)
-            ]
-        )
-        call_list = setup_list(env, users)
-        call_list._build_entries()
-        call_list.action_start()
-        env.cr.execute(SQL("ANALYZE callflow_list_entry"))
-        list_id = call_list.id
-        logins = users.mapped("login")
+        list_id, logins = existing(env) if options.again else setup(env)
         result_id = env.ref("callflow_odoo.call_result_not_interested").id
-        log_path = server_log(env, named_log)
+        log_path = server_log(env, options.pg_log)
 
     port = free_port()
     server = start_server(args, port)
