@@ -44,9 +44,10 @@ SERIALIZATION = "could not serialize access"
 LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] (ERROR|STATEMENT):")
 
 
-def start_server(args, port):
-    """Odoo in prefork mode with ``WORKERS`` HTTP workers, as production
-    runs; returns the master process once it answers."""
+def start_server(args, port, workers=WORKERS):
+    """Odoo in prefork mode with ``workers`` HTTP workers, as production
+    runs (0: Odoo's threaded server); returns the master process once it
+    answers."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -55,7 +56,7 @@ def start_server(args, port):
             args.config,
             "-d",
             args.database,
-            f"--workers={WORKERS}",
+            f"--workers={workers}",
             "--max-cron-threads=0",
             f"--http-port={port}",
             f"--gevent-port={free_port()}",
@@ -214,6 +215,12 @@ def main():
         action="store_true",
         help="run the operators again on an earlier run's list (no set-up)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help="Odoo's HTTP workers (0: the threaded server)",
+    )
     options = parser.parse_known_args()[0]
     args = parse_args(__doc__)
     dbname = args.database
@@ -223,7 +230,7 @@ def main():
         log_path = server_log(env, options.pg_log)
 
     port = free_port()
-    server = start_server(args, port)
+    server = start_server(args, port, options.workers)
     url = f"http://127.0.0.1:{port}"
     pids = set()
     done = threading.Event()
@@ -286,7 +293,8 @@ def main():
         serialization, failures = 0, "PostgreSQL's log not found (--pg-log)"
     ok = not duplicates and not errors and not serialization
     print(
-        f"{OPERATORS} operators over HTTP, {WORKERS} workers: "
+        f"{OPERATORS} operators over HTTP, {options.workers or 'threaded,'} "
+        f"workers: "
         f"{len(all_taken)} entries taken and logged in {elapsed:.2f} s "
         f"({len(all_taken) / elapsed:.1f} picks/s), {duplicates} duplicates, "
         f"{failures}, RPC errors: {errors or 'none'}  "
