@@ -292,9 +292,9 @@ def main():
     else:
         serialization, failures = 0, "PostgreSQL's log not found (--pg-log)"
     ok = not duplicates and not errors and not serialization
+    served = f"{options.workers} workers" if options.workers else "threaded server"
     print(
-        f"{OPERATORS} operators over HTTP, {options.workers or 'threaded,'} "
-        f"workers: "
+        f"{OPERATORS} operators over HTTP, {served}: "
         f"{len(all_taken)} entries taken and logged in {elapsed:.2f} s "
         f"({len(all_taken) / elapsed:.1f} picks/s), {duplicates} duplicates, "
         f"{failures}, RPC errors: {errors or 'none'}  "
