@@ -28,6 +28,14 @@ def operator_session(*args, **kwargs):
     return test_helpers().work_the_list(*args, **kwargs)
 
 
+def pick_failures():
+    """Statements of the picks that failed and were caught so far in this
+    process (each one an ERROR in PostgreSQL's log, #13)."""
+    from odoo.addons.callflow_odoo.models.callflow_list_entry import PICK_FAILURES
+
+    return sum(PICK_FAILURES.values())
+
+
 def run_operators(dbname, user_ids, list_of, result_id, **kwargs):
     """Each operator takes its share of ``TAKE`` entries from its list
     (``list_of(index)``) in a thread of its own, all at once; returns the
@@ -209,6 +217,7 @@ def main():
         env.cr.rollback()
 
     retries = []
+    failed = pick_failures()
     all_taken, errors, elapsed = run_operators(
         dbname, user_ids, lambda _index: list_id, result_id, retries=retries
     )
@@ -217,6 +226,7 @@ def main():
         f"{OPERATORS} concurrent operators: {len(all_taken)} entries taken and "
         f"logged in {elapsed:.2f} s ({len(all_taken) / elapsed:.0f}/s), "
         f"{duplicates} duplicates, {len(retries)} transactions retried, "
+        f"{pick_failures() - failed} failed pick statements, "
         f"errors: {errors or 'none'}  "
         f"{'OK' if not duplicates and not errors else 'FAILED'}",
         flush=True,
@@ -281,6 +291,7 @@ def two_lists(dbname, list_id, user_ids, result_id):
 
     watcher = threading.Thread(target=monitor)
     watcher.start()
+    failed = pick_failures()
     all_taken, errors, elapsed = run_operators(
         dbname,
         user_ids,
@@ -296,7 +307,8 @@ def two_lists(dbname, list_id, user_ids, result_id):
         f"{len(all_taken)} entries taken and logged in {elapsed:.2f} s "
         f"({len(all_taken) / elapsed:.0f}/s), {doubles} numbers held twice at "
         f"one moment in {samples['count']} samples (up to {samples['max_held']} "
-        f"held at once), errors: {errors or 'none'}  "
+        f"held at once), {pick_failures() - failed} failed pick statements, "
+        f"errors: {errors or 'none'}  "
         f"{'OK' if not doubles and not errors else 'FAILED'}",
         flush=True,
     )

@@ -6,6 +6,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
 from ..tools import dialer_sql
@@ -25,6 +26,11 @@ PICK_PAGE_MAX = 20000
 # moves only through the dialer's methods.
 OPERATOR_WRITABLE_FIELDS = frozenset({"note"})
 MANAGER_GROUP = "callflow_odoo.group_callflow_manager"
+# Statements of the pick that failed and were caught (a hold or a
+# suppression that met a row changed since the request's snapshot): none in
+# normal operation, since each failure is an ERROR in PostgreSQL's log.
+# Tests read it.
+PICK_FAILURES = {"hold": 0, "suppress": 0}
 
 
 class PickState(NamedTuple):
@@ -477,8 +483,8 @@ class CallflowListEntry(models.Model):
         Candidates are read in pick order, then held one at a time, locked
         with ``FOR UPDATE SKIP LOCKED`` in a savepoint: a row another
         operator holds is skipped, and a row another operator took and
-        committed since this transaction began (a serialization failure
-        under REPEATABLE READ) is passed over instead of failing the pick.
+        committed since this transaction began is passed over before any
+        statement fails on it (see ``_claim_current``).
         """
         cr = self.env.cr
         passed = []
@@ -499,14 +505,17 @@ class CallflowListEntry(models.Model):
 
     def _try_hold(self, entry_id, now, number=None):
         """Hold the entry for ``env.user`` unless another transaction holds
-        it or changed it since this one began: one round trip.
+        it or changed it since this one began.
 
         The number is held too, for every list: another transaction that is
         holding it right now has its advisory lock (the hold is passed over
         without waiting), and one that held it and committed since this one
-        began trips the unique index of held numbers.
+        began is seen by ``_claim_current``; the unique index of held
+        numbers stays the guarantee.
         """
         cr = self.env.cr
+        if not self._claim_current(entry_id, number):
+            return False
         try:
             cr.execute(
                 dialer_sql.try_hold(self.env.uid, now, entry_id, number),
@@ -516,12 +525,54 @@ class CallflowListEntry(models.Model):
             psycopg2.errors.SerializationFailure,
             psycopg2.errors.UniqueViolation,
         ):
+            # Only a writer that is not a pick (a manager, a cron) can get
+            # here, between _claim_current and this statement.
+            PICK_FAILURES["hold"] += 1
             cr.execute(SQL("ROLLBACK TO SAVEPOINT callflow_hold"))
             return False
         if not cr.fetchone():
             return False
         self.browse(entry_id).invalidate_recordset()
         return True
+
+    def _claim_current(self, entry_id, number):
+        """Whether the hold of the entry can be taken without a failing
+        statement: it and its number are claimed, and nobody committed a
+        change of the entry, or a hold of its number, since this
+        transaction's snapshot.
+
+        Under REPEATABLE READ, locking a row that another transaction
+        changed since the snapshot fails ("could not serialize access"), an
+        ERROR in PostgreSQL's log even when caught. So the entry and its
+        number are first claimed with advisory locks, which every pick takes
+        before holding: once claimed, no other pick can commit a hold of
+        either until this transaction ends. Then a cursor of its own, on a
+        fresh snapshot, reads the entry's last committed version: when it
+        is the version this transaction sees (same ``ctid``), or the one
+        this transaction itself replaced (its ``xmax`` is the ``xmin`` of
+        ours), the hold sees the current row. A row this transaction
+        created is not committed yet: nobody else can have changed it. The
+        usual case needs no second cursor: when nobody locked or replaced
+        the versions of the entry and of its number's other entries that
+        this transaction sees, they are the current ones.
+        """
+        cr = self.env.cr
+        cr.execute(dialer_sql.claim_hold(entry_id, number))
+        row = cr.fetchone()
+        if not (row and row[0]):
+            return False
+        _claimed, ctid, xmin, untouched = row
+        if untouched:
+            return True
+        fresh = db_connect(cr.dbname).cursor()
+        try:
+            fresh.execute(dialer_sql.current_version(entry_id, number))
+            current_ctid, current_xmax, held_elsewhere = fresh.fetchone()
+        finally:
+            fresh.close()
+        if held_elsewhere:
+            return False
+        return current_ctid in (None, ctid) or current_xmax == xmin
 
     @api.model
     def _allowed(self, candidates):
@@ -557,6 +608,7 @@ class CallflowListEntry(models.Model):
                     log_exceptions=False,
                 )
         except psycopg2.errors.SerializationFailure:
+            PICK_FAILURES["suppress"] += 1
             return
         self.invalidate_model()
         self._record_blocked_picks(ids)

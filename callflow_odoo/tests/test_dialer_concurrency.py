@@ -87,6 +87,67 @@ class TestDialerConcurrency(CommittedCase):
             self.assertNotEqual(first.id, second.id)
             self.assertEqual(second.held_by_id.id, self.user_ids[1])
 
+    def test_pick_after_a_newer_hold_runs_no_failing_statement(self):
+        """Operator 2's snapshot predates the hold operator 1 committed: the
+        pick passes over that entry before any statement fails on it (each
+        failure is an ERROR in PostgreSQL's log), holds another, and the
+        request can go on to log a result on it."""
+        from ..models import callflow_list_entry
+
+        failures = dict(callflow_list_entry.PICK_FAILURES)
+        with self.two_cursors() as (cr1, cr2):
+            env1 = api.Environment(cr1, self.user_ids[0], {})
+            env2 = api.Environment(cr2, self.user_ids[1], {})
+            env2["callflow.list"].browse(self.list_id).read(["state"])
+            first = env1["callflow.list.entry"]._pick_next([self.list_id])
+            # pylint: disable=invalid-commit
+            cr1.commit()
+            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
+            self.assertTrue(first and second)
+            self.assertNotEqual(first.id, second.id)
+            self.assertEqual(second.state, "in_call")
+            self.assertEqual(second.held_by_id.id, self.user_ids[1])
+            result = env2["callflow.call.result"].browse(self.result_id)
+            second._register_attempt(result=result, outcome="answered")
+            env2.flush_all()
+            second.invalidate_recordset()
+            self.assertEqual((second.state, second.attempt_count), ("done", 1))
+
+    def test_entry_changed_after_my_snapshot_is_held_later(self):
+        """A manager noted something on the first entry after operator 2's
+        snapshot: that pick takes the next one without a failing statement;
+        the next request (a fresh snapshot) holds the changed entry."""
+        from ..models import callflow_list_entry
+
+        failures = dict(callflow_list_entry.PICK_FAILURES)
+        with self.two_cursors() as (cr1, cr2):
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, self.user_ids[1], {})
+            env2["callflow.list"].browse(self.list_id).read(["state"])
+            entries = env1["callflow.list.entry"].search(
+                [("list_id", "=", self.list_id)]
+            )
+            entries[0].note = "Asked for the manager"
+            # pylint: disable=invalid-commit
+            cr1.commit()
+            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            self.assertEqual(second, entries[1].with_env(env2))
+            # pylint: disable=invalid-commit
+            cr2.commit()
+            # operator 2 gives it back; their next request sees the note
+            second._release()
+            third = env2["callflow.list.entry"]._pick_next([self.list_id])
+            self.assertEqual(third.id, entries[0].id)
+            self.assertEqual(third.held_by_id.id, self.user_ids[1])
+            self.assertEqual(third.note, "Asked for the manager")
+            # changed by this very transaction: held again, no failure
+            third._release()
+            again = env2["callflow.list.entry"]._pick_next([self.list_id])
+            self.assertEqual(again.id, entries[0].id)
+            self.assertEqual(again.held_by_id.id, self.user_ids[1])
+        self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
+
     def test_threads_never_share_an_entry(self):
         results = [[] for _user in self.user_ids]
         errors = []

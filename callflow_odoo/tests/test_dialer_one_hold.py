@@ -136,6 +136,24 @@ class TestDialerOneHoldPerNumber(CommittedCase):
             self.assertTrue(second)
             self.assertNotEqual(second.number, number)
 
+    def test_number_held_after_my_snapshot_fails_no_statement(self):
+        """As above, and B's pick sees A's committed hold before its own
+        hold statement: the unique index of held numbers is not tripped (a
+        failed statement, an ERROR in PostgreSQL's log)."""
+        from ..models import callflow_list_entry
+
+        failures = dict(callflow_list_entry.PICK_FAILURES)
+        list_a, list_b = self.list_ids
+        with self.two_cursors() as (cr1, cr2):
+            cr2.execute(SQL("SELECT count(*) FROM callflow_list_entry"))
+            first = self._pick(cr1, 0, list_a)
+            # pylint: disable=invalid-commit
+            cr1.commit()
+            second = self._pick(cr2, OPERATORS - 1, list_b)
+            self.assertNotEqual(second.number, first.number)
+            self.assertEqual(second.held_by_id.id, self.user_ids[-1])
+        self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
+
     def test_twenty_operators_never_ring_one_number_twice(self):
         """500 numbers on two lists, 10 operators on each: every entry is
         called once and no number is ever held by two operators at once,

@@ -12,6 +12,10 @@ from .constants import OPEN_STATES, WAITING_STATES
 # First key of the transaction-level advisory lock a pick takes on a number
 # while it holds it (the second key is the number's hash): "CFLW".
 HOLD_LOCK_SPACE = 0x43464C57
+# First key of the transaction-level advisory lock a pick takes on an entry
+# before it checks the entry's current version (the second key is the id):
+# "CFLE".
+ENTRY_LOCK_SPACE = 0x43464C45
 
 
 # ----------------------------------------------------------------------
@@ -370,6 +374,54 @@ def try_hold(uid, now, entry_id, number):
         id=entry_id,
         number=number,
         space=HOLD_LOCK_SPACE,
+    )
+
+
+def claim_hold(entry_id, number):
+    """Claim the entry and its number with advisory locks, never waited for
+    and kept until the transaction ends: no other pick is then between its
+    hold of either and its commit. One row: whether both were claimed, the
+    ``ctid`` and ``xmin`` of the entry's version this transaction sees, and
+    whether that version and those of the number's other entries are
+    untouched: nobody locked or replaced them since they were written
+    (``xmax`` 0), so they are the current ones.
+    """
+    return SQL(
+        """
+        SELECT (%(number)s::text IS NULL
+                OR pg_try_advisory_xact_lock(
+                       %(number_space)s, hashtext(%(number)s::text)))
+               AND pg_try_advisory_xact_lock(%(entry_space)s, %(id)s),
+               e.ctid::text, e.xmin::text,
+               e.xmax::text = '0' AND NOT EXISTS (
+                   SELECT 1 FROM callflow_list_entry o
+                    WHERE o.number = %(number)s AND o.id != %(id)s
+                      AND o.xmax::text != '0')
+          FROM callflow_list_entry e
+         WHERE e.id = %(id)s
+        """,
+        id=entry_id,
+        number=number,
+        number_space=HOLD_LOCK_SPACE,
+        entry_space=ENTRY_LOCK_SPACE,
+    )
+
+
+def current_version(entry_id, number):
+    """Run on a fresh snapshot: the ``ctid`` and ``xmax`` of the entry's
+    last committed version (NULL when none is committed), and whether
+    another entry of its number is held, on any list."""
+    return SQL(
+        """
+        SELECT e.ctid::text, e.xmax::text,
+               EXISTS (SELECT 1 FROM callflow_list_entry o
+                        WHERE o.number = %(number)s AND o.state = 'in_call'
+                          AND o.id != %(id)s)
+          FROM (VALUES (%(id)s)) AS v(id)
+     LEFT JOIN callflow_list_entry e ON e.id = v.id
+        """,
+        id=entry_id,
+        number=number,
     )
 
 
