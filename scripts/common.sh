@@ -113,6 +113,7 @@ ensure_python() {
         # System site-packages: an Odoo 18.0 already installed there is reused.
         python3 -m venv --system-site-packages "$VENV"
     fi
+    ensure_pip
     ensure_setuptools
     if ! odoo_importable; then
         install_odoo
@@ -124,6 +125,22 @@ ensure_python() {
         log "installing Python requirements"
         "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt" -r "$ROOT/requirements-test.txt"
         echo "$want" > "$stamp"
+    fi
+}
+
+# pip 23.1 or later: Debian's python3 makes venvs with pip 23.0.1, which
+# does not hand --config-settings to an editable build, so Odoo's compat
+# install (install_odoo) silently became an import hook that the addons'
+# site-packages/odoo folder shadows.
+ensure_pip() {
+    if ! "$PY" - <<'PYEOF' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(tuple(map(int, version("pip").split(".")[:2])) < (23, 1))
+PYEOF
+    then
+        log "bringing the environment's pip to 23.1 or later"
+        "$PY" -m pip install -q --disable-pip-version-check "pip>=23.1"
     fi
 }
 
