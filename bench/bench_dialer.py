@@ -15,7 +15,14 @@ import time
 
 from odoo.tools import SQL
 
-from bench.common import environment, parse_args, report, test_helpers, timed
+from bench.common import (
+    environment,
+    parse_args,
+    report,
+    run_threads,
+    test_helpers,
+    timed,
+)
 
 N = 100_000
 OPERATORS = 20
@@ -57,13 +64,7 @@ def run_operators(dbname, user_ids, list_of, result_id, **kwargs):
         except Exception as exc:  # noqa: BLE001 - reported after the threads
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(user_ids))]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
+    elapsed = run_threads(work, len(user_ids))
     return [entry_id for ids in taken for entry_id in ids], errors, elapsed
 
 

@@ -36,7 +36,13 @@ import requests
 from odoo.tools import SQL
 
 from bench.bench_dialer import OPERATORS, TAKE, fill, setup_list
-from bench.common import environment, free_port, parse_args
+from bench.common import (
+    environment,
+    free_port,
+    parse_args,
+    run_threads,
+    wait_until_up,
+)
 
 WORKERS = 4
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,15 +72,7 @@ def start_server(args, port, workers=WORKERS):
             "--log-level=warn",
         ],
     )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the Odoo server did not start")
+    return wait_until_up(server, port)
 
 
 def server_log(env, named):
@@ -265,15 +263,7 @@ def main():
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
-        threads = [
-            threading.Thread(target=work, args=(i,)) for i in range(len(operators))
-        ]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
+        elapsed = run_threads(work, len(operators))
         done.set()
         watcher.join()
     finally:

@@ -13,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import requests
@@ -119,7 +120,12 @@ def start_server(args, port):
         "--log-level",
         "warn",
     ]
-    server = subprocess.Popen(cmd, env=env)
+    return wait_until_up(subprocess.Popen(cmd, env=env), port)
+
+
+def wait_until_up(server, port):
+    """``server`` (a process) once Odoo answers on ``port``; killed if it
+    does not within two minutes."""
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -129,3 +135,15 @@ def start_server(args, port):
             time.sleep(0.5)
     server.kill()
     raise RuntimeError("the Odoo server did not start")
+
+
+def run_threads(work, count):
+    """Run ``work(index)`` in ``count`` threads started together; the
+    seconds until the last one ends."""
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start

@@ -69,20 +69,25 @@ class TestDialerConcurrency(CommittedCase):
             self.assertTrue(first and second)
             self.assertNotEqual(first.id, second.id)
 
+    def _pick_after_a_committed_hold(self, cr1, cr2):
+        """Operator 2's transaction takes its snapshot; operator 1 picks and
+        commits (another request); then operator 2 picks. Returns both
+        entries and operator 2's environment."""
+        env1 = api.Environment(cr1, self.user_ids[0], {})
+        env2 = api.Environment(cr2, self.user_ids[1], {})
+        env2["callflow.list"].browse(self.list_id).read(["state"])
+        first = env1["callflow.list.entry"]._pick_next([self.list_id])
+        # pylint: disable=invalid-commit
+        cr1.commit()
+        second = env2["callflow.list.entry"]._pick_next([self.list_id])
+        return first, second, env2
+
     def test_entry_taken_after_my_snapshot_is_passed_over(self):
         """Operator 2's request began before operator 1 took the first entry
         and committed: operator 2 gets the next entry, not a serialization
         error that would fail the request."""
         with self.two_cursors() as (cr1, cr2):
-            env1 = api.Environment(cr1, self.user_ids[0], {})
-            env2 = api.Environment(cr2, self.user_ids[1], {})
-            # operator 2's transaction takes its snapshot now
-            env2["callflow.list"].browse(self.list_id).read(["state"])
-            first = env1["callflow.list.entry"]._pick_next([self.list_id])
-            # another request of operator 1, committed
-            # pylint: disable=invalid-commit
-            cr1.commit()
-            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            first, second, _env2 = self._pick_after_a_committed_hold(cr1, cr2)
             self.assertTrue(first and second)
             self.assertNotEqual(first.id, second.id)
             self.assertEqual(second.held_by_id.id, self.user_ids[1])
@@ -96,13 +101,7 @@ class TestDialerConcurrency(CommittedCase):
 
         failures = dict(callflow_list_entry.PICK_FAILURES)
         with self.two_cursors() as (cr1, cr2):
-            env1 = api.Environment(cr1, self.user_ids[0], {})
-            env2 = api.Environment(cr2, self.user_ids[1], {})
-            env2["callflow.list"].browse(self.list_id).read(["state"])
-            first = env1["callflow.list.entry"]._pick_next([self.list_id])
-            # pylint: disable=invalid-commit
-            cr1.commit()
-            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            first, second, env2 = self._pick_after_a_committed_hold(cr1, cr2)
             self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
             self.assertTrue(first and second)
             self.assertNotEqual(first.id, second.id)
