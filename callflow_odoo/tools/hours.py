@@ -57,7 +57,8 @@ def _locale(lang):
         return babel.Locale.parse("en_US")
 
 
-def _hour_label(value):
+def hour_label(value):
+    """Float hours as "HH:MM" (8.5 -> "08:30")."""
     value = round(value * 60)
     return f"{value // 60:02d}:{value % 60:02d}"
 
@@ -85,7 +86,7 @@ def format_hours(days, start, end, lang="en_US"):
         label(r[0]) if len(r) == 1 else f"{label(r[0])}–{label(r[-1])}" for r in runs
     ]
     sep = "、" if locale.language == "ja" else ", "
-    return f"{sep.join(parts)} {_hour_label(start)}–{_hour_label(end)}"
+    return f"{sep.join(parts)} {hour_label(start)}–{hour_label(end)}"
 
 
 def weekday_names(lang="en_US", width="wide"):

@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.callflow_odoo.tools.hours import hour_label
+
+from .callflow_optout_code import DEFAULTS as CODE_DEFAULTS
+from .sms_sms import PARAM_DEFAULTS
+
 PROVIDERS = [
     ("odoo", "Odoo SMS (IAP)"),
     ("twilio", "Twilio-compatible REST API"),
@@ -84,7 +89,7 @@ class ResConfigSettings(models.TransientModel):
     callflow_sms_window_from = fields.Float(
         string="Send SMS From",
         config_parameter="callflow_sms.window_from",
-        default=9.0,
+        default=PARAM_DEFAULTS["window_from"],
         help="Callflow SMS (before and after a call, re-confirmations) leave "
         "between these hours in the recipient's time zone; a message written "
         "at night waits until morning.",
@@ -92,45 +97,45 @@ class ResConfigSettings(models.TransientModel):
     callflow_sms_window_to = fields.Float(
         string="Send SMS Until",
         config_parameter="callflow_sms.window_to",
-        default=20.0,
+        default=PARAM_DEFAULTS["window_to"],
         help="End of the sending hours, in the recipient's time zone.",
     )
     callflow_sms_optout_code_minutes = fields.Integer(
         string="Code Validity (minutes)",
         config_parameter="callflow_sms.optout_code_minutes",
-        default=10,
+        default=CODE_DEFAULTS["minutes"],
         help="How long the code sent by SMS from the opt-out page without a "
         "link can be entered.",
     )
     callflow_sms_optout_code_per_hour = fields.Integer(
         string="Codes per Number and Hour",
         config_parameter="callflow_sms.optout_code_per_hour",
-        default=3,
+        default=CODE_DEFAULTS["per_hour"],
         help="No more codes are sent to one number within an hour: the page "
         "cannot be used to flood a phone with SMS.",
     )
     callflow_sms_optout_code_attempts = fields.Integer(
         string="Attempts per Code",
         config_parameter="callflow_sms.optout_code_attempts",
-        default=5,
+        default=CODE_DEFAULTS["attempts"],
         help="Wrong entries after which a code stops working.",
     )
     callflow_sms_connect_timeout = fields.Float(
         string="Connect Timeout (seconds)",
         config_parameter="callflow_sms.connect_timeout",
-        default=5.0,
+        default=PARAM_DEFAULTS["connect_timeout"],
         help="Time to reach the provider before the attempt counts as failed.",
     )
     callflow_sms_read_timeout = fields.Float(
         string="Read Timeout (seconds)",
         config_parameter="callflow_sms.read_timeout",
-        default=10.0,
+        default=PARAM_DEFAULTS["read_timeout"],
         help="Time to wait for the provider's answer once connected.",
     )
     callflow_sms_max_retries = fields.Integer(
         string="Retries",
         config_parameter="callflow_sms.max_retries",
-        default=3,
+        default=PARAM_DEFAULTS["max_retries"],
         help="Retries of a message the provider could not take for a "
         "temporary reason (busy, timeout), within one run of the queue. "
         "0: no retry; the next run tries again.",
@@ -138,13 +143,13 @@ class ResConfigSettings(models.TransientModel):
     callflow_sms_backoff = fields.Float(
         string="Wait Between Retries (seconds)",
         config_parameter="callflow_sms.backoff",
-        default=0.5,
+        default=PARAM_DEFAULTS["backoff"],
         help="First wait before a retry; it doubles at each retry.",
     )
     callflow_sms_workers = fields.Integer(
         string="Parallel Requests",
         config_parameter="callflow_sms.workers",
-        default=4,
+        default=PARAM_DEFAULTS["workers"],
         help="Messages handed to the provider at the same time.",
     )
 
@@ -172,12 +177,7 @@ class ResConfigSettings(models.TransientModel):
                     self.env._(
                         "The SMS sending hours must start before they end "
                         "(from %(start)s until %(end)s).",
-                        start=_hour(settings.callflow_sms_window_from),
-                        end=_hour(settings.callflow_sms_window_to),
+                        start=hour_label(settings.callflow_sms_window_from),
+                        end=hour_label(settings.callflow_sms_window_to),
                     )
                 )
-
-
-def _hour(value):
-    minutes = round(value * 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"

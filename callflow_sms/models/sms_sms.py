@@ -28,6 +28,17 @@ from ..tools import sms_gateway
 _logger = logging.getLogger(__name__)
 
 PARAM = "callflow_sms.%s"
+# Values of the SMS system parameters (PARAM) until an admin sets them in
+# Settings; the settings fields show the same ones.
+PARAM_DEFAULTS = {
+    "window_from": 9.0,
+    "window_to": 20.0,
+    "connect_timeout": 5.0,
+    "read_timeout": 10.0,
+    "max_retries": 3,
+    "backoff": 0.5,
+    "workers": 4,
+}
 # Hash of a link not made yet (its SMS has not left): matches no token.
 PENDING_LINK = "pending:"
 # Template moment -> why the person hears from us, as the link keeps it.
@@ -144,12 +155,18 @@ class SmsSms(models.Model):
         }
         return sms_gateway.GATEWAYS[provider](
             config,
-            connect_timeout=float(get(PARAM % "connect_timeout") or 5),
-            read_timeout=float(get(PARAM % "read_timeout") or 10),
-            max_retries=int(get(PARAM % "max_retries") or 3),
-            backoff=float(get(PARAM % "backoff") or 0.5),
-            workers=int(get(PARAM % "workers") or 4),
+            connect_timeout=float(self._callflow_param("connect_timeout")),
+            read_timeout=float(self._callflow_param("read_timeout")),
+            max_retries=int(self._callflow_param("max_retries")),
+            backoff=float(self._callflow_param("backoff")),
+            workers=int(self._callflow_param("workers")),
         )
+
+    @api.model
+    def _callflow_param(self, key):
+        """The system parameter ``callflow_sms.<key>``, else its default."""
+        value = self.env["ir.config_parameter"].sudo().get_param(PARAM % key)
+        return value or PARAM_DEFAULTS[key]
 
     def send(
         self,
@@ -536,10 +553,9 @@ class SmsSms(models.Model):
 
     @api.model
     def _callflow_quiet_hours(self):
-        get = self.env["ir.config_parameter"].sudo().get_param
         return (
-            float(get(PARAM % "window_from") or 9.0),
-            float(get(PARAM % "window_to") or 20.0),
+            float(self._callflow_param("window_from")),
+            float(self._callflow_param("window_to")),
         )
 
     @api.model
