@@ -22,3 +22,4 @@ from . import models
 from . import res_users
 from . import res_groups
 from . import ir_module_module
+from . import callflow_dial_gate
