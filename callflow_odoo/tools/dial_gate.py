@@ -33,5 +33,6 @@ class GateDecision(NamedTuple):
 
     @classmethod
     def refuse(cls, code, message):
-        assert code in REFUSAL_CODES, code
+        if code not in REFUSAL_CODES:
+            raise ValueError(f"unknown refusal code {code!r}")
         return cls(False, code, message)
