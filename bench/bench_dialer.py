@@ -38,7 +38,7 @@ def operator_session(*args, **kwargs):
 def pick_failures():
     """Statements of the picks that failed and were caught so far in this
     process (each one an ERROR in PostgreSQL's log, #13)."""
-    from odoo.addons.callflow_odoo.models.callflow_list_entry import PICK_FAILURES
+    from odoo.addons.callflow_odoo.models.callflow_dialer import PICK_FAILURES
 
     return sum(PICK_FAILURES.values())
 
@@ -182,10 +182,10 @@ def main():
         env.cr.commit()
 
     with environment(dbname, uid=user_ids[0]) as env:
-        Entry = env["callflow.list.entry"]
+        Dialer = env["callflow.dialer"]
 
         def pick():
-            entry = Entry._pick_next([list_id])
+            entry = Dialer._pick_next([list_id])
             assert entry
             env.cr.execute(
                 SQL(
@@ -212,7 +212,7 @@ def main():
         env.cr.execute(SQL("ANALYZE callflow_list_entry"))
         report(
             "_pick_next, window 00-12 local, entries in two time zones",
-            timed(lambda: Entry._pick_next([list_id]) and env.cr.rollback(), 30),
+            timed(lambda: Dialer._pick_next([list_id]) and env.cr.rollback(), 30),
             20,
         )
         env.cr.rollback()

@@ -38,13 +38,13 @@ def main():
     results = ["no_answer", "callback", "refused", "interested", "busy"]
     samples = []
     with environment(args.database, uid=operator_id) as env:
-        Entry = env["callflow.list.entry"]
+        Dialer = env["callflow.dialer"]
         refs = {r: env.ref(f"callflow_odoo.call_result_{r}") for r in results}
         import datetime
 
         later = datetime.datetime.now() + datetime.timedelta(days=1)
         for i in range(CALLS):
-            entry = Entry._pick_next([list_id])
+            entry = Dialer._pick_next([list_id])
             if not entry:
                 break
             result = refs[results[i % len(results)]]

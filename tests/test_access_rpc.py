@@ -15,7 +15,6 @@ PRIVATE_METHODS = {
     "callflow.preference.event": ["_record", "_sync_blacklist"],
     "callflow.preference.state": ["_check_numbers", "_ensure_states"],
     "callflow.list.entry": [
-        "_pick_next",
         "_register_attempt",
         "_release",
         "_dialer_write",
@@ -450,7 +449,7 @@ class TestAccessOverRpc(HttpCase):
             {self.blocked_entry.number: "opt_out"},
         )
         picked = (
-            self.env["callflow.list.entry"]
+            self.env["callflow.dialer"]
             .with_user(self.operator2)
             ._pick_next(self.call_list.ids)
         )

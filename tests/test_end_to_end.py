@@ -73,7 +73,7 @@ class TestHandshake(HttpCase):
             "Odoo's own SMS marketing obeys too",
         )
         # The dialer no longer offers the person, and says why.
-        picked = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
+        picked = self.env["callflow.dialer"].with_user(self.operator)._pick_next()
         self.assertFalse(picked)
         self.entry.invalidate_recordset()
         self.assertEqual(self.entry.state, "suppressed")
@@ -103,10 +103,10 @@ class TestHandshake(HttpCase):
         )
         self.assertEqual(answer.status_code, 200)
         self.assertIn("10:00–12:00", answer.text)
-        Entry = self.env["callflow.list.entry"].with_user(self.operator)
+        Dialer = self.env["callflow.dialer"].with_user(self.operator)
         # Wednesday 25 Nov 2026: 09:30 and 10:30 in Tokyo (UTC+9)
         with freeze_time(datetime(2026, 11, 25, 0, 30)):
-            self.assertFalse(Entry._pick_next())
+            self.assertFalse(Dialer._pick_next())
         with freeze_time(datetime(2026, 11, 25, 1, 30)):
-            self.assertEqual(Entry._pick_next(), self.entry)
+            self.assertEqual(Dialer._pick_next(), self.entry)
         self.assertIn("10:00–12:00", self.partner.callflow_preference_warning)

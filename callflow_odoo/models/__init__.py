@@ -8,7 +8,10 @@ from . import res_partner
 from . import crm_lead
 from . import callflow_call_result
 from . import callflow_list
+from . import callflow_list_builder
 from . import callflow_list_entry
+from . import callflow_dialer
+from . import callflow_dialer_hold
 from . import callflow_number_attempt
 from . import res_config_settings
 from . import callflow_call

@@ -6,14 +6,10 @@ from psycopg2.extras import Json
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.safe_eval import safe_eval
 from odoo.tools.translate import html_translate
 
 from ..tools.constants import OPEN_STATES
-from ..tools.hours import set_days
-from ..tools.list_rows import EntryRow, SourceRow, source_number
-from ..tools.phone import NOT_A_NUMBER, number_time_zone
-from ..tools.phone_errors import parse_error_message
+from ..tools.hours import WINDOW_FLAGS, window_flags_to_days
 from ..tools.purposes import PURPOSES
 
 _logger = logging.getLogger(__name__)
@@ -21,14 +17,7 @@ _logger = logging.getLogger(__name__)
 # The records a list calls: its source_model, and the add wizard's.
 SOURCE_MODELS = [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")]
 
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-# The day checkboxes of the calling window and their ISO digits: a view of
-# ``window_days``, turned into it by ``create``/``write``.
-WINDOW_FLAGS = {f"window_{day}": str(n) for n, day in enumerate(WEEKDAYS, start=1)}
 WINDOW_DAY_FLAG = {"compute": "_compute_window_day_flags", "readonly": False}
-SOURCE_CHUNK = 20000
-INSERT_CHUNK = 20000
-ANALYZE_THRESHOLD = 10000
 
 
 class CallflowList(models.Model):
@@ -249,7 +238,7 @@ class CallflowList(models.Model):
     def create(self, vals_list):
         default = self.default_get(["window_days"]).get("window_days")
         lists = super().create(
-            [_window_flags_to_days(dict(vals), default) for vals in vals_list]
+            [window_flags_to_days(dict(vals), default) for vals in vals_list]
         )
         lists._translate_default_script()
         return lists
@@ -259,7 +248,7 @@ class CallflowList(models.Model):
             return super().write(vals)
         for rec in self:  # each list keeps its other days
             super(CallflowList, rec).write(
-                _window_flags_to_days(dict(vals), rec.window_days)
+                window_flags_to_days(dict(vals), rec.window_days)
             )
         return True
 
@@ -391,217 +380,12 @@ class CallflowList(models.Model):
     # Building
     # ------------------------------------------------------------------
     def action_build(self):
-        added = 0
-        for rec in self:
-            added += rec._build_entries()
-        message = self.env._("%(count)s entries added.", count=added)
-        stale = self.env["callflow.list.entry"].search_count(
-            [("list_id", "in", self.ids), ("is_stale", "=", True)]
-        )
-        if stale:
-            message += " " + self.env._(
-                "%(count)s held back as stale (no recent confirmation).",
-                count=stale,
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
-
-    def _source_domain(self):
-        self.ensure_one()
-        try:
-            domain = safe_eval(self.source_domain or "[]")
-        except Exception as exc:
-            raise UserError(
-                self.env._(
-                    "The source filter of %(list)s is not valid.", list=self.name
-                )
-            ) from exc
-        return domain
+        return self.env["callflow.list.builder"]._action_build(self)
 
     def _build_entries(self, record_ids=None):
         """Add the source records matching the list's filter (or the given
-        ``record_ids``) as entries; return how many were added.
-
-        Set-based: source rows are read in chunks with SQL, numbers are
-        parsed once per distinct (text, region), duplicates are merged, the
-        ledger is asked once for all numbers, and entries are inserted in
-        bulk.
-        """
-        self.ensure_one()
-        Source = self.env[self.source_model]
-        if record_ids is None:
-            ids = Source.search(self._source_domain()).ids
-        else:
-            ids = Source.browse(record_ids).exists()._filtered_access("read").ids
-        self.env.flush_all()
-        seen_numbers, seen_records = self._existing_entries()
-        todo = [i for i in ids if i not in seen_records]
-        rows = self._apply_ledger(self._entry_rows(todo, seen_numbers))
-        self._insert_entries(rows)
-        self.env["callflow.list.entry"]._refresh_staleness(list_ids=self.ids)
-        self.last_build = fields.Datetime.now()
-        return len(rows)
-
-    def _source_key(self):
-        """The entry field that links to a source record."""
-        return "lead_id" if self.source_model == "crm.lead" else "partner_id"
-
-    def _existing_entries(self):
-        """``(numbers, source record ids)`` already on the list."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT number, %s FROM callflow_list_entry WHERE list_id = %s",
-                SQL.identifier(self._source_key()),
-                self.id,
-            )
-        )
-        numbers = set()
-        records = set()
-        for number, rid in self.env.cr.fetchall():
-            if number:
-                numbers.add(number)
-            records.add(rid)
-        return numbers, records
-
-    def _entry_rows(self, ids, seen_numbers):
-        """``EntryRow``s of the source records ``ids``, read in chunks: an
-        invalid number gives an invalid entry, a number already seen (on
-        the list or earlier in ``ids``) none. Adds to ``seen_numbers``."""
-        company_region = (self.company_id.country_id.code or "").upper()
-        company_tz = self.company_id.partner_id.tz or self.env.user.tz or "UTC"
-        is_lead = self.source_model == "crm.lead"
-        rows = []
-        for start in range(0, len(ids), SOURCE_CHUNK):
-            self.env.cr.execute(self._source_query(ids[start : start + SOURCE_CHUNK]))
-            for source in map(SourceRow._make, self.env.cr.fetchall()):
-                region = (source.country_code or company_region or "").upper()
-                parsed = source_number(source.phone, source.mobile, region)
-                if parsed.number in seen_numbers:
-                    continue
-                if parsed.number:
-                    seen_numbers.add(parsed.number)
-                    state, reason = "pending", None
-                    tz = source.tz or number_time_zone(parsed.number) or company_tz
-                else:
-                    state, reason = "invalid", self._invalid_reason(parsed.error)
-                    tz = source.tz or company_tz
-                rows.append(
-                    EntryRow(
-                        partner_id=source.partner_id if is_lead else source.id,
-                        lead_id=source.id if is_lead else None,
-                        name=source.name,
-                        raw=parsed.raw,
-                        number=parsed.number,
-                        state=state,
-                        reason=reason,
-                        tz=tz,
-                    )
-                )
-        return rows
-
-    def _apply_ledger(self, rows):
-        """The rows with the numbers the ledger blocks for the list's
-        purpose turned into suppressed entries, with the reason."""
-        State = self.env["callflow.preference.state"]
-        blocked = State._check_numbers(
-            [r.number for r in rows if r.number], "call", self.purpose
-        )
-        if not blocked:
-            return rows
-        labels = {code: State._reason_label(code) for code in set(blocked.values())}
-        return [
-            r._replace(state="suppressed", reason=labels[blocked[r.number]])
-            if r.number in blocked
-            else r
-            for r in rows
-        ]
-
-    def _invalid_reason(self, reason):
-        return parse_error_message(self.env, reason or NOT_A_NUMBER)
-
-    def _source_query(self, ids):
-        """Rows (id, partner_id, name, phone, mobile, country code, tz)."""
-        if self.source_model == "crm.lead":
-            return SQL(
-                """
-                SELECT l.id, l.partner_id,
-                       COALESCE(NULLIF(l.contact_name, ''), p.name, l.name),
-                       l.phone, l.mobile,
-                       COALESCE(c.code, pc.code), p.tz
-                  FROM crm_lead l
-             LEFT JOIN res_partner p ON p.id = l.partner_id
-             LEFT JOIN res_country c ON c.id = l.country_id
-             LEFT JOIN res_country pc ON pc.id = p.country_id
-                 WHERE l.id = ANY(%s)
-              ORDER BY l.id
-                """,
-                ids,
-            )
-        return SQL(
-            """
-            SELECT p.id, p.id, p.complete_name, p.phone, p.mobile, c.code, p.tz
-              FROM res_partner p
-         LEFT JOIN res_country c ON c.id = p.country_id
-             WHERE p.id = ANY(%s)
-          ORDER BY p.id
-            """,
-            ids,
-        )
-
-    def _insert_entries(self, rows):
-        """Bulk INSERT ... SELECT FROM unnest() of ``EntryRow``s: one
-        statement per chunk."""
-        if not rows:
-            return
-        cr = self.env.cr
-        uid = self.env.uid
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            cr.execute(
-                SQL(
-                    """
-                    INSERT INTO callflow_list_entry
-                           (list_id, company_id, partner_id, lead_id, name,
-                            raw_number, number, state, state_reason, tz,
-                            priority, attempt_count, create_uid, write_uid,
-                            create_date, write_date)
-                    SELECT %(list)s, %(company)s, u.partner_id, u.lead_id, u.name,
-                           u.raw, u.number, u.state, u.reason, u.tz,
-                           '0', 0, %(uid)s, %(uid)s,
-                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                      FROM unnest(%(p)s::int[], %(l)s::int[], %(n)s::varchar[],
-                                  %(r)s::varchar[], %(e)s::varchar[],
-                                  %(s)s::varchar[], %(why)s::varchar[],
-                                  %(tz)s::varchar[])
-                           AS u(partner_id, lead_id, name, raw, number, state,
-                                reason, tz)
-                    """,
-                    list=self.id,
-                    company=self.company_id.id,
-                    uid=uid,
-                    p=[r.partner_id for r in chunk],
-                    l=[r.lead_id for r in chunk],
-                    n=[r.name for r in chunk],
-                    r=[r.raw for r in chunk],
-                    e=[r.number for r in chunk],
-                    s=[r.state for r in chunk],
-                    why=[r.reason for r in chunk],
-                    tz=[r.tz for r in chunk],
-                )
-            )
-        if len(rows) >= ANALYZE_THRESHOLD:
-            # fresh statistics, or the planner keeps the plans of an empty
-            # table and picking reads the whole list
-            cr.execute(SQL("ANALYZE callflow_list_entry"))
-        self.env["callflow.list.entry"].invalidate_model()
-        self.invalidate_recordset()
+        ``record_ids``) as entries; return how many were added."""
+        return self.env["callflow.list.builder"]._build_entries(self, record_ids)
 
     @api.model
     def _cron_sync_lists(self):
@@ -612,13 +396,3 @@ class CallflowList(models.Model):
                     rec._build_entries()
             except Exception:
                 _logger.exception("Callflow: could not sync call list %s", rec.id)
-
-
-def _window_flags_to_days(vals, days):
-    """``vals`` with its day checkboxes turned into ``window_days``; the days
-    neither ticked nor unticked keep what ``days`` (or a given
-    ``window_days``) says."""
-    flags = {WINDOW_FLAGS[f]: bool(vals.pop(f)) for f in WINDOW_FLAGS if f in vals}
-    if flags:
-        vals["window_days"] = set_days(vals.get("window_days", days), flags)
-    return vals

@@ -1,11 +1,17 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import dialer_sql
+from .callflow_preference_event import SELF_SOURCES
 
 
 class CallflowNumberConfirmation(models.Model):
     """The person confirmed that a number is still theirs (the re-confirmation
     page, an SMS reply): it makes the number fresh again without saying
     anything about being contacted, so it lives outside the preference
-    ledger (an opt-in there would lift blocks)."""
+    ledger (an opt-in there would lift blocks). The entries of numbers
+    nobody confirmed recently are held back here too (``_refresh_staleness``):
+    confirmations are what makes them fresh again."""
 
     _name = "callflow.number.confirmation"
     _description = "Number confirmation"
@@ -33,7 +39,52 @@ class CallflowNumberConfirmation(models.Model):
         # sudo: users read confirmations only; the page and the webhook
         # record them after checking the link or the signature.
         records = self.sudo().create(vals_list)
-        self.env["callflow.list.entry"]._refresh_staleness(
-            numbers=set(records.mapped("number"))
-        )
+        self._refresh_staleness(numbers=set(records.mapped("number")))
         return records
+
+    # ------------------------------------------------------------------
+    # Stale numbers: entries whose number nobody confirmed recently
+    # ------------------------------------------------------------------
+    @api.model
+    def _confirmation_sources(self):
+        """Ledger sources whose opt-in confirms a number: the person's own
+        (see ``SELF_SOURCES``) and a registration."""
+        return sorted(SELF_SOURCES | {"event"})
+
+    @api.model
+    def _refresh_staleness(self, list_ids=None, numbers=None):
+        """Hold back (suppress, with the reason) the open entries whose number
+        was last confirmed before their list's limit, and put back in the
+        queue the stale ones confirmed since: one statement.
+
+        The last confirmation is the latest of: a call logged as connected
+        (``answered``), an opt-in from the person or a registration, a
+        re-confirmation (``callflow.number.confirmation``). A number never
+        confirmed counts from its first appearance: the creation of the lead
+        or contact it came from (else of the entry), so a fresh lead is not
+        stale, and a years-old one that was never reached is. Computed here
+        (at build, by the daily cron, on a confirmation) rather than at each
+        pick, which stays a plain ``state`` filter.
+        """
+        self.env.flush_all()
+        where = [SQL("TRUE")]
+        if list_ids is not None:
+            where.append(SQL("e.list_id = ANY(%s)", list(list_ids)))
+        if numbers is not None:
+            where.append(SQL("e.number = ANY(%s)", list(numbers)))
+        reason = self.env._("stale: last confirmed %(month)s", month="{month}")
+        # The plan's cost on a big list triggers PostgreSQL's JIT, which
+        # takes seconds to compile what runs in a fraction of one.
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        self.env.cr.execute(
+            dialer_sql.refresh_staleness(
+                SQL(" AND ").join(where),
+                self._confirmation_sources(),
+                fields.Datetime.now(),
+                reason,
+            )
+        )
+        count = self.env.cr.rowcount
+        self.env.cr.execute(SQL("SET LOCAL jit TO DEFAULT"))
+        self.env["callflow.list.entry"].invalidate_model()
+        return count

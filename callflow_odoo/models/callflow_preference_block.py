@@ -4,7 +4,7 @@ from odoo import fields, models
 class CallflowPreferenceBlock(models.Model):
     """A dialer pick the ledger refused: the entry was suppressed then.
 
-    Written in SQL by the dialer (``callflow.list.entry._suppress``), one row
+    Written in SQL by the dialer (``callflow.dialer._suppress``), one row
     per suppressed entry; the audit export reads it to show how fast each
     opt-out took effect (event time → first blocked pick).
     """

@@ -99,7 +99,7 @@ def work_the_list(
 
 def _take_one(env, list_ids, result_id, taken, on_call):
     """Pick, commit, log the result, commit; False when nothing is left."""
-    entry = env["callflow.list.entry"]._pick_next(list_ids)
+    entry = env["callflow.dialer"]._pick_next(list_ids)
     if not entry:
         env.cr.rollback()
         return False
@@ -373,7 +373,7 @@ class CallflowCommon(CallflowCase):
 
     def pick(self, user=None, lists=None):
         env = self.env(user=user or self.operator)
-        return env["callflow.list.entry"]._pick_next(lists.ids if lists else None)
+        return env["callflow.dialer"]._pick_next(lists.ids if lists else None)
 
     # --- a running list of two leads --------------------------------------
     @classmethod

@@ -21,7 +21,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
         cls.setup_lead_list()
 
     def _pick(self):
-        entry = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
+        entry = self.env["callflow.dialer"].with_user(self.operator)._pick_next()
         self.assertTrue(entry, "an entry is callable")
         return entry.with_env(self.env)  # assertions read as the admin
 
@@ -135,7 +135,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
         partner_list.action_start()
         self.call_list.action_pause()
         entry = (
-            self.env["callflow.list.entry"]
+            self.env["callflow.dialer"]
             .with_user(self.operator)
             ._pick_next(partner_list.ids)
             .with_env(self.env)

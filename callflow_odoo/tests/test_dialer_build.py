@@ -178,7 +178,7 @@ class TestDialerAccess(CallflowCommon, TransactionCase):
         with self.assertRaises(AccessError):
             self.mine.with_user(self.operator).write({"max_attempts": 10})
         with self.assertRaises(AccessError):
-            self.env["callflow.list.entry"].with_user(self.operator)._pick_next(
+            self.env["callflow.dialer"].with_user(self.operator)._pick_next(
                 self.theirs.ids
             )
 

@@ -64,8 +64,8 @@ class TestDialerConcurrency(CommittedCase):
         with self.two_cursors() as (cr1, cr2):
             env1 = api.Environment(cr1, self.user_ids[0], {})
             env2 = api.Environment(cr2, self.user_ids[1], {})
-            first = env1["callflow.list.entry"]._pick_next([self.list_id])
-            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            first = env1["callflow.dialer"]._pick_next([self.list_id])
+            second = env2["callflow.dialer"]._pick_next([self.list_id])
             self.assertTrue(first and second)
             self.assertNotEqual(first.id, second.id)
 
@@ -76,10 +76,10 @@ class TestDialerConcurrency(CommittedCase):
         env1 = api.Environment(cr1, self.user_ids[0], {})
         env2 = api.Environment(cr2, self.user_ids[1], {})
         env2["callflow.list"].browse(self.list_id).read(["state"])
-        first = env1["callflow.list.entry"]._pick_next([self.list_id])
+        first = env1["callflow.dialer"]._pick_next([self.list_id])
         # pylint: disable=invalid-commit
         cr1.commit()
-        second = env2["callflow.list.entry"]._pick_next([self.list_id])
+        second = env2["callflow.dialer"]._pick_next([self.list_id])
         return first, second, env2
 
     def test_entry_taken_after_my_snapshot_is_passed_over(self):
@@ -97,12 +97,12 @@ class TestDialerConcurrency(CommittedCase):
         pick passes over that entry before any statement fails on it (each
         failure is an ERROR in PostgreSQL's log), holds another, and the
         request can go on to log a result on it."""
-        from ..models import callflow_list_entry
+        from ..models import callflow_dialer
 
-        failures = dict(callflow_list_entry.PICK_FAILURES)
+        failures = dict(callflow_dialer.PICK_FAILURES)
         with self.two_cursors() as (cr1, cr2):
             first, second, env2 = self._pick_after_a_committed_hold(cr1, cr2)
-            self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
+            self.assertEqual(callflow_dialer.PICK_FAILURES, failures)
             self.assertTrue(first and second)
             self.assertNotEqual(first.id, second.id)
             self.assertEqual(second.state, "in_call")
@@ -117,9 +117,9 @@ class TestDialerConcurrency(CommittedCase):
         """A manager noted something on the first entry after operator 2's
         snapshot: that pick takes the next one without a failing statement;
         the next request (a fresh snapshot) holds the changed entry."""
-        from ..models import callflow_list_entry
+        from ..models import callflow_dialer
 
-        failures = dict(callflow_list_entry.PICK_FAILURES)
+        failures = dict(callflow_dialer.PICK_FAILURES)
         with self.two_cursors() as (cr1, cr2):
             env1 = api.Environment(cr1, SUPERUSER_ID, {})
             env2 = api.Environment(cr2, self.user_ids[1], {})
@@ -130,22 +130,22 @@ class TestDialerConcurrency(CommittedCase):
             entries[0].note = "Asked for the manager"
             # pylint: disable=invalid-commit
             cr1.commit()
-            second = env2["callflow.list.entry"]._pick_next([self.list_id])
+            second = env2["callflow.dialer"]._pick_next([self.list_id])
             self.assertEqual(second, entries[1].with_env(env2))
             # pylint: disable=invalid-commit
             cr2.commit()
             # operator 2 gives it back; their next request sees the note
             second._release()
-            third = env2["callflow.list.entry"]._pick_next([self.list_id])
+            third = env2["callflow.dialer"]._pick_next([self.list_id])
             self.assertEqual(third.id, entries[0].id)
             self.assertEqual(third.held_by_id.id, self.user_ids[1])
             self.assertEqual(third.note, "Asked for the manager")
             # changed by this very transaction: held again, no failure
             third._release()
-            again = env2["callflow.list.entry"]._pick_next([self.list_id])
+            again = env2["callflow.dialer"]._pick_next([self.list_id])
             self.assertEqual(again.id, entries[0].id)
             self.assertEqual(again.held_by_id.id, self.user_ids[1])
-        self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
+        self.assertEqual(callflow_dialer.PICK_FAILURES, failures)
 
     def test_threads_never_share_an_entry(self):
         results = [[] for _user in self.user_ids]

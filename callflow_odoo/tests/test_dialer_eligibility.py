@@ -243,7 +243,7 @@ class TestDialerEligibility(CallflowCommon, TransactionCase):
         tokyo = self.make_entry(self.list, TOKYO, tz="Asia/Tokyo")
         utc = self.make_entry(self.list, "+442071234567", tz=False)
         with freeze_time(NOON_TOKYO):  # 03:00 UTC, 22:00 in New York
-            zones = self.Entry._open_zones(self.list, datetime.now())
+            zones = self.env["callflow.dialer"]._open_zones(self.list, datetime.now())
             self.assertEqual(zones, [(self.list.id, "Asia/Tokyo")])
             self.assertEqual(self.pick(), tokyo)
             self.assertFalse(self.pick(self.operator2))

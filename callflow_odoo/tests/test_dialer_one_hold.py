@@ -102,7 +102,7 @@ class TestDialerOneHoldPerNumber(CommittedCase):
 
     def _pick(self, cr, user_index, list_id):
         env = api.Environment(cr, self.user_ids[user_index], {})
-        return env["callflow.list.entry"]._pick_next([list_id])
+        return env["callflow.dialer"]._pick_next([list_id])
 
     def test_number_held_in_an_open_transaction_is_passed_over(self):
         """Operators of lists A and B pick at the same moment: B's operator
@@ -140,9 +140,9 @@ class TestDialerOneHoldPerNumber(CommittedCase):
         """As above, and B's pick sees A's committed hold before its own
         hold statement: the unique index of held numbers is not tripped (a
         failed statement, an ERROR in PostgreSQL's log)."""
-        from ..models import callflow_list_entry
+        from ..models import callflow_dialer
 
-        failures = dict(callflow_list_entry.PICK_FAILURES)
+        failures = dict(callflow_dialer.PICK_FAILURES)
         list_a, list_b = self.list_ids
         with self.two_cursors() as (cr1, cr2):
             cr2.execute(SQL("SELECT count(*) FROM callflow_list_entry"))
@@ -152,7 +152,7 @@ class TestDialerOneHoldPerNumber(CommittedCase):
             second = self._pick(cr2, OPERATORS - 1, list_b)
             self.assertNotEqual(second.number, first.number)
             self.assertEqual(second.held_by_id.id, self.user_ids[-1])
-        self.assertEqual(callflow_list_entry.PICK_FAILURES, failures)
+        self.assertEqual(callflow_dialer.PICK_FAILURES, failures)
 
     def test_twenty_operators_never_ring_one_number_twice(self):
         """500 numbers on two lists, 10 operators on each: every entry is

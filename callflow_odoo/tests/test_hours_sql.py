@@ -10,6 +10,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from ..tools.hours import in_hours, local_time
+from ..tools.hours_sql import in_hours_sql, local_sql
 
 ZONES = [
     None,  # no zone: UTC
@@ -46,11 +47,10 @@ def _instants():
 class TestHoursSqlTwin(TransactionCase):
     def _sql_grid(self, now):
         """``{(zone, window): inside}`` for ``now``, by the dialer's SQL."""
-        Entry = self.env["callflow.list.entry"]
         cells = [(zone, window) for zone in ZONES for window in WINDOWS]
         columns = SQL(", ").join(
-            Entry._in_hours_sql(
-                Entry._local_sql(now, SQL("%s::varchar", zone)),
+            in_hours_sql(
+                local_sql(now, SQL("%s::varchar", zone)),
                 SQL("%s::varchar", days),
                 SQL("%s::float", hour_from),
                 SQL("%s::float", hour_to),

@@ -48,7 +48,7 @@ class TestHoldTimeoutSetting(TransactionCase):
         at once, or never) is refused with the setting named."""
         settings = self.env["res.config.settings"].create({"callflow_hold_timeout": 40})
         settings.execute()
-        self.assertEqual(self.env["callflow.list.entry"]._hold_timeout(), 40)
+        self.assertEqual(self.env["callflow.dialer"]._hold_timeout(), 40)
         with self.assertRaisesRegex(
             ValidationError,
             r"Release Held Entries After \(minutes\) must be between 1 and 1440",

@@ -4,7 +4,7 @@ from odoo.tests import BaseCase
 from odoo.tools import SQL
 
 from odoo.addons.callflow_odoo.tools import dialer_sql
-from odoo.addons.callflow_odoo.tools.list_rows import source_number
+from odoo.addons.callflow_odoo.tools.list_rows import source_number, source_query
 
 
 class TestDialerSql(BaseCase):
@@ -57,3 +57,16 @@ class TestSourceNumber(BaseCase):
         parsed = source_number("12", None, "JP")
         self.assertIsNone(parsed.number)
         self.assertTrue(parsed.error)
+
+    def test_source_query_reads_the_list_source(self):
+        """Leads are read with their contact's name, zone and country;
+        contacts from the partners alone; both in id order."""
+        leads = source_query("crm.lead", [3, 1])
+        self.assertIn("FROM crm_lead l", leads.code)
+        self.assertIn("LEFT JOIN res_partner p ON p.id = l.partner_id", leads.code)
+        self.assertIn("ORDER BY l.id", leads.code)
+        self.assertEqual(leads.params, [[3, 1]])
+        partners = source_query("res.partner", [2])
+        self.assertIn("FROM res_partner p", partners.code)
+        self.assertNotIn("crm_lead", partners.code)
+        self.assertEqual(partners.params, [[2]])

@@ -9,6 +9,7 @@ from odoo.addons.callflow_odoo.tools.hours import (
     local_time,
     send_after,
     set_days,
+    window_flags_to_days,
 )
 
 
@@ -85,3 +86,15 @@ class TestInHours(BaseCase):
         self.assertEqual(set_days("", {"7": True}), "7")
         self.assertEqual(set_days(False, {}), "")
         self.assertEqual(set_days("7531", {}), "1357", "sorted, as the SQL reads")
+
+    def test_list_checkboxes_become_window_days(self):
+        """A call list's day checkboxes (``window_sat``...) are written as its
+        one ``window_days``; the days not in ``vals`` keep the list's."""
+        vals = {"name": "Weekend", "window_sat": True, "window_mon": False}
+        self.assertEqual(
+            window_flags_to_days(vals, "12345"),
+            {"name": "Weekend", "window_days": "23456"},
+        )
+        given = {"window_days": "67", "window_sun": False}
+        self.assertEqual(window_flags_to_days(given, "12345"), {"window_days": "6"})
+        self.assertEqual(window_flags_to_days({"name": "X"}, "12345"), {"name": "X"})

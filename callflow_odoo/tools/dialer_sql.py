@@ -1,6 +1,6 @@
 """SQL of the dialer: pure builders of ``odoo.tools.SQL``, no cursor.
 
-The model (``callflow.list.entry``) runs them; keeping the statements here
+The dialer (``callflow.dialer``) runs them; keeping the statements here
 lets the picking code read as steps, and lets the shapes be checked without
 a database. Aliases: ``e`` entry, ``l`` list, ``c`` company.
 """

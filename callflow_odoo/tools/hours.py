@@ -18,7 +18,7 @@ The ledger already stored ``hours_days``/``hours_from``/``hours_to`` and the
 opt-out answers ``times_days``/``times_from``/``times_to``; the lists and the
 SMS quiet hours follow them (``window_days``/``window_from``/``window_to``).
 A window never wraps past midnight (``from < to``); :func:`in_hours` is the
-Python twin of the SQL test ``callflow.list.entry._in_hours_sql``.
+Python twin of the SQL test :func:`.hours_sql.in_hours_sql`.
 """
 
 import re
@@ -39,6 +39,22 @@ def set_days(days, changes):
     """``days`` with each ISO digit of ``changes`` (``{"6": True}``) added or
     removed: what a form's day checkboxes do to a ``*_days`` value."""
     return "".join(d for d in ALL_DAYS if changes.get(d, d in (days or "")))
+
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The day checkboxes of the calling window and their ISO digits: a view of
+# ``window_days``, turned into it by ``create``/``write``.
+WINDOW_FLAGS = {f"window_{day}": str(n) for n, day in enumerate(WEEKDAYS, start=1)}
+
+
+def window_flags_to_days(vals, days):
+    """``vals`` with its day checkboxes turned into ``window_days``; the days
+    neither ticked nor unticked keep what ``days`` (or a given
+    ``window_days``) says."""
+    flags = {WINDOW_FLAGS[f]: bool(vals.pop(f)) for f in WINDOW_FLAGS if f in vals}
+    if flags:
+        vals["window_days"] = set_days(vals.get("window_days", days), flags)
+    return vals
 
 
 def hours_error(days, start, end):
@@ -125,7 +141,7 @@ def in_hours(local, days, hour_from, hour_to):
     """Whether the local time ``local`` falls on one of ``days`` (ISO weekday
     digits) between ``hour_from`` (included) and ``hour_to`` (excluded).
 
-    The SQL twin (``_in_hours_sql``) reads hours and minutes, not seconds;
+    The SQL twin (``in_hours_sql``) reads hours and minutes, not seconds;
     so does this. No days, or a window that does not start before it ends,
     is never open."""
     if not days or hour_from is None or hour_to is None:

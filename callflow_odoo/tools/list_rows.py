@@ -1,12 +1,15 @@
-"""Rows that travel while a call list is built: pure, no database."""
+"""Rows that travel while a call list is built, and the query that reads
+them: pure, no database."""
 
 from typing import NamedTuple
+
+from odoo.tools import SQL
 
 from .phone import EMPTY, try_parse_number
 
 
 class SourceRow(NamedTuple):
-    """A contact or lead to add, as ``callflow.list._source_query`` reads it."""
+    """A contact or lead to add, as :func:`source_query` reads it."""
 
     id: int
     partner_id: int | None
@@ -18,7 +21,7 @@ class SourceRow(NamedTuple):
 
 
 class EntryRow(NamedTuple):
-    """An entry to insert (``callflow.list._insert_entries``)."""
+    """An entry to insert (``callflow.list.builder._insert_entries``)."""
 
     partner_id: int | None
     lead_id: int | None
@@ -46,3 +49,34 @@ def source_number(phone, mobile, region):
         if alt:
             e164, error, raw = alt, None, mobile
     return ParsedNumber(raw, e164 or None, None if e164 else error)
+
+
+def source_query(source_model, ids):
+    """The ``SourceRow``s (id, partner_id, name, phone, mobile, country
+    code, tz) of the records ``ids`` of ``source_model``."""
+    if source_model == "crm.lead":
+        return SQL(
+            """
+            SELECT l.id, l.partner_id,
+                   COALESCE(NULLIF(l.contact_name, ''), p.name, l.name),
+                   l.phone, l.mobile,
+                   COALESCE(c.code, pc.code), p.tz
+              FROM crm_lead l
+         LEFT JOIN res_partner p ON p.id = l.partner_id
+         LEFT JOIN res_country c ON c.id = l.country_id
+         LEFT JOIN res_country pc ON pc.id = p.country_id
+             WHERE l.id = ANY(%s)
+          ORDER BY l.id
+            """,
+            ids,
+        )
+    return SQL(
+        """
+        SELECT p.id, p.id, p.complete_name, p.phone, p.mobile, c.code, p.tz
+          FROM res_partner p
+     LEFT JOIN res_country c ON c.id = p.country_id
+         WHERE p.id = ANY(%s)
+      ORDER BY p.id
+        """,
+        ids,
+    )

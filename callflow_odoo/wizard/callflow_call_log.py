@@ -45,11 +45,11 @@ class CallflowCallLog(models.TransientModel):
     def action_log_next(self):
         """Log, then open the next entry of the same list (auto-next)."""
         call = self._log()
-        Entry = self.env["callflow.list.entry"]
-        nxt = Entry._pick_next(call.list_id.ids)
+        Dialer = self.env["callflow.dialer"]
+        nxt = Dialer._pick_next(call.list_id.ids)
         return self._logged_notification(
             call,
-            nxt._action_replace_dialer() if nxt else Entry._action_nothing_to_call(),
+            nxt._action_replace_dialer() if nxt else Dialer._action_nothing_to_call(),
         )
 
     def _logged_notification(self, call, next_action):
