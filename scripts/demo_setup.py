@@ -114,7 +114,7 @@ def _outbox_sms(env):
     call_list = env.ref("callflow_odoo.call_list_demo_leads")
     entries = call_list.entry_ids.filtered(lambda e: e.state == "pending")[:2]
     sms = (
-        env["sms.sms"]
+        env["callflow.sms.sender"]
         .with_user(operator)
         ._callflow_send(entries, call_list.sms_after_template_id, "after")
         .sudo()
