@@ -11,6 +11,8 @@ import os
 import re
 from datetime import datetime, timedelta
 
+from odoo.addons.callflow_odoo.tools.examples import web_opt_out
+
 LINK_RE = re.compile(r"https?://\S+/o/[A-Za-z0-9_-]+")
 
 JAPANESE_COMPANY = {
@@ -46,18 +48,13 @@ def _web_optout(env):
     if Event.search_count([("partner_id", "=", partner.id), ("source", "=", "web")]):
         return
     Event._record(
-        {
-            "number": "(603)-996-3829",
-            "partner_id": partner.id,
-            "channel": "all",
-            "scope": "all",
-            "action": "opt_out",
-            "source": "web",
-            "reason": "Too many calls",
-            "evidence": "Opt-out page, personal link from an SMS.",
-            "event_date": datetime.now().replace(hour=9, minute=30, second=0)
+        web_opt_out(
+            "(603)-996-3829",
+            partner.id,
+            evidence="Opt-out page, personal link from an SMS.",
+            event_date=datetime.now().replace(hour=9, minute=30, second=0)
             - timedelta(days=12),
-        }
+        )
     )
 
 
