@@ -11,6 +11,8 @@ import os
 import re
 from datetime import datetime, timedelta
 
+from odoo.addons.callflow_odoo.tools.examples import web_opt_out
+
 LINK_RE = re.compile(r"https?://\S+/o/[A-Za-z0-9_-]+")
 
 JAPANESE_COMPANY = {
@@ -46,18 +48,13 @@ def _web_optout(env):
     if Event.search_count([("partner_id", "=", partner.id), ("source", "=", "web")]):
         return
     Event._record(
-        {
-            "number": "(603)-996-3829",
-            "partner_id": partner.id,
-            "channel": "all",
-            "scope": "all",
-            "action": "opt_out",
-            "source": "web",
-            "reason": "Too many calls",
-            "evidence": "Opt-out page, personal link from an SMS.",
-            "event_date": datetime.now().replace(hour=9, minute=30, second=0)
+        web_opt_out(
+            "(603)-996-3829",
+            partner.id,
+            evidence="Opt-out page, personal link from an SMS.",
+            event_date=datetime.now().replace(hour=9, minute=30, second=0)
             - timedelta(days=12),
-        }
+        )
     )
 
 
@@ -114,7 +111,7 @@ def _outbox_sms(env):
     call_list = env.ref("callflow_odoo.call_list_demo_leads")
     entries = call_list.entry_ids.filtered(lambda e: e.state == "pending")[:2]
     sms = (
-        env["sms.sms"]
+        env["callflow.sms.sender"]
         .with_user(operator)
         ._callflow_send(entries, call_list.sms_after_template_id, "after")
         .sudo()

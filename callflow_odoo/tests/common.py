@@ -24,6 +24,8 @@ from psycopg2.errors import SerializationFailure
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import BaseCase, new_test_user
 
+from odoo.addons.callflow_odoo.tools.examples import web_opt_out
+
 TOKYO = "+81312345678"
 MOBILE = "+819012345678"
 NEW_YORK = "+12125550123"
@@ -224,18 +226,7 @@ def record_web_opt_out(env, partner, **vals):
     """``partner`` opted out of all contact on the web page ("Too many
     calls"): the banner's and the demo's example."""
     return env["callflow.preference.event"]._record(
-        dict(
-            {
-                "number": partner.phone,
-                "partner_id": partner.id,
-                "channel": "all",
-                "scope": "all",
-                "action": "opt_out",
-                "source": "web",
-                "reason": "Too many calls",
-            },
-            **vals,
-        )
+        web_opt_out(partner.phone, partner.id, **vals)
     )
 
 

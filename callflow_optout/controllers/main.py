@@ -63,8 +63,8 @@ class CallflowOptout(http.Controller):
         the form; without a link, read the typed number and check the
         honeypot; store the answer (``_store_answer``: within the limits or
         kept for review) and show the outcome."""
-        Response = request.env["callflow.optout.response"].sudo()
-        values, errors = Response._validate_answer(post)
+        Intake = request.env["callflow.optout.intake"].sudo()
+        values, errors = Intake._validate_answer(post)
         e164 = None
         if not token_sudo:
             e164 = self._typed_number(values, errors)
@@ -95,12 +95,12 @@ class CallflowOptout(http.Controller):
         """``(response, None)``; or, if a transient database failure still
         escapes the store, ``(None, a calm 503 page)`` with the answer kept
         aside for the replay cron: never a 500, never a lost answer."""
-        Response = request.env["callflow.optout.response"].sudo()
+        Intake = request.env["callflow.optout.intake"].sudo()
         info = self._request_info()
         try:
             with request.env.cr.savepoint():
                 # _receive: within the limits or kept for review (see there)
-                return Response._receive(
+                return Intake._receive(
                     values, token=token, e164=e164, request_info=info
                 ), None
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:

@@ -1,5 +1,7 @@
 from . import callflow_optout_token
 from . import callflow_optout_response
+from . import callflow_optout_intake
+from . import callflow_optout_effect
 from . import callflow_optout_raw
 from . import callflow_preference_event
 from . import callflow_preference_state

@@ -1,23 +1,13 @@
-"""Every answer posted on the opt-out page, and what it does to the CRM."""
+"""Every answer posted on the opt-out page, and how the ledger's fold
+applies it (what it does to the CRM: ``callflow.optout.effect``)."""
 
 import hashlib
 import json
-from datetime import timedelta
-
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import email_normalize, html_escape
 
-from odoo.addons.callflow_odoo.models.callflow_preference_event import SELF_SOURCES
-from odoo.addons.callflow_odoo.tools.hours import (
-    ALL_DAYS,
-    format_hours,
-    hours_error,
-    parse_hour,
-)
-from odoo.addons.callflow_odoo.tools.phone import mask_number
+from odoo.addons.callflow_odoo.tools.hours import format_hours
 
 from ..tools.client_network import client_network
 from .callflow_optout_token import ANSWERS
@@ -28,14 +18,6 @@ REASONS = [
     ("not_interested", "Not interested"),
     ("other", "Other"),
 ]
-# Strict lengths, checked on the server whatever the browser sends.
-MAX_LENGTHS = {
-    "email": 254,
-    "times_note": 200,
-    "reason_other": 200,
-    "comments": 1000,
-    "number_input": 64,
-}
 # "Email only", wherever a person says it (opt-out page, contact form,
 # event registration): no calls and no SMS.
 EMAIL_ONLY_EVENTS = [("call", "opt_out"), ("sms", "opt_out")]
@@ -47,19 +29,6 @@ ANSWER_EVENTS = {
     "email_only": EMAIL_ONLY_EVENTS,
     "certain_times": [],
     "keep_contacting": [("all", "opt_in")],
-}
-# Answers that lift a block.  Over a limit they wait for a manager; every
-# other answer only restricts contact and applies at once even then.
-LIFT_ANSWERS = {
-    answer
-    for answer, events in ANSWER_EVENTS.items()
-    if any(action == "opt_in" for _channel, action in events)
-}
-# Answers within the window, per system parameter; 0 turns a limit off.
-LIMIT_DEFAULTS = {
-    "token": ("callflow_optout.rate_limit_token", 10),
-    "number": ("callflow_optout.rate_limit_number", 5),
-    "network": ("callflow_optout.rate_limit", 20),
 }
 
 
@@ -201,155 +170,8 @@ class CallflowOptoutResponse(models.Model):
             )
 
     # ------------------------------------------------------------------
-    # Validation and abuse limits
+    # Review of answers over a limit
     # ------------------------------------------------------------------
-    @api.model
-    def _validate_answer(self, post):
-        """Clean a posted form. Return ``(values, errors)``; never raises.
-
-        ``errors`` maps field names to messages meant for the visitor.
-        """
-        errors = {}
-        values = {}
-        answer = post.get("answer") or ""
-        if answer not in dict(ANSWERS):
-            errors["answer"] = self.env._("Please choose how we may contact you.")
-        values["answer"] = answer
-        reason = post.get("reason") or False
-        if reason and reason not in dict(REASONS):
-            errors["reason"] = self.env._("Please choose one of the reasons.")
-        values["reason"] = reason
-        for fname, limit in MAX_LENGTHS.items():
-            value = post.get(fname)
-            value = value.strip() if isinstance(value, str) else ""
-            if len(value) > limit:
-                errors[fname] = self.env._(
-                    "Please keep this under %(limit)s characters.", limit=limit
-                )
-            values[fname] = value
-        if values["email"]:
-            normalized = email_normalize(values["email"], strict=True)
-            if not normalized:
-                errors["email"] = self.env._(
-                    "This does not look like an email address."
-                )
-            values["email"] = normalized or values["email"]
-        values["times_days"] = "".join(
-            day for day in ALL_DAYS if post.get(f"times_day_{day}")
-        )
-        values["times_from"] = parse_hour(post.get("times_from"))
-        values["times_to"] = parse_hour(post.get("times_to"))
-        if answer == "certain_times" and hours_error(
-            values["times_days"], values["times_from"], values["times_to"]
-        ):
-            errors["times"] = self.env._(
-                "Please tell us which days and times suit you: at least one "
-                "day, and a start time before the end time."
-            )
-        if answer != "certain_times":
-            values.update(times_days="", times_from=None, times_to=None)
-        return values, errors
-
-    @api.model
-    def _over_limit(self, token=None, e164=None, network=None):
-        """Which limit a new answer would exceed: a ``review_reason`` or False.
-
-        A personal link is counted per link, never per address: the people
-        behind one proxy or carrier NAT each have their own link.  The page
-        without a link is counted per number and per client network.
-        Counted from the stored answers, so every worker sees the same count.
-        Limits: system parameters ``callflow_optout.rate_limit_token``,
-        ``callflow_optout.rate_limit_number``, ``callflow_optout.rate_limit``
-        (per network) within ``callflow_optout.rate_limit_minutes``.
-        """
-        params = self.env["ir.config_parameter"].sudo()
-        minutes = int(params.get_param("callflow_optout.rate_limit_minutes", 10) or 0)
-        if minutes <= 0:
-            return False
-        since = fields.Datetime.now() - timedelta(minutes=minutes)
-        if token:
-            checks = [("token", [("token_id", "=", token.id)])]
-        else:
-            checks = [
-                ("number", [("token_id", "=", False), ("number", "=", e164)]),
-                (
-                    "network",
-                    [("token_id", "=", False), ("request_network", "=", network)],
-                ),
-            ]
-        for reason, domain in checks:
-            key, default = LIMIT_DEFAULTS[reason]
-            limit = int(params.get_param(key, default) or 0)
-            if limit <= 0 or (reason == "network" and not network):
-                continue
-            count = self.sudo().search_count(
-                domain + [("create_date", ">=", since)], limit=limit
-            )
-            if count >= limit:
-                return reason
-        return False
-
-    @api.model
-    def _receive(self, values, token=None, e164=None, request_info=None):
-        """Store a posted answer, within the limits or not; return it.
-
-        Over a limit the answer is kept and marked for review: a restricting
-        answer (a "stop") still applies at once, since honouring it can harm
-        nobody; an answer that lifts a block is held until a manager applies
-        it, so a flood cannot undo a person's "stop".
-        """
-        request_info = request_info or {}
-        reason = self._over_limit(
-            token=token,
-            e164=e164,
-            network=client_network(request_info.get("ip")),
-        )
-        if not reason:
-            return self._submit(
-                values, token=token, e164=e164, request_info=request_info
-            )
-        if values["answer"] in LIFT_ANSWERS:
-            return self._hold(values, reason, token, e164, request_info)
-        response = self._submit(
-            values, token=token, e164=e164, request_info=request_info
-        )
-        response.write({"review_state": "to_review", "review_reason": reason})
-        return response
-
-    @api.model
-    def _hold(self, values, reason, token, e164, request_info):
-        """Keep an answer without applying it, for a manager to review."""
-        vals = {
-            key: values.get(key) or False
-            for key in (
-                "answer",
-                "reason",
-                "times_note",
-                "times_days",
-                "reason_other",
-                "email",
-                "comments",
-            )
-        }
-        vals.update(
-            times_from=values.get("times_from") or 0.0,
-            times_to=values.get("times_to") or 0.0,
-            request_ip=request_info.get("ip"),
-            user_agent=(request_info.get("user_agent") or "")[:256] or False,
-            state="held",
-            review_state="to_review",
-            review_reason=reason,
-        )
-        if token:
-            vals.update(
-                token_id=token.id,
-                number=token.number,
-                partner_id=token.partner_id.id,
-                lead_id=token.lead_id.id,
-            )
-        else:
-            vals.update(number=e164, number_input=values.get("number_input"))
-        return self.create(vals)
 
     def _check_reviewer(self):
         if not self.env.user.has_group("callflow_odoo.group_callflow_manager"):
@@ -487,132 +309,15 @@ class CallflowOptoutResponse(models.Model):
             return self.partner_id.email_normalized or False
         return False
 
-    def _event_vals(self, source=None):
-        """Ledger events of the answer.  ``source`` defaults to ``link`` for a
-        personal link, which proves the number, and ``web`` for the page
-        without a link, which does not (its opt-in lifts no block)."""
-        self.ensure_one()
-        source = source or ("link" if self.token_id else "web")
-        if self.token_id:
-            how = self.env._("personal link #%(token)s", token=self.token_id.id)
-        else:
-            how = self.env._("number typed by the visitor, not verified")
-        evidence = self.env._(
-            "Opt-out page answer #%(response)s (%(how)s), IP %(ip)s, %(agent)s",
-            response=self.id,
-            how=how,
-            ip=self.request_ip or "-",
-            agent=self.user_agent or "-",
-        )
-        reason_label = dict(self._fields["reason"]._description_selection(self.env))
-        reason = ", ".join(
-            filter(None, [reason_label.get(self.reason), self.reason_other])
-        )
-        common = {
-            "number": self.number,
-            "partner_id": self.partner_id.id,
-            "scope": "all",
-            "source": source,
-            "email": self._email_for_events(),
-            "reason": reason or False,
-            "evidence": evidence,
-            "request_ip": self.request_ip,
-            "event_date": self.create_date,
-            # the visitor's request, also when applied after its commit
-            "user_id": self.create_uid.id,
-        }
-        vals_list = [
-            dict(common, channel=channel, action=action)
-            for channel, action in ANSWER_EVENTS[self.answer]
-        ]
-        if self.answer == "certain_times":
-            vals_list.append(
-                dict(
-                    common,
-                    channel="call",
-                    action="hours",
-                    hours_days=self.times_days,
-                    hours_from=self.times_from,
-                    hours_to=self.times_to,
-                )
-            )
-        elif (
-            self.answer == "keep_contacting"
-            and source in SELF_SOURCES
-            and self.env["callflow.preference.state"].sudo()._call_hours([self.number])
-        ):
-            # "Keep contacting me" also lifts earlier preferred hours, when it
-            # comes from the person.
-            vals_list.append(dict(common, channel="call", action="hours"))
-        if self.reason == "wrong_person":
-            vals_list.append(dict(common, channel="all", action="obsolete"))
-        return vals_list
-
     def _apply(self):
         """Ledger events, chatter notes and an activity for one answer."""
         for response in self:
-            vals_list = response._event_vals()
+            vals_list = self.env["callflow.optout.effect"]._event_vals(response)
             if vals_list:
                 # Public visitors post here; the ledger is written for them.
                 events = self.env["callflow.preference.event"].sudo()._record(vals_list)
                 response.event_ids = events
             response._notify_owners_or_defer()
-
-    def _open_leads(self):
-        """Open leads of the contact (or, without one, of the number)."""
-        self.ensure_one()
-        Lead = self.env["crm.lead"].sudo()
-        if self.partner_id:
-            # The person's own leads, not their colleagues'.
-            domain = [("partner_id", "=", self.partner_id.id)]
-        elif self.lead_id:
-            domain = [("id", "=", self.lead_id.id)]
-        else:
-            domain = [("id", "in", Lead._callflow_search_e164(self.number).ids)]
-        leads = Lead.search(
-            domain + [("active", "=", True), ("stage_id.is_won", "=", False)], limit=50
-        )
-        return leads | self.lead_id.sudo().filtered("active")
-
-    def _summary_html(self):
-        self.ensure_one()
-        answer = dict(self._fields["answer"]._description_selection(self.env))
-        reason = dict(self._fields["reason"]._description_selection(self.env))
-        lines = [
-            self.env._(
-                "Contact preference answered on the opt-out page: %(answer)s",
-                answer=answer[self.answer],
-            ),
-            self.env._(
-                "Number: %(number)s",
-                number=mask_number(self.number) if not self.token_id else self.number,
-            ),
-        ]
-        if self.times_label:
-            lines.append(
-                self.env._(
-                    "Call only: %(times)s (their local time); the dialer keeps to it.",
-                    times=self.times_label,
-                )
-            )
-        if self.times_note:
-            lines.append(self.env._("Note on times: %(times)s", times=self.times_note))
-        if self.reason:
-            lines.append(self.env._("Reason: %(reason)s", reason=reason[self.reason]))
-        if self.reason_other:
-            lines.append(self.env._("Other reason: %(text)s", text=self.reason_other))
-        if self.email:
-            lines.append(self.env._("Email: %(email)s", email=self.email))
-        if self.comments:
-            lines.append(self.env._("Comments: %(text)s", text=self.comments))
-        if not self.token_id:
-            lines.append(
-                self.env._(
-                    "The visitor typed the number; the page did not verify "
-                    "who they are."
-                )
-            )
-        return Markup("<br/>").join(html_escape(line) for line in lines)
 
     def _notify_owners_or_defer(self):
         """Notify the owners now for a personal link, later without one.
@@ -624,7 +329,7 @@ class CallflowOptoutResponse(models.Model):
         """
         self.ensure_one()
         if self.token_id:
-            self._notify_owners()
+            self.env["callflow.optout.effect"]._notify_owners(self)
             return
         self.notify_pending = True
         self.env.ref("callflow_optout.ir_cron_notify_owners").sudo()._trigger()
@@ -633,42 +338,9 @@ class CallflowOptoutResponse(models.Model):
     def _cron_notify_owners(self, batch=200):
         """Write the deferred notes and activities of answers without a link."""
         pending = self.sudo().search([("notify_pending", "=", True)], limit=batch)
+        Effect = pending.env["callflow.optout.effect"]
         for response in pending:
-            response._notify_owners()
+            Effect._notify_owners(response)
         pending.write({"notify_pending": False})
         if len(pending) == batch:
             self.env.ref("callflow_optout.ir_cron_notify_owners")._trigger()
-
-    def _notify_owners(self):
-        """Note on the contact and its open leads, activity for the owner.
-
-        Runs for public visitors, hence ``sudo()`` on the CRM records.
-        """
-        self.ensure_one()
-        body = self._summary_html()
-        partner = self.partner_id.sudo()
-        leads = self._open_leads()
-        for record in [*partner, *leads]:
-            record.message_post(
-                body=body,
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-                author_id=partner.id or None,
-            )
-        owner_record, owner = self.env["res.partner"], self.env["res.users"]
-        if partner.user_id:
-            owner_record, owner = partner, partner.user_id
-        else:
-            lead = leads.filtered("user_id")[:1]
-            if lead:
-                owner_record, owner = lead, lead.user_id
-        if owner_record:
-            answer = dict(self._fields["answer"]._description_selection(self.env))
-            owner_record.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=owner.id,
-                summary=self.env._(
-                    "Contact preference: %(answer)s", answer=answer[self.answer]
-                ),
-                note=body,
-            )

@@ -19,7 +19,7 @@ class ResConfigSettings(models.TransientModel):
     )
 
     # The opt-out page's limits and links (system parameters read by
-    # callflow.optout.response._over_limit and callflow.optout.token).
+    # callflow.optout.intake._over_limit and callflow.optout.token).
     callflow_optout_rate_limit_minutes = fields.Integer(
         string="Answer Count Window (minutes)",
         config_parameter="callflow_optout.rate_limit_minutes",

@@ -8,3 +8,4 @@ from . import test_optout_limits
 from . import test_optout_input
 from . import test_optout_number_matching
 from . import test_optout_settings
+from . import test_tools_answer_form

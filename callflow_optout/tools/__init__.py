@@ -1,2 +1,3 @@
 from . import client_network
 from . import links
+from . import answer_form

@@ -162,7 +162,7 @@ class CallflowSmsWebhook(http.Controller):
         ):
             return self._reject(400, "Bad parameters")
         try:
-            request.env["sms.sms"]._callflow_handle_inbound(
+            request.env["callflow.sms.inbound"]._callflow_handle_inbound(
                 number, text, ref, provider=provider
             )
         except (UserError, ValidationError) as e:

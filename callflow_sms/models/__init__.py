@@ -1,5 +1,7 @@
 from . import res_config_settings
+from . import callflow_sms_gateway
 from . import sms_sms
+from . import callflow_sms_sender
 from . import callflow_sms_template
 from . import callflow_list
 from . import callflow_list_entry

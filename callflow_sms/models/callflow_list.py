@@ -35,7 +35,7 @@ class CallflowList(models.Model):
                 self.env._("Choose a before-call SMS template for this list first.")
             )
         entries = self.entry_ids.filtered(lambda e: e.state in WAITING_STATES)
-        sms = self.env["sms.sms"]._callflow_send(
+        sms = self.env["callflow.sms.sender"]._callflow_send(
             entries, self.sms_before_template_id, "before"
         )
         message = self.env._(
@@ -64,7 +64,9 @@ class CallflowList(models.Model):
                 ("reconfirm_sent_at", "=", False),
             ]
         )
-        sms = self.env["sms.sms"]._callflow_send(entries, template, "reconfirm")
+        sms = self.env["callflow.sms.sender"]._callflow_send(
+            entries, template, "reconfirm"
+        )
         sent_numbers = set(sms.mapped("number"))
         entries.filtered(lambda e: e.number in sent_numbers)._dialer_write(
             {"reconfirm_sent_at": fields.Datetime.now()}

@@ -22,7 +22,9 @@ class CallflowListEntry(models.Model):
             for template, entries in auto.grouped(
                 lambda e: e.list_id.sms_after_template_id
             ).items():
-                self.env["sms.sms"]._callflow_send(entries, template, "after")
+                self.env["callflow.sms.sender"]._callflow_send(
+                    entries, template, "after"
+                )
         return res
 
     def action_callflow_send_sms(self):
@@ -34,7 +36,7 @@ class CallflowListEntry(models.Model):
                 raise UserError(
                     self.env._("This call list has no after-call SMS template.")
                 )
-            self.env["sms.sms"]._callflow_send(entries, template, "after")
+            self.env["callflow.sms.sender"]._callflow_send(entries, template, "after")
         return True
 
     @api.model

@@ -202,7 +202,9 @@ class CallflowOptoutCode(models.Model):
                 request_ip=request_ip,
                 event_date=fields.Datetime.now(),
             )
-            for vals in response._event_vals(source="sms_code")
+            for vals in self.env["callflow.optout.effect"]._event_vals(
+                response, source="sms_code"
+            )
             if vals["action"] in ("opt_in", "hours")
         ]
         # sudo: the visitor proved the number; the ledger is written for them.

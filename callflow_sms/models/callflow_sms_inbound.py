@@ -1,14 +1,24 @@
+import logging
+from functools import partial
+
 import psycopg2
 from markupsafe import Markup, escape
+from werkzeug.urls import url_join
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.callflow_odoo.models.callflow_preference_event import (
+    fold_in_new_transaction,
+)
 from odoo.addons.callflow_odoo.tools.phone import try_parse_number
 from odoo.addons.callflow_odoo.tools.phone_errors import parse_error_message
+from odoo.addons.callflow_odoo.tools.recipient import lang_for_number
 
 from ..tools import sms_gateway
+
+_logger = logging.getLogger(__name__)
 
 KINDS = [
     ("stop", "STOP"),
@@ -194,3 +204,168 @@ class CallflowSmsInbound(models.Model):
                     note=text,
                     user_id=owner.id,
                 )
+
+    @api.model
+    def _callflow_handle_inbound(self, number, text, provider_ref, provider=False):
+        """Store an inbound SMS, show it to a person, react to STOP / HELP /
+        START keywords.
+
+        Returns the keyword kind handled (``stop``, ``help``, ``start``;
+        ``confirm`` for a YES to a number re-confirmation) or False. A
+        provider message already processed (same provider id) changes
+        nothing and gets no second reply.
+        """
+        # sudo: the webhook is public (authenticated by signature); the
+        # inbound log, contacts and leads are not readable by the public user.
+        inbound = self.sudo()._store(number, text, provider or "sms", provider_ref)
+        if not inbound:
+            return False
+        kind = inbound.kind if inbound.kind != "message" else False
+        if not kind:
+            inbound._notify_owners()
+            return False
+        number = inbound.number
+        if kind == "start" and self._callflow_reconfirm_reply(inbound):
+            return "confirm"
+        events = self._callflow_keyword_event(kind, inbound, provider_ref, text)
+        body = self._callflow_keyword_reply(kind, inbound)
+        if kind == "stop" and events.pending:
+            # Other messages of this number are being applied right now: the
+            # ledger says after commit whether this STOP is the first, and
+            # queues the confirmation then.
+            self.env.cr.postcommit.add(
+                partial(confirm_after_fold, self.env.cr.dbname, events.id, body)
+            )
+        elif kind == "stop" and events.already_blocked:
+            pass  # already opted out: one confirmation, not one per STOP
+        elif body:
+            self._callflow_queue_reply(number, body)
+        inbound._notify_owners()
+        return kind
+
+    @api.model
+    def _callflow_keyword_event(self, kind, inbound, provider_ref, text):
+        """The ledger event of a STOP or START (none for HELP)."""
+        # sudo: see _callflow_handle_inbound (public webhook).
+        Event = self.env["callflow.preference.event"].sudo()
+        if kind not in ("stop", "start"):
+            return Event
+        evidence = self.env._(
+            "Inbound SMS %(ref)s: %(text)s", ref=provider_ref or "-", text=text
+        )
+        return Event._record(
+            [
+                {
+                    "number": inbound.number,
+                    "channel": "sms",
+                    "scope": "all",
+                    "action": "opt_out" if kind == "stop" else "opt_in",
+                    "source": "sms",
+                    "evidence": evidence,
+                }
+            ]
+        )
+
+    @api.model
+    def _callflow_keyword_reply(self, kind, inbound):
+        """The answer to a keyword, in the sender's language (their number's
+        country, else the company's); False for a second HELP of the day."""
+        if kind == "help" and not inbound._claim_help_answer():
+            return False  # at most one HELP answer a day per number
+        installed = [code for code, _name in self.env["res.lang"].get_installed()]
+        lang = lang_for_number(inbound.number, installed)
+        env = self.with_context(lang=lang).env if lang else self.env
+        company = env.company
+        if kind == "stop":
+            return env._(
+                "%(company)s: you will receive no more SMS from us. "
+                "Reply START to receive them again.",
+                company=company.name,
+            )
+        if kind == "start":
+            return env._(
+                "%(company)s: you will receive our SMS again. Reply STOP to opt out.",
+                company=company.name,
+            )
+        return env._(
+            "%(company)s %(phone)s. To choose which calls and messages you "
+            "receive: %(url)s . Reply STOP to opt out.",
+            company=company.name,
+            phone=company.phone or "",
+            url=url_join(self.get_base_url(), "/callflow/optout"),
+        )
+
+    @api.model
+    def _callflow_queue_reply(self, number, body):
+        """Queue an answer to an inbound SMS for the SMS cron.
+
+        It leaves only after this transaction commits: a webhook that fails
+        sends nothing, and a confirmation never precedes the stored opt-out.
+        The one reply allowed after an opt-out is created directly, not
+        through the composer, which skips blocked numbers.
+        """
+        reply = self.env["sms.sms"].sudo().create({"number": number, "body": body})
+        self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
+        return reply
+
+    @api.model
+    def _callflow_reconfirm_reply(self, inbound):
+        """A YES from a number sent a re-confirmation SMS: the number is
+        still theirs. Recorded as a confirmation (fresh again), not as an
+        SMS opt-in; answered with a thank-you. False when no
+        re-confirmation waits for this number (a plain START)."""
+        Entry = self.env["callflow.list.entry"].sudo()
+        waiting = Entry.search(
+            [
+                ("number", "=", inbound.number),
+                ("is_stale", "=", True),
+                ("reconfirm_sent_at", "!=", False),
+            ]
+        )
+        if not waiting:
+            return False
+        self.env["callflow.number.confirmation"]._confirm(
+            [
+                {
+                    "number": inbound.number,
+                    "partner_id": waiting[:1].partner_id.id,
+                    "source": "sms",
+                    "evidence": self.env._(
+                        "Inbound SMS %(ref)s: %(text)s",
+                        ref=inbound.provider_ref or "-",
+                        text=inbound.body or "",
+                    ),
+                }
+            ]
+        )
+        self._callflow_queue_reply(
+            inbound.number,
+            self.env._(
+                "%(company)s: thank you, your number is confirmed. Reply STOP "
+                "to opt out.",
+                company=self.env.company.name,
+            ),
+        )
+        inbound._notify_owners()
+        return True
+
+
+def confirm_after_fold(dbname, event_id, body):
+    """After commit: fold the STOP's number, then confirm unless the ledger
+    says the number was already opted out (never raises: the webhook has
+    been answered)."""
+    try:
+        with sql_db.db_connect(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            number = env["callflow.preference.event"].browse(event_id).number
+        fold_in_new_transaction(dbname, [number])
+        with sql_db.db_connect(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            event = env["callflow.preference.event"].browse(event_id)
+            if event.pending:
+                _logger.warning("STOP %s not applied yet: no confirmation", event_id)
+            elif not event.already_blocked:
+                # queued: the SMS cron sends it once this cursor commits
+                env["callflow.sms.inbound"]._callflow_queue_reply(number, body)
+    except Exception:
+        _logger.exception("confirmation of STOP event %s failed", event_id)

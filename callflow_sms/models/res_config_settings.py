@@ -4,7 +4,7 @@ from odoo.exceptions import ValidationError
 from odoo.addons.callflow_odoo.tools.hours import hour_label
 
 from .callflow_optout_code import DEFAULTS as CODE_DEFAULTS
-from .sms_sms import PARAM_DEFAULTS
+from .callflow_sms_gateway import PARAM_DEFAULTS
 
 PROVIDERS = [
     ("odoo", "Odoo SMS (IAP)"),
@@ -84,8 +84,8 @@ class ResConfigSettings(models.TransientModel):
         "header (Unix seconds, within 5 minutes), a dot and the raw body.",
     )
     # Quiet hours, opt-out codes and gateway tuning: system parameters read
-    # by sms.sms (_callflow_quiet_hours, _callflow_gateway) and
-    # callflow.optout.code (_param).
+    # by callflow.sms.sender (_callflow_quiet_hours), callflow.sms.gateway
+    # (_callflow_gateway) and callflow.optout.code (_param).
     callflow_sms_window_from = fields.Float(
         string="Send SMS From",
         config_parameter="callflow_sms.window_from",

@@ -22,4 +22,4 @@ class TestInstall(TransactionCase):
         )
         param = self.env["ir.config_parameter"].sudo().get_param
         self.assertIn(param("callflow_sms.provider"), (False, "odoo"))
-        self.assertEqual(self.env["sms.sms"]._callflow_provider(), "odoo")
+        self.assertEqual(self.env["callflow.sms.gateway"]._callflow_provider(), "odoo")

@@ -62,8 +62,9 @@ class SmsLanguageCommon(CallflowCommon):
 
     def send_as(self, lang, entry):
         """Send the template as an operator working in ``lang``."""
-        Sms = self.env["sms.sms"].with_user(self.operator).with_context(lang=lang)
-        return Sms._callflow_send(entry.with_user(self.operator), self.template)
+        Sender = self.env["callflow.sms.sender"].with_user(self.operator)
+        Sender = Sender.with_context(lang=lang)
+        return Sender._callflow_send(entry.with_user(self.operator), self.template)
 
 
 @tagged("post_install", "-at_install")

@@ -109,7 +109,9 @@ class TestCallflowSend(CallflowSMSCase, TransactionCase):
         cls.entry_b = cls.make_entry(cls.call_list, MOBILE_B)
 
     def test_personal_link_and_chatter(self):
-        sms = self.env["sms.sms"]._callflow_send(self.entry_a, self.template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(
+            self.entry_a, self.template
+        )
         self.assertEqual(len(sms), 1)
         # Queued, the link is masked: it is made when the SMS leaves.
         self.assertRegex(sms.body, r"/o/…[A-Za-z0-9_-]{2}$")
@@ -143,13 +145,13 @@ class TestCallflowSend(CallflowSMSCase, TransactionCase):
 
     def test_night_messages_wait_for_the_morning(self):
         # 23:30 in Tokyo = 14:30 UTC: queued until 09:00 Tokyo = 00:00 UTC.
-        Sms = self.env["sms.sms"]
+        Sms, Sender = self.env["sms.sms"], self.env["callflow.sms.sender"]
         night = datetime(2026, 11, 20, 14, 30)
         self.assertEqual(
-            Sms._callflow_send_after("Asia/Tokyo", now=night), datetime(2026, 11, 21)
+            Sender._callflow_send_after("Asia/Tokyo", now=night), datetime(2026, 11, 21)
         )
         self.assertFalse(
-            Sms._callflow_send_after("Asia/Tokyo", datetime(2026, 11, 20, 3))
+            Sender._callflow_send_after("Asia/Tokyo", datetime(2026, 11, 20, 3))
         )
         sms = Sms.create(
             {

@@ -40,7 +40,7 @@ class TestSmsNumberMatching(TransactionCase):
         self.assertEqual(self.partner._callflow_e164(), self.number)
 
     def test_inbound_sms_reaches_the_contact_and_lead_of_the_number(self):
-        self.env["sms.sms"]._callflow_handle_inbound(
+        self.env["callflow.sms.inbound"]._callflow_handle_inbound(
             self.number, "Please call me back", "SMmatch1"
         )
         inbound = self.env["callflow.sms.inbound"].search(
@@ -62,6 +62,6 @@ class TestSmsNumberMatching(TransactionCase):
         template = self.env["callflow.sms.template"].create(
             {"name": "After", "when": "after", "body": "{company}: {optout_link}"}
         )
-        sms = self.env["sms.sms"]._callflow_send(self.partner, template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(self.partner, template)
         self.assertEqual(sms.number, self.number)
         self.assertEqual(sms.partner_id, self.partner)

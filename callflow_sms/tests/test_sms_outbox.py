@@ -32,7 +32,7 @@ class TestSmsOutbox(CallflowCommon, TransactionCase):
         cls.entry = cls.make_entry(cls.call_list, MOBILE)
 
     def test_outbox_message_says_it_reached_no_phone(self):
-        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(self.entry, self.template)
         self.env["sms.sms"]._process_queue()
         sms.invalidate_recordset()
         self.assertEqual(sms.state, "callflow_outbox")

@@ -25,14 +25,18 @@ class TestQuietHoursMigration(TransactionCase):
         module.migrate(self.env.cr, "18.0.1.0.0")
         self.env.registry.clear_cache()
         self.env.invalidate_all()
-        Sms = self.env["sms.sms"]
-        self.assertEqual(Sms._callflow_quiet_hours(), (8.0, 21.0))
+        Sender = self.env["callflow.sms.sender"]
+        self.assertEqual(Sender._callflow_quiet_hours(), (8.0, 21.0))
         # 07:30 in Tokyo (22:30 UTC): held until 08:00 Tokyo, not 09:00.
         self.assertEqual(
-            Sms._callflow_send_after("Asia/Tokyo", now=datetime(2026, 11, 24, 22, 30)),
+            Sender._callflow_send_after(
+                "Asia/Tokyo", now=datetime(2026, 11, 24, 22, 30)
+            ),
             datetime(2026, 11, 24, 23, 0),
         )
         # 20:30 in Tokyo leaves at once (the default would hold it).
         self.assertFalse(
-            Sms._callflow_send_after("Asia/Tokyo", now=datetime(2026, 11, 25, 11, 30))
+            Sender._callflow_send_after(
+                "Asia/Tokyo", now=datetime(2026, 11, 25, 11, 30)
+            )
         )

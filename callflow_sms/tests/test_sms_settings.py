@@ -15,19 +15,19 @@ class TestSmsSettings(TransactionCase):
         return settings
 
     def test_sending_hours_saved_in_settings_hold_messages(self):
-        Sms = self.env["sms.sms"]
+        Sender = self.env["callflow.sms.sender"]
         noon_tokyo = datetime(2026, 12, 1, 3, 0)  # 12:00 in Tokyo
-        self.assertFalse(Sms._callflow_send_after("Asia/Tokyo", now=noon_tokyo))
+        self.assertFalse(Sender._callflow_send_after("Asia/Tokyo", now=noon_tokyo))
         self.save_settings(callflow_sms_window_from=13.5, callflow_sms_window_to=18)
         self.assertEqual(
-            Sms._callflow_send_after("Asia/Tokyo", now=noon_tokyo),
+            Sender._callflow_send_after("Asia/Tokyo", now=noon_tokyo),
             datetime(2026, 12, 1, 4, 30),
             "held until 13:30 in Tokyo",
         )
         # Midnight is a valid start: kept as 0, not replaced by the default.
         self.save_settings(callflow_sms_window_from=0, callflow_sms_window_to=24)
-        self.assertEqual(Sms._callflow_quiet_hours(), (0.0, 24.0))
-        self.assertFalse(Sms._callflow_send_after("Asia/Tokyo", now=noon_tokyo))
+        self.assertEqual(Sender._callflow_quiet_hours(), (0.0, 24.0))
+        self.assertFalse(Sender._callflow_send_after("Asia/Tokyo", now=noon_tokyo))
 
     def test_sending_hours_must_start_before_they_end(self):
         with self.assertRaisesRegex(
@@ -55,7 +55,7 @@ class TestSmsSettings(TransactionCase):
             (Code._param("minutes"), Code._param("per_hour"), Code._param("attempts")),
             (30, 2, 3),
         )
-        gateway = self.env["sms.sms"]._callflow_gateway("http_json")
+        gateway = self.env["callflow.sms.gateway"]._callflow_gateway("http_json")
         self.assertEqual(gateway.timeout, (2.5, 20.0))
         self.assertEqual(
             (gateway.max_retries, gateway.backoff, gateway.workers), (0, 1.5, 8)

@@ -87,7 +87,7 @@ class TestLinkMasking(JsonWebhookMixin, CallflowCommon, HttpCase):
         return "\n".join(row[0] or "" for row in self.env.cr.fetchall())
 
     def test_clear_link_only_reaches_the_provider(self):
-        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(self.entry, self.template)
         masked = sms.body
         self.assertRegex(masked, r"/o/…[A-Za-z0-9_-]{2}$")
         self.assertIn(masked, self.partner.message_ids[0].body)
@@ -122,7 +122,7 @@ class TestLinkMasking(JsonWebhookMixin, CallflowCommon, HttpCase):
                 for number in message["numbers"]
             ]
 
-        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(self.entry, self.template)
         masked = sms.body
         with patch.object(SmsApi, "_contact_iap", side_effect=contact_iap):
             sms.send(unlink_sent=False)
@@ -140,7 +140,7 @@ class TestLinkMasking(JsonWebhookMixin, CallflowCommon, HttpCase):
         """A provider may have received an attempt that timed out: the link
         of each attempt stays valid."""
         self.params.set_param("callflow_sms.max_retries", "0")
-        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(self.entry, self.template)
         self.gateway.plan = [(503, '{"message": "busy"}', 0)]
         sms.send(unlink_sent=False)
         self.assertEqual(sms.state, "outgoing")
@@ -157,7 +157,7 @@ class TestLinkMasking(JsonWebhookMixin, CallflowCommon, HttpCase):
 
     def test_outbox_stores_the_link_masked(self):
         self.params.set_param("callflow_sms.provider", "outbox")
-        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(self.entry, self.template)
         sms.send()
         sms.invalidate_recordset()
         self.assertEqual(sms.state, "callflow_outbox", "kept in the outbox")
@@ -166,7 +166,7 @@ class TestLinkMasking(JsonWebhookMixin, CallflowCommon, HttpCase):
         self.assertFalse(self.gateway.requests)
 
     def test_provider_echo_is_masked(self):
-        sms = self.env["sms.sms"]._callflow_send(self.entry, self.template)
+        sms = self.env["callflow.sms.sender"]._callflow_send(self.entry, self.template)
         # The gateway refuses the message and quotes it back.
         self.gateway.default = (400, "", 0)
 
