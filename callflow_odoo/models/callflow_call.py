@@ -580,13 +580,25 @@ class CallflowCall(models.Model):
             return voice.twiml_refusal(decision.message, language)
         raw_token = self.env.context.get("callflow_voice_token")
         return voice.twiml_dial(
-            call.env._("Calling %(name)s", name=self.name),
+            call.env._("Calling %(name)s", name=self._voice_whisper_name()),
             language,
             self.caller_number_id.number or "",
             self.dialed_number,
             25,
             self._voice_url("status", raw_token, "dial"),
             self._voice_url("status", raw_token, "person"),
+        )
+
+    def _voice_whisper_name(self):
+        """Who is being called, as the operator hears it before the dial."""
+        # sudo: the lead may belong to another salesperson (see _crm_records)
+        lead = self.lead_id.sudo()
+        return (
+            self.partner_id.name
+            or lead.contact_name
+            or lead.partner_name
+            or lead.name
+            or self.dialed_number
         )
 
     def _voice_current(self):
