@@ -2,14 +2,16 @@
 local provider (tests/voice_server.py) places the call, fetches Callflow's
 TwiML and plays the call's life with signed status callbacks."""
 
-from urllib.parse import urlsplit
+import json
+import time
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, common, tagged
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.callflow_odoo.tools import signatures
 
 from .common import CallflowCommon
+from .test_voice_tools import LocalVoiceMixin
 from .voice_server import FakeVoiceProvider
 
 SID = "ACtest0000000000000000000000000000"
@@ -18,15 +20,7 @@ RING_TARGET = "+819000000001"
 
 
 @tagged("post_install", "-at_install")
-class TestVoiceTwilio(CallflowCommon, HttpCase):
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo's test base cannot compare a (connect, read) timeout tuple;
-        # only local servers are let through, untouched.
-        if urlsplit(r.url).hostname == common.HOST:
-            return common._super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
-
+class TestVoiceTwilio(LocalVoiceMixin, CallflowCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -272,3 +266,65 @@ class TestVoiceTwilio(CallflowCommon, HttpCase):
         self.assertIn("21211", action["params"]["message"])
         self.assertEqual(call.voice_state, "failed")
         self.assertEqual(len(self.provider.requests), 1, "a refusal is not retried")
+
+
+@tagged("post_install", "-at_install")
+class TestVoiceHttp(LocalVoiceMixin, CallflowCommon, HttpCase):
+    """A PBX's HTTP click-to-call API and its HMAC-signed status webhook."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_lead_list()
+        cls.operator.callflow_ring_target = "sip:oda@pbx.example.com"
+
+    def setUp(self):
+        super().setUp()
+        self.pbx = self.enterContext(FakeVoiceProvider(SID, TOKEN))
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("callflow_odoo.voice_provider", "http")
+        params.set_param(
+            "callflow_odoo.voice_http_url",
+            self.pbx.url + "/pbx/call?from={operator}&to={number}&cid={caller_id}",
+        )
+        params.set_param("callflow_odoo.voice_http_auth_header", "X-Api-Key: k")
+        params.set_param("callflow_odoo.voice_http_secret", "pbx-secret")
+
+    def _webhook(self, payload, secret="pbx-secret"):
+        body = json.dumps(payload).encode()
+        timestamp = str(int(time.time()))
+        return self.url_open(
+            "/callflow/voice/http/status",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Callflow-Timestamp": timestamp,
+                "X-Callflow-Signature": signatures.sign_webhook(
+                    secret, timestamp, body
+                ),
+            },
+        )
+
+    def test_click_to_call_then_busy_from_the_webhook(self):
+        entry = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
+        entry.with_user(self.operator).action_voice_call()
+        call = self.env["callflow.call"].search([("entry_id", "=", entry.id)])
+        sent = self.pbx.requests[0]
+        self.assertIn("from=sip%3Aoda%40pbx.example.com", sent["path"])
+        self.assertEqual(sent["headers"]["X-Api-Key"], "k")
+        self.assertEqual(sent["key"], call.voice_key)
+        self.assertEqual(call.provider_call_sid, self.pbx.calls[call.voice_key]["sid"])
+        forged = self._webhook({"reference": call.voice_key, "status": "busy"}, "x")
+        self.assertEqual((forged.status_code, forged.text), (403, "Forbidden"))
+        self.env.invalidate_all()
+        self.assertEqual(call.voice_state, "initiated")
+        for _replay in range(2):
+            response = self._webhook(
+                {"reference": call.voice_key, "status": "busy", "id": "x"}
+            )
+            self.assertEqual(response.status_code, 204)
+        self.env.invalidate_all()
+        self.assertEqual(call.voice_state, "busy")
+        self.assertEqual(call.outcome, "busy")
+        self.assertEqual(entry.with_env(self.env).attempt_count, 1)
+        self.assertEqual(entry.with_env(self.env).state, "pending")

@@ -83,13 +83,18 @@ class FakeVoiceProvider:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                status, body = provider._handle(self, raw)
+                status, body, delay = provider._handle(self, raw)
+                if delay:
+                    time.sleep(delay)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except OSError:
+                    self.close_connection = True  # the client gave up
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -109,6 +114,16 @@ class FakeVoiceProvider:
 
     # -- the REST API ----------------------------------------------------
     def _handle(self, handler, raw):
+        """(HTTP status, JSON body, delay in seconds) of a POST."""
+        status, body = self._answer(handler, raw)
+        delay = 0
+        if isinstance(body, tuple):
+            body, delay = body
+        return status, body, delay
+
+    def _answer(self, handler, raw):
+        if handler.path.startswith("/pbx/"):
+            return self._click_to_call(handler, raw)
         params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         key = handler.headers.get("I-Twilio-Idempotency-Token")
         expected = (
@@ -134,6 +149,25 @@ class FakeVoiceProvider:
         if self.auto_play:
             threading.Thread(target=self._auto_play, args=(call,), daemon=True).start()
         return 201, {"sid": sid, "status": "queued"}
+
+    def _click_to_call(self, handler, raw):
+        """A PBX's HTTP click-to-call API: JSON body, ``Idempotency-Key``."""
+        key = handler.headers.get("Idempotency-Key")
+        with self.lock:
+            self.requests.append(
+                {
+                    "path": handler.path,
+                    "params": json.loads(raw or b"{}"),
+                    "key": key,
+                    "headers": dict(handler.headers),
+                }
+            )
+            if self.plan:
+                return self.plan.pop(0)
+            call = self.calls.setdefault(
+                key, {"sid": f"PBX-{next(self._sids)}", "key": key}
+            )
+        return 200, {"id": call["sid"]}
 
     def _auto_play(self, call):
         time.sleep(1.0)
