@@ -43,17 +43,17 @@ class ResConfigSettings(models.TransientModel):
         "from the list's published number, after the dial gate.",
     )
     callflow_voice_twilio_account_sid = fields.Char(
-        string="Account SID",
+        string="Voice Account SID",
         config_parameter="callflow_odoo.voice_twilio_account_sid",
         groups="base.group_system",
     )
     callflow_voice_twilio_auth_token = fields.Char(
-        string="Auth Token",
+        string="Voice Auth Token",
         config_parameter="callflow_odoo.voice_twilio_auth_token",
         groups="base.group_system",
     )
     callflow_voice_twilio_base_url = fields.Char(
-        string="API Base URL",
+        string="Voice API Base URL",
         config_parameter="callflow_odoo.voice_twilio_base_url",
         default=TWILIO_BASE_URL,
         groups="base.group_system",

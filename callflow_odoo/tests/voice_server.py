@@ -59,7 +59,9 @@ DIAL_STATUS = {
 
 
 class FakeVoiceProvider:
-    def __init__(self, account_sid, auth_token, auto_play=None, talk_seconds=42):
+    def __init__(
+        self, account_sid, auth_token, auto_play=None, talk_seconds=42, port=0
+    ):
         self.account_sid = account_sid
         self.auth_token = auth_token
         # A scenario name: every call is played by itself (the simulator).
@@ -96,7 +98,7 @@ class FakeVoiceProvider:
                 except OSError:
                     self.close_connection = True  # the client gave up
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
