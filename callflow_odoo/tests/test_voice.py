@@ -80,7 +80,9 @@ class TestVoiceTwilio(LocalVoiceMixin, CallflowCommon, HttpCase):
         self.assertFalse(call._voice_check_token(raw[:-1] + "x"))
 
     def test_answered_then_completed_fills_talk_time(self):
+        self.bus_start = self.env["bus.bus"].search([], order="id desc", limit=1).id
         entry, call, _action = self._call()
+        self.assertTrue(entry.voice_enabled, "the dialer shows Call")
         twiml = self._play(call, "answered")
         self.assertIn(f'callerId="{self.caller.number}"', twiml)
         self.assertIn(f">{entry.number}</Number>", twiml)
@@ -91,6 +93,16 @@ class TestVoiceTwilio(LocalVoiceMixin, CallflowCommon, HttpCase):
         self.assertEqual(call.ring_seconds, 5)
         self.assertTrue(call.ring_date and call.answer_date and call.hangup_date)
         self.assertTrue(call.provider_leg_sid)
+        # The operator's dialer hears each state on the bus.
+        states = [
+            json.loads(n.message)["payload"]["voice_state"]
+            for n in self.env["bus.bus"].search([("id", ">", self.bus_start)])
+            if json.loads(n.message)["type"] == "callflow.call/state"
+        ]
+        self.assertEqual(states[0], "initiated")
+        self.assertIn("ringing", states)
+        self.assertIn("in_progress", states)
+        self.assertEqual(states[-1], "completed")
         # A conversation: the operator logs it, on this very call.
         self.assertFalse(call.result_id)
         self.assertEqual(entry.state, "in_call")
