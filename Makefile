@@ -1,4 +1,4 @@
-.PHONY: demo test lint bench clean screenshots readme
+.PHONY: demo test lint bench clean screenshots readme voice-sim
 
 demo:  ## PostgreSQL + Odoo 18 + database callflow_demo, served on localhost:8069 (CALLFLOW_DEMO_LANG=ja_JP: callflow_demo_ja, in Japanese)
 	scripts/demo.sh
@@ -8,6 +8,9 @@ screenshots:  ## fresh English and Japanese demo databases, photographed into do
 
 readme:  ## each addon's README.rst from its readme/ fragments
 	$(or $(wildcard .venv/bin/python),python3) scripts/gen_readme.py
+
+voice-sim:  ## a local Twilio-compatible provider for a running `make demo` (README: Twilio-compatible (local simulator))
+	$(or $(wildcard .venv/bin/python),python3) scripts/voice_sim.py $(VOICE_SIM_ARGS)
 
 test:  ## lint and every test on a fresh throwaway database
 	scripts/test.sh

@@ -153,7 +153,7 @@ def link_answers(base, raw):
 
 def stop_webhooks(base):
     # (importable once parse_args has set Odoo's addons path)
-    from odoo.addons.callflow_sms.tools import sms_gateway
+    from odoo.addons.callflow_odoo.tools import signatures
 
     url = f"{base}/callflow_sms/http_json/inbound"
     run = time.time_ns()  # provider ids are unique: a rerun needs new ones
@@ -165,7 +165,7 @@ def stop_webhooks(base):
         timestamp = str(int(time.time()))
         headers = {
             "X-Callflow-Timestamp": timestamp,
-            "X-Callflow-Signature": sms_gateway.sign_webhook(SECRET, timestamp, body),
+            "X-Callflow-Signature": signatures.sign_webhook(SECRET, timestamp, body),
             "Content-Type": "application/json",
         }
         calls.append(

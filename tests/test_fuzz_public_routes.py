@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.callflow_odoo.tools import signatures
 from odoo.addons.callflow_sms.tests.gateway_server import FakeGateway
 from odoo.addons.callflow_sms.tests.test_sms_gateway import LocalGatewayMixin
-from odoo.addons.callflow_sms.tools import sms_gateway
 
 TWILIO_TOKEN = "fuzz-twilio-token"
 JSON_SECRET = "fuzz-json-secret"
@@ -267,14 +267,14 @@ class TestFuzzPublicRoutes(LocalGatewayMixin, HttpCase):
         for key, value in data:
             params.setdefault(key, value)
         signature = (
-            sms_gateway.twilio_signature(url, params, TWILIO_TOKEN) if sign else "bogus"
+            signatures.twilio_signature(url, params, TWILIO_TOKEN) if sign else "bogus"
         )
         return self.url_open(url, data=data, headers={"X-Twilio-Signature": signature})
 
     def _post_json(self, path, body, sign):
         # The generic gateway's scheme: HMAC of "<timestamp>.<body>".
         timestamp = str(int(time.time()))
-        signature = sms_gateway.sign_webhook(JSON_SECRET, timestamp, body)
+        signature = signatures.sign_webhook(JSON_SECRET, timestamp, body)
         return self.url_open(
             path,
             data=body,

@@ -133,6 +133,10 @@ class CallflowListEntry(models.Model):
         "country, international otherwise.",
     )
     show_commercial_partner = fields.Boolean(compute="_compute_show_commercial_partner")
+    voice_enabled = fields.Boolean(
+        compute="_compute_voice_enabled",
+        help="A voice provider places the calls (Settings > Callflow > Voice).",
+    )
 
     _sql_constraints = [
         (
@@ -396,3 +400,15 @@ class CallflowListEntry(models.Model):
         action = self._action_open_dialer()
         action["target"] = "main"
         return action
+
+    # ------------------------------------------------------------------
+    # Voice provider (the Call button; see callflow.call)
+    # ------------------------------------------------------------------
+    def _compute_voice_enabled(self):
+        provider = self.env["callflow.call"]._voice_config()["provider"]
+        self.voice_enabled = provider != "manual"
+
+    def action_voice_call(self):
+        """Call the person through the voice provider, after the dial gate."""
+        self.ensure_one()
+        return self.env["callflow.call"]._voice_call_entry(self)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.voice import TWILIO_BASE_URL, VOICE_PROVIDERS
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -26,6 +28,58 @@ class ResConfigSettings(models.TransientModel):
     )
     callflow_reconfirm_days = fields.Integer(
         related="company_id.callflow_reconfirm_days", readonly=False
+    )
+
+    # Voice provider (Settings > Callflow > Voice). The credentials are
+    # system parameters, readable by system administrators only.
+    callflow_voice_provider = fields.Selection(
+        VOICE_PROVIDERS,
+        string="Voice Provider",
+        config_parameter="callflow_odoo.voice_provider",
+        default="manual",
+        required=True,
+        help="Manual: the dialer shows a tel: link and the operator's phone "
+        "calls. Otherwise Callflow places the call through the provider, "
+        "from the list's published number, after the dial gate.",
+    )
+    callflow_voice_twilio_account_sid = fields.Char(
+        string="Voice Account SID",
+        config_parameter="callflow_odoo.voice_twilio_account_sid",
+        groups="base.group_system",
+    )
+    callflow_voice_twilio_auth_token = fields.Char(
+        string="Voice Auth Token",
+        config_parameter="callflow_odoo.voice_twilio_auth_token",
+        groups="base.group_system",
+    )
+    callflow_voice_twilio_base_url = fields.Char(
+        string="Voice API Base URL",
+        config_parameter="callflow_odoo.voice_twilio_base_url",
+        default=TWILIO_BASE_URL,
+        groups="base.group_system",
+        help="https://api.twilio.com, or a compatible API: "
+        "https://<space>.signalwire.com/api/laml for SignalWire.",
+    )
+    callflow_voice_http_url = fields.Char(
+        string="Click-to-call URL",
+        config_parameter="callflow_odoo.voice_http_url",
+        groups="base.group_system",
+        help="The PBX's click-to-call URL; {operator}, {number}, {caller_id} "
+        "and {reference} are replaced by the operator's ring target, the "
+        "number to call, the published number and Callflow's reference.",
+    )
+    callflow_voice_http_auth_header = fields.Char(
+        string="Authentication Header",
+        config_parameter="callflow_odoo.voice_http_auth_header",
+        groups="base.group_system",
+        help="Sent with every request, e.g. 'Authorization: Bearer <key>'.",
+    )
+    callflow_voice_http_secret = fields.Char(
+        string="Status Webhook Secret",
+        config_parameter="callflow_odoo.voice_http_secret",
+        groups="base.group_system",
+        help="The PBX signs its status webhooks to /callflow/voice/http/status "
+        "with it (X-Callflow-Signature, as the SMS generic gateway).",
     )
 
     @api.model

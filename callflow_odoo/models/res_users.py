@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 OPERATOR_GROUP = "callflow_odoo.group_callflow_operator"
 MANAGER_GROUP = "callflow_odoo.group_callflow_manager"
@@ -7,6 +7,21 @@ OPERATOR_HOME = "callflow_odoo.callflow_action_operator_home"
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    callflow_ring_target = fields.Char(
+        "Ring Me At",
+        help="Where the voice provider rings you first when you press Call: "
+        "a phone number (+81…), a SIP URI (sip:you@pbx.example.com) or a "
+        "client identity (client:you).",
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + ["callflow_ring_target"]
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + ["callflow_ring_target"]
 
     @api.model_create_multi
     def create(self, vals_list):

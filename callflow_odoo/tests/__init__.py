@@ -23,3 +23,5 @@ from . import test_hours_sql
 from . import test_manager_screens
 from . import test_tools_recipient
 from . import test_tools_examples
+from . import test_voice
+from . import test_voice_tools

@@ -6,6 +6,8 @@ from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.callflow_odoo.tools import signatures
+
 from ..tools import sms_gateway
 
 _logger = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ class CallflowSmsWebhook(http.Controller):
         if self._param("provider") != "twilio":
             return False
         params = request.httprequest.form.to_dict()
-        return sms_gateway.verify_twilio_signature(
+        return signatures.verify_twilio_signature(
             request.httprequest.url,
             params,
             self._param("twilio_auth_token"),
@@ -100,7 +102,7 @@ class CallflowSmsWebhook(http.Controller):
         # Bounded by the route's max_content_length (413 above it).
         body = request.httprequest.get_data()
         headers = request.httprequest.headers
-        problem = sms_gateway.verify_webhook(
+        problem = signatures.verify_webhook(
             self._param("webhook_secret"),
             body,
             headers.get("X-Callflow-Timestamp"),

@@ -5,7 +5,7 @@ import json
 import time
 
 from odoo.addons.callflow_odoo.tests.common import CallflowCommon
-from odoo.addons.callflow_sms.tools import sms_gateway
+from odoo.addons.callflow_odoo.tools import signatures
 
 from .gateway_server import FakeGateway
 from .test_sms_gateway import LocalGatewayMixin
@@ -54,7 +54,7 @@ class JsonGatewayMixin(LocalGatewayMixin):
         body = raw if raw is not None else json.dumps(payload).encode()
         timestamp = str(int(time.time()) if timestamp is None else timestamp)
         if signature is None:
-            signature = sms_gateway.sign_webhook(WEBHOOK_SECRET, timestamp, body)
+            signature = signatures.sign_webhook(WEBHOOK_SECRET, timestamp, body)
         return self.url_open(
             path,
             data=body,

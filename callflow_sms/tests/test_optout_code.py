@@ -12,8 +12,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from odoo.addons.callflow_odoo.tools import signatures
 from odoo.addons.callflow_optout.tests.common import OptoutCase
-from odoo.addons.callflow_sms.tools import sms_gateway
 
 from .gateway_server import FakeGateway
 from .test_sms_gateway import LocalGatewayMixin
@@ -82,7 +82,7 @@ class TestPersonLiftsWithSms(LocalGatewayMixin, OptoutCase):
             url,
             data=params,
             headers={
-                "X-Twilio-Signature": sms_gateway.twilio_signature(url, params, TOKEN)
+                "X-Twilio-Signature": signatures.twilio_signature(url, params, TOKEN)
             },
         )
         self.assertEqual(response.status_code, 200)

@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.callflow_odoo.tests.common import CallflowCommon
-from odoo.addons.callflow_sms.tools import sms_gateway
+from odoo.addons.callflow_odoo.tools import signatures
 from odoo.addons.sms.tools.sms_api import SmsApi
 
 from .common import JsonGatewayMixin
@@ -199,7 +199,7 @@ class TestWebhookTrust(JsonWebhookMixin, HttpCase):
             "forged": {"signature": "0" * 64},
             "not ASCII": {"signature": "é" * 64},
             "other secret": {
-                "signature": sms_gateway.sign_webhook("guess", str(now), body)
+                "signature": signatures.sign_webhook("guess", str(now), body)
             },
         }
         answers = set()

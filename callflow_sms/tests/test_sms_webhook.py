@@ -1,5 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.callflow_odoo.tools import signatures
 from odoo.addons.callflow_sms.tools import sms_gateway
 
 from .common import JsonGatewayMixin
@@ -50,7 +51,7 @@ class TestTwilioWebhook(LocalGatewayMixin, HttpCase):
     def _post(self, path, params, signature=None):
         url = self.base_url() + path
         if signature is None:
-            signature = sms_gateway.twilio_signature(url, params, TOKEN)
+            signature = signatures.twilio_signature(url, params, TOKEN)
         return self.url_open(
             url, data=params, headers={"X-Twilio-Signature": signature}
         )

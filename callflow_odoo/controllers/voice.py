@@ -1,0 +1,167 @@
+import json
+import logging
+import re
+
+from odoo import http
+from odoo.http import request
+
+from ..tools import signatures, voice
+
+_logger = logging.getLogger(__name__)
+
+SID_RE = re.compile(r"^[\w.:-]{1,64}$")
+TWIML_HANGUP = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>'
+# A status callback is a few hundred bytes of form fields.
+MAX_BODY = 16 * 1024
+
+
+def voice_route(path):
+    """A provider callback: public (the provider signs it, checked in the
+    handler), POST only, no CSRF token (it comes from the provider)."""
+    return http.route(
+        path,
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        max_content_length=MAX_BODY,
+    )
+
+
+class CallflowVoice(http.Controller):
+    """Voice provider callbacks: authenticate, then hand over to
+    ``callflow.call`` (the logic lives there and in tools/voice.py)."""
+
+    def _forbid(self, reason):
+        """403 with one plain text for every cause."""
+        _logger.warning(
+            "Voice callback %s refused: %s", request.httprequest.path, reason
+        )
+        return request.make_response(
+            "Forbidden", [("Content-Type", "text/plain")], status=403
+        )
+
+    def _twilio_call(self, call_id):
+        """The call of a signed Twilio-compatible callback, or None."""
+        # sudo: the provider is no Odoo user; the signature and the call's
+        # own token authenticate it.
+        Call = request.env["callflow.call"].sudo()
+        config = Call._voice_config()
+        if config["provider"] != "twilio":
+            return None
+        params = request.httprequest.form.to_dict()
+        if not signatures.verify_twilio_signature(
+            request.httprequest.url,
+            params,
+            config["auth_token"],
+            request.httprequest.headers.get("X-Twilio-Signature"),
+        ):
+            return None
+        call = Call.browse(call_id).exists()
+        token = request.httprequest.args.get("t")
+        if (
+            not call
+            or call.voice_provider != "twilio"
+            or not call._voice_check_token(token)
+        ):
+            return None
+        return call.with_context(callflow_voice_token=token)
+
+    @voice_route("/callflow/voice/twiml/<int:call_id>")
+    def twiml(self, call_id, **kw):
+        call = self._twilio_call(call_id)
+        if not call:
+            return self._forbid("signature or token")
+        return request.make_response(
+            call._voice_twiml(), [("Content-Type", "text/xml; charset=utf-8")]
+        )
+
+    @voice_route("/callflow/voice/status/<int:call_id>")
+    def status(self, call_id, **kw):
+        call = self._twilio_call(call_id)
+        if not call:
+            return self._forbid("signature or token")
+        leg = request.httprequest.args.get("leg")
+        if leg == "dial":
+            # <Dial action>: the person's leg is over; the operator's ends.
+            status = kw.get("DialCallStatus")
+            duration, sid = kw.get("DialCallDuration"), kw.get("DialCallSid")
+        else:
+            status, duration, sid = (
+                kw.get("CallStatus"),
+                kw.get("CallDuration"),
+                kw.get("CallSid"),
+            )
+        if leg not in ("operator", "person", "dial") or (
+            (status or "").lower() not in voice.CALL_STATUS
+        ):
+            return request.make_response("Bad parameters", status=400)
+        call._voice_apply_status(
+            "operator" if leg == "operator" else "person",
+            status,
+            at=voice.parse_timestamp(kw.get("Timestamp")),
+            duration=duration,
+            answered_by=kw.get("AnsweredBy"),
+            sid=sid if sid and SID_RE.match(sid) else None,
+        )
+        if leg == "dial":
+            return request.make_response(
+                TWIML_HANGUP, [("Content-Type", "text/xml; charset=utf-8")]
+            )
+        return request.make_response("", status=204)
+
+    @voice_route("/callflow/voice/http/status")
+    def http_status(self, **kw):
+        """A PBX's status webhook, signed like the SMS generic gateway's:
+        JSON ``{"reference", "id", "status", "duration", "answered_by",
+        "timestamp"}``."""
+        # sudo: the PBX is no Odoo user; the HMAC signature authenticates it.
+        Call = request.env["callflow.call"].sudo()
+        config = Call._voice_config()
+        if config["provider"] != "http":
+            return self._forbid("provider not enabled")
+        body = request.httprequest.get_data()
+        headers = request.httprequest.headers
+        problem = signatures.verify_webhook(
+            config["secret"],
+            body,
+            headers.get("X-Callflow-Timestamp"),
+            headers.get("X-Callflow-Signature"),
+        )
+        if problem:
+            return self._forbid(problem)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return request.make_response("Malformed JSON", status=400)
+        reference, ref_id, status = (
+            payload.get("reference"),
+            payload.get("id"),
+            payload.get("status"),
+        )
+        if not (
+            isinstance(status, str)
+            and status.lower() in voice.CALL_STATUS
+            and (isinstance(reference, str) or isinstance(ref_id, str))
+        ):
+            return request.make_response("Bad parameters", status=400)
+        domain = (
+            [("voice_key", "=", reference)]
+            if isinstance(reference, str) and reference
+            else [("provider_call_sid", "=", ref_id)]
+        )
+        call = Call.search(domain + [("voice_provider", "=", "http")], limit=1)
+        if not call:
+            return request.make_response("Unknown call", status=404)
+        call._voice_apply_status(
+            "person",
+            status,
+            at=voice.parse_timestamp(payload.get("timestamp")),
+            duration=payload.get("duration"),
+            answered_by=payload.get("answered_by")
+            if isinstance(payload.get("answered_by"), str)
+            else None,
+        )
+        return request.make_response("", status=204)

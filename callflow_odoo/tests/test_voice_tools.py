@@ -1,0 +1,154 @@
+"""tools/voice.py without a database: TwiML, the status merge, and the
+clients' retry rules against a real local provider."""
+
+import socket
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from odoo.tests import BaseCase, common
+
+from ..tools import voice
+from .voice_server import FakeVoiceProvider
+
+SID, TOKEN = "ACtools", "tools-token"
+AT = datetime(2026, 12, 1, 10, 0, 0)
+
+
+def _call():
+    return {
+        "from_number": "+81339990001",
+        "to": "+819000000001",
+        "url": "http://127.0.0.1/twiml",
+        "status_callback": "http://127.0.0.1/status",
+    }
+
+
+class LocalVoiceMixin:
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's test base lifts every timeout to 10 s (and cannot compare a
+        # (connect, read) tuple); timeouts are what we test here, and only
+        # local servers are let through, untouched.
+        if urlsplit(r.url).hostname == common.HOST:
+            return common._super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
+
+
+class TestVoiceTools(LocalVoiceMixin, BaseCase):
+    def test_twiml_dial_escapes_every_value(self):
+        twiml = voice.twiml_dial(
+            'Calling <Tom & "Jerry">',
+            "ja-JP",
+            "+81339990001",
+            "+819011110001",
+            25,
+            "http://x/status?t=a&leg=dial",
+            "http://x/status?t=a&leg=person",
+        )
+        root = etree.fromstring(twiml.encode())
+        self.assertEqual(root.find("Say").text, 'Calling <Tom & "Jerry">')
+        self.assertEqual(root.find("Say").get("language"), "ja-JP")
+        dial = root.find("Dial")
+        self.assertEqual(dial.get("callerId"), "+81339990001")
+        self.assertEqual(dial.get("action"), "http://x/status?t=a&leg=dial")
+        number = dial.find("Number")
+        self.assertEqual(number.text, "+819011110001")
+        self.assertEqual(
+            number.get("statusCallbackEvent"), "initiated ringing answered completed"
+        )
+
+    def test_twiml_refusal_says_why_and_hangs_up(self):
+        root = etree.fromstring(voice.twiml_refusal("No <calls>", "en-US").encode())
+        self.assertEqual([c.tag for c in root], ["Say", "Hangup"])
+        self.assertEqual(root.find("Say").text, "No <calls>")
+        self.assertIsNone(root.find("Dial"))
+
+    def test_merge_is_idempotent_and_keeps_the_final_state(self):
+        current = dict.fromkeys(voice.MERGED_FIELDS)
+        current["voice_state"] = "initiated"
+        done = voice.merge_status(current, "completed", AT, duration="30")
+        self.assertEqual(done["voice_state"], "completed")
+        self.assertEqual(done["talk_seconds"], 30)
+        self.assertEqual((done["hangup_date"] - done["answer_date"]).seconds, 30)
+        current.update(done)
+        self.assertEqual(voice.merge_status(current, "completed", AT, "30"), {})
+        late = voice.merge_status(current, "in-progress", AT)
+        self.assertNotIn("voice_state", late, "answered after completed")
+        self.assertEqual(voice.merge_status(current, "bogus", AT), {})
+
+    def test_unreached_outcomes(self):
+        self.assertEqual(voice.unreached_outcome("busy", None), "busy")
+        self.assertEqual(voice.unreached_outcome("no_answer", ""), "no_answer")
+        self.assertEqual(
+            voice.unreached_outcome("completed", "machine_start"), "voicemail"
+        )
+        self.assertIsNone(voice.unreached_outcome("completed", "human"))
+
+    def test_timestamps(self):
+        self.assertEqual(
+            voice.parse_timestamp("Tue, 01 Dec 2026 19:00:05 +0900"),
+            datetime(2026, 12, 1, 10, 0, 5),
+        )
+        self.assertEqual(
+            voice.parse_timestamp("2026-12-01T10:00:05Z"),
+            datetime(2026, 12, 1, 10, 0, 5),
+        )
+        self.assertIsNone(voice.parse_timestamp("yesterday"))
+
+    def _client(self, provider, **kw):
+        config = {"account_sid": SID, "auth_token": TOKEN, "base_url": provider.url}
+        return voice.TwilioVoiceClient(config, backoff=0.01, **kw)
+
+    def test_timeout_after_sending_is_not_retried(self):
+        with FakeVoiceProvider(SID, TOKEN) as provider:
+            provider.plan = [(201, ({"sid": "CAlate"}, 1.0))]
+            result = self._client(provider, read_timeout=0.2).place_call("k1", _call())
+            self.assertEqual(result.state, voice.UNKNOWN)
+            self.assertIn("check the provider", result.message)
+            self.assertEqual(len(provider.requests), 1, "never sent twice")
+
+    def test_connection_refused_is_retried_then_failed(self):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        config = {"account_sid": SID, "auth_token": TOKEN}
+        config["base_url"] = f"http://127.0.0.1:{port}"
+        client = voice.TwilioVoiceClient(config, backoff=0.01)
+        result = client.place_call("k2", _call())
+        self.assertEqual(result.state, voice.FAILED)
+        self.assertIn("unreachable", result.message)
+
+    def test_busy_with_a_call_sid_is_not_retried(self):
+        with FakeVoiceProvider(SID, TOKEN) as provider:
+            provider.plan = [(503, {"sid": "CAmade", "message": "slow"})]
+            result = self._client(provider).place_call("k3", _call())
+            self.assertEqual(result.state, voice.FAILED)
+            self.assertEqual(len(provider.requests), 1)
+
+    def test_http_click_to_call_template_and_headers(self):
+        with FakeVoiceProvider(SID, TOKEN) as provider:
+            client = voice.HttpClickToCall(
+                {
+                    "url_template": provider.url
+                    + "/pbx/call?from={operator}&to={number}&cid={caller_id}",
+                    "auth_header": "X-Api-Key: s3cret",
+                }
+            )
+            call = {
+                "operator": "sip:op@pbx",
+                "number": "+819011110001",
+                "caller_id": "+81339990001",
+            }
+            result = client.place_call("k4", call)
+            self.assertEqual(result.state, voice.PLACED)
+            self.assertTrue(result.sid.startswith("PBX-"))
+            sent = provider.requests[0]
+            self.assertEqual(
+                sent["path"],
+                "/pbx/call?from=sip%3Aop%40pbx&to=%2B819011110001&cid=%2B81339990001",
+            )
+            self.assertEqual(sent["headers"]["X-Api-Key"], "s3cret")
+            self.assertEqual(sent["key"], "k4")
+            self.assertEqual(sent["params"]["reference"], "k4")

@@ -1,0 +1,272 @@
+"""A real local HTTP server playing a Twilio-compatible voice provider.
+
+It accepts ``POST …/Calls.json`` (basic auth, one call per idempotency key,
+like the real providers), then ``play()`` lives a call's life against
+Callflow over real HTTP: the operator's leg answers, the provider fetches
+Callflow's TwiML with a valid ``X-Twilio-Signature``, reads the ``<Dial>``
+and posts the signed status callbacks of the person's leg, then the
+``<Dial action>`` and the end of the operator's leg.
+
+No ORM: ``scripts/voice_sim.py`` runs it as a process against a running
+server. ``plan``: (status, body) answers consumed in
+order before the normal one (429/503 to test the retries).
+"""
+
+import base64
+import itertools
+import json
+import re
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+from xml.etree import ElementTree
+
+import requests
+
+from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
+
+CALLS_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls\.json$")
+
+# The person's leg in each scenario: (CallStatus, extra callback fields);
+# "completed" gets CallDuration = talk seconds.
+SCENARIOS = {
+    "answered": [
+        ("initiated", {}),
+        ("ringing", {}),
+        ("in-progress", {}),
+        ("completed", {}),
+    ],
+    "busy": [("initiated", {}), ("busy", {})],
+    "no-answer": [("initiated", {}), ("ringing", {}), ("no-answer", {})],
+    "failed": [("initiated", {}), ("failed", {})],
+    "machine": [
+        ("initiated", {}),
+        ("ringing", {}),
+        ("in-progress", {"AnsweredBy": "machine_end_beep"}),
+        ("completed", {"AnsweredBy": "machine_end_beep"}),
+    ],
+    # completed arrives first, then the late ringing and answered.
+    "out-of-order": [("completed", {}), ("ringing", {}), ("in-progress", {})],
+}
+DIAL_STATUS = {
+    "answered": "completed",
+    "machine": "completed",
+    "out-of-order": "completed",
+}
+
+
+class FakeVoiceProvider:
+    def __init__(
+        self, account_sid, auth_token, auto_play=None, talk_seconds=42, port=0
+    ):
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        # A scenario name: every call is played by itself (the simulator).
+        self.auto_play = auto_play
+        self.talk_seconds = talk_seconds
+        self.plan = []
+        self.requests = []  # every POST to Calls.json
+        self.calls = {}  # idempotency key -> call (dict)
+        self.twiml = {}  # call sid -> the TwiML Callflow answered
+        self.callbacks = []  # (url, params, HTTP status) posted to Callflow
+        self.lock = threading.Lock()
+        self._sids = itertools.count(1)
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                status, body, delay = provider._handle(self, raw)
+                if delay:
+                    time.sleep(delay)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except OSError:
+                    self.close_connection = True  # the client gave up
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- the REST API ----------------------------------------------------
+    def _handle(self, handler, raw):
+        """(HTTP status, JSON body, delay in seconds) of a POST."""
+        status, body = self._answer(handler, raw)
+        delay = 0
+        if isinstance(body, tuple):
+            body, delay = body
+        return status, body, delay
+
+    def _answer(self, handler, raw):
+        if handler.path.startswith("/pbx/"):
+            return self._click_to_call(handler, raw)
+        params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        key = handler.headers.get("I-Twilio-Idempotency-Token")
+        expected = (
+            "Basic "
+            + base64.b64encode(
+                f"{self.account_sid}:{self.auth_token}".encode()
+            ).decode()
+        )
+        match = CALLS_RE.match(handler.path)
+        with self.lock:
+            self.requests.append({"path": handler.path, "params": params, "key": key})
+            if not match or match.group(1) != self.account_sid:
+                return 404, {"code": 20404, "message": "Not found"}
+            if handler.headers.get("Authorization") != expected:
+                return 401, {"code": 20003, "message": "Authenticate"}
+            if self.plan:
+                return self.plan.pop(0)
+            if key in self.calls:  # the same attempt: the same call
+                return 201, {"sid": self.calls[key]["sid"], "status": "queued"}
+            sid = f"CA{next(self._sids):032d}"
+            call = dict(params, sid=sid, key=key)
+            self.calls[key] = call
+        if self.auto_play:
+            threading.Thread(target=self._auto_play, args=(call,), daemon=True).start()
+        return 201, {"sid": sid, "status": "queued"}
+
+    def _click_to_call(self, handler, raw):
+        """A PBX's HTTP click-to-call API: JSON body, ``Idempotency-Key``."""
+        key = handler.headers.get("Idempotency-Key")
+        with self.lock:
+            self.requests.append(
+                {
+                    "path": handler.path,
+                    "params": json.loads(raw or b"{}"),
+                    "key": key,
+                    "headers": dict(handler.headers),
+                }
+            )
+            if self.plan:
+                return self.plan.pop(0)
+            call = self.calls.setdefault(
+                key, {"sid": f"PBX-{next(self._sids)}", "key": key}
+            )
+        return 200, {"id": call["sid"]}
+
+    def _auto_play(self, call):
+        time.sleep(1.0)
+        self.play(call["sid"], self.auto_play, pause=1.0)
+
+    # -- Callflow's callbacks --------------------------------------------
+    def post(self, url, params):
+        """A signed form POST to Callflow, as the provider sends it."""
+        signature = twilio_signature(url, params, self.auth_token)
+        response = requests.post(
+            url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
+        )
+        with self.lock:
+            self.callbacks.append((url, dict(params), response.status_code))
+        return response
+
+    def call_by_sid(self, sid):
+        return next(c for c in self.calls.values() if c["sid"] == sid)
+
+    def play(self, sid, scenario="answered", replay=False, pause=0.0):
+        """Live the call ``sid``: the operator answers, the TwiML, then the
+        person's leg by ``scenario``; ``replay`` sends each callback twice.
+        Returns the TwiML Callflow answered."""
+        call = self.call_by_sid(sid)
+        clock = datetime.now(timezone.utc).replace(microsecond=0)
+        base = {
+            "AccountSid": self.account_sid,
+            "CallSid": sid,
+            "From": call["From"],
+            "To": call["To"],
+            "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01",
+        }
+        status_url = call["StatusCallback"]
+        for status in ("initiated", "ringing", "in-progress"):
+            self.post(
+                status_url,
+                dict(base, CallStatus=status, Timestamp=format_datetime(clock)),
+            )
+        response = self.post(call["Url"], dict(base, CallStatus="in-progress"))
+        twiml = response.text
+        self.twiml[sid] = twiml
+        dial = None
+        if response.status_code == 200:
+            dial = ElementTree.fromstring(twiml).find("Dial")
+        if dial is not None:
+            number = dial.find("Number")
+            leg_sid = f"CA{next(self._sids):032d}"
+            leg = {
+                "AccountSid": self.account_sid,
+                "CallSid": leg_sid,
+                "ParentCallSid": sid,
+                "From": dial.get("callerId"),
+                "To": number.text,
+                "Direction": "outbound-dial",
+            }
+            times = {
+                "initiated": clock,
+                "ringing": clock + timedelta(seconds=1),
+                "in-progress": clock + timedelta(seconds=6),
+                "completed": clock + timedelta(seconds=6 + self.talk_seconds),
+            }
+            for seq, (status, extra) in enumerate(SCENARIOS[scenario]):
+                when = times.get(status, clock + timedelta(seconds=20))
+                params = dict(
+                    leg,
+                    CallStatus=status,
+                    SequenceNumber=str(seq),
+                    Timestamp=format_datetime(when),
+                    **extra,
+                )
+                if status == "completed":
+                    params["CallDuration"] = str(self.talk_seconds)
+                for _ in range(2 if replay else 1):
+                    self.post(number.get("statusCallback"), params)
+                if pause:
+                    time.sleep(pause)
+            dial_status = DIAL_STATUS.get(scenario, scenario)
+            self.post(
+                dial.get("action"),
+                dict(
+                    base,
+                    CallStatus="in-progress",
+                    DialCallSid=leg_sid,
+                    DialCallStatus=dial_status,
+                    DialCallDuration=str(
+                        self.talk_seconds if dial_status == "completed" else 0
+                    ),
+                ),
+            )
+        self.post(
+            status_url,
+            dict(
+                base,
+                CallStatus="completed",
+                CallDuration=str(self.talk_seconds + 10),
+                Timestamp=format_datetime(clock + timedelta(seconds=60)),
+            ),
+        )
+        return twiml
