@@ -37,6 +37,7 @@
         "views/callflow_call_result_views.xml",
         "views/callflow_list_add_wizard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "security/callflow_call_security.xml",
         "views/callflow_call_views.xml",
         "views/callflow_call_log_views.xml",
