@@ -62,21 +62,21 @@ def fill(env):
                     attempt_count, priority, tz, create_uid, create_date,
                     write_uid, write_date)
             SELECT l.id, l.company_id, 'Gate ' || i,
-                   '+8190' || lpad(i::text, 8, '0'), '', 'pending', 0, '0',
+                   '+8190' || (10000000 + i)::text, '', 'pending', 0, '0',
                    'Asia/Tokyo', 1, now() AT TIME ZONE 'UTC', 1,
                    now() AT TIME ZONE 'UTC'
               FROM generate_series(1, %(n)s) AS i
               JOIN callflow_list l ON l.id = %(a)s
              UNION ALL
             SELECT l.id, l.company_id, 'Gate ' || i,
-                   '+8190' || lpad(i::text, 8, '0'), '', 'pending', 0, '0',
+                   '+8190' || (10000000 + i)::text, '', 'pending', 0, '0',
                    'Asia/Tokyo', 1, now() AT TIME ZONE 'UTC', 1,
                    now() AT TIME ZONE 'UTC'
               FROM generate_series(1, %(n)s, 10) AS i
               JOIN callflow_list l ON l.id = %(b)s;
             INSERT INTO callflow_number_attempt
                    (number, company_id, attempt_date, list_id, outcome)
-            SELECT '+8190' || lpad(i::text, 8, '0'), %(company)s,
+            SELECT '+8190' || (10000000 + i)::text, %(company)s,
                    now() AT TIME ZONE 'UTC' - make_interval(hours => mod(i, 96)),
                    %(a)s, 'no_answer'
               FROM generate_series(1, %(n)s) AS i;
@@ -92,7 +92,7 @@ def fill(env):
     env["callflow.preference.event"]._record(
         [
             {
-                "number": f"+8190{i:08d}",
+                "number": f"+8190{10000000 + i}",
                 "channel": "call",
                 "scope": "all",
                 "action": "opt_out",

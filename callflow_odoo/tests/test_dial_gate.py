@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .common import MOBILE, TOKYO, CallflowCommon
 
@@ -330,3 +330,27 @@ class TestClickToCall(DialGateCase, TransactionCase):
             {"callflow_default_caller_number_id": mine.id}
         )
         self.assertEqual(self.operator.callflow_default_caller_number_id, mine)
+
+
+@tagged("post_install", "-at_install")
+class TestClickToCallTour(DialGateCase, HttpCase):
+    def test_click_on_an_opted_out_number_in_the_browser(self):
+        """With a voice provider set, the phone link of a contact goes
+        through the gate: the opted-out person is not called."""
+        self.env["ir.config_parameter"].set_param(PROVIDER_PARAM, "twilio")
+        user = new_test_user(
+            self.env,
+            "cf_gate_tour",
+            groups="base.group_user,callflow_odoo.group_callflow_operator",
+            name="Tour Operator",
+        )
+        user.callflow_default_caller_number_id = self.caller_number
+        partner = self.env["res.partner"].create(
+            {"name": "Hanako Yamada", "phone": "090-1234-5678"}
+        )
+        self.opt_out()
+        self.start_tour(
+            f"/odoo/res.partner/{partner.id}",
+            "callflow_click_to_call_tour",
+            login="cf_gate_tour",
+        )
