@@ -68,18 +68,23 @@ class CallflowDialGate(models.AbstractModel):
         # sudo: the gate judges the records themselves (a caller number of
         # the company, the list of the entry), whatever the caller may read;
         # using them is what the statement below decides.
-        caller_number = (caller_number or self.env["callflow.caller.number"]).sudo()
+        Number = self.env["callflow.caller.number"].sudo()
+        caller_number = (caller_number or Number).sudo()
+        self.env.flush_all()
         if entry:
-            entry = entry.sudo().exists()
-            if not entry:
+            self.env.cr.execute(dial_gate_sql.entry_list(entry.id))
+            found = self.env.cr.fetchone()
+            if not found:
                 return GateDecision.refuse(
                     "invalid_number",
                     self.env._("This call list entry no longer exists."),
                 )
-            purpose = entry.list_id.purpose
-            caller_number = caller_number or entry.list_id.caller_number_id
+            purpose = found[0]
+            caller_number = caller_number or Number.browse(found[1])
             rows = dial_gate_sql.entry_rows(entry.id, e164)
         else:
+            # the two columns only: the label and the text are translated
+            caller_number.fetch(["purpose", "company_id"])
             purpose = purpose or caller_number.purpose or DEFAULT_PURPOSE
             company = caller_number.company_id or self.env.company
             rows = dial_gate_sql.number_rows(

@@ -13,6 +13,21 @@ from odoo.tools import SQL
 from . import dialer_sql
 
 
+def entry_list(entry_id):
+    """One row (the list's purpose, its caller number) of the entry's list,
+    none when the entry is gone: what the gate needs before its statement,
+    without reading the list's other columns (its script)."""
+    return SQL(
+        """
+        SELECT l.purpose, l.caller_number_id
+          FROM callflow_list_entry e
+          JOIN callflow_list l ON l.id = e.list_id
+         WHERE e.id = %s
+        """,
+        entry_id,
+    )
+
+
 def entry_rows(entry_id, number):
     """``e`` and ``l`` of a call from the dialer: the entry (dialling
     ``number``) and its list. A callback (``next_attempt`` set) keeps its

@@ -9,7 +9,7 @@ registry.category("web_tour.tours").add("callflow_click_to_call_tour", {
     steps: () => [
         {
             content: "Click the contact's phone",
-            trigger: ".o_form_view .o_field_phone a.o_phone_form_link",
+            trigger: ".o_form_view .o_field_widget[name='phone'] a[href^='tel:']:first",
             run: "click",
         },
         {
