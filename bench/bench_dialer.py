@@ -109,7 +109,7 @@ def fill(env):
                      ELSE '０８０－' || lpad(d::text, 8, '0')
                    END,
                    now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-              FROM (SELECT i, 10000000 + mod(i * 7919, %(span)s) AS d
+              FROM (SELECT i, 10000000 + mod(i::bigint * 7919, %(span)s)::int AS d
                       FROM generate_series(1, %(n)s) AS i) AS g
             """,
             company=env.company.id,
