@@ -286,14 +286,17 @@ class CallflowDialGate(models.AbstractModel):
                 "message": decision.message,
             }
         result = {"allowed": True, "placed": False, "number": e164}
-        Call = self.env["callflow.call"]
-        if self._voice_provider() != MANUAL and hasattr(Call, "_voice_place"):
-            call = Call._voice_place(
+        if self._voice_provider() != MANUAL:
+            call, placed = self.env["callflow.voice"]._voice_place(
                 e164,
                 caller_number=user.callflow_default_caller_number_id,
                 record=record,
             )
-            result.update(placed=True, call_id=getattr(call, "id", False))
+            result.update(
+                placed=bool(call) and call.voice_state != "failed",
+                call_id=call.id,
+                message=placed.message or "",
+            )
         return result
 
     @api.model
