@@ -24,3 +24,4 @@ from . import test_manager_screens
 from . import test_tools_recipient
 from . import test_voice
 from . import test_voice_tools
+from . import test_voice_gate
