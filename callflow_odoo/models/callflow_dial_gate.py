@@ -266,8 +266,9 @@ class CallflowDialGate(models.AbstractModel):
         be readable by the user, then the gate decides with the user's
         default published number. Returns ``{"allowed": False, "code",
         "message"}``, or ``{"allowed": True, "placed": bool, "number"}``:
-        placed when the provider called; otherwise the ``tel:`` link goes
-        on."""
+        placed when the provider called (with ``call_id``, and ``message``,
+        the provider's reason when it did not); otherwise the ``tel:``
+        link goes on."""
         record = self._click_record(res_model, res_id)
         user = self.env.user
         company = record.company_id[:1] if "company_id" in record else self.env.company

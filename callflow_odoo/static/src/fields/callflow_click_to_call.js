@@ -46,6 +46,12 @@ patch(PhoneField.prototype, {
             this.callflowNotification.add(_t("Calling %s: your phone rings first.", number), {
                 type: "info",
             });
+        } else if (answer.message) {
+            // The provider did not place the call: say why, no tel: link.
+            this.callflowNotification.add(answer.message, {
+                title: _t("No call placed"),
+                type: "warning",
+            });
         } else {
             window.location.href = "tel:" + (answer.number || number).replace(/\s+/g, "");
         }
