@@ -61,6 +61,7 @@
             "callflow_odoo/static/tests/tours/callflow_dialer_tour.js",
             "callflow_odoo/static/tests/tours/callflow_list_kanban_tour.js",
             "callflow_odoo/static/tests/tours/callflow_operator_day_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_click_to_call_tour.js",
         ],
     },
     "application": True,

@@ -30,7 +30,7 @@ def voice_route(path):
 
 class CallflowVoice(http.Controller):
     """Voice provider callbacks: authenticate, then hand over to
-    ``callflow.call`` (the logic lives there and in tools/voice.py)."""
+    ``callflow.voice`` (the logic lives there and in tools/voice.py)."""
 
     def _forbid(self, reason):
         """403 with one plain text for every cause."""
@@ -45,8 +45,8 @@ class CallflowVoice(http.Controller):
         """The call of a signed Twilio-compatible callback, or None."""
         # sudo: the provider is no Odoo user; the signature and the call's
         # own token authenticate it.
-        Call = request.env["callflow.call"].sudo()
-        config = Call._voice_config()
+        Voice = request.env["callflow.voice"].sudo()
+        config = Voice._config()
         if config["provider"] != "twilio":
             return None
         params = request.httprequest.form.to_dict()
@@ -57,28 +57,29 @@ class CallflowVoice(http.Controller):
             request.httprequest.headers.get("X-Twilio-Signature"),
         ):
             return None
-        call = Call.browse(call_id).exists()
+        call = request.env["callflow.call"].sudo().browse(call_id).exists()
         token = request.httprequest.args.get("t")
         if (
             not call
             or call.voice_provider != "twilio"
-            or not call._voice_check_token(token)
+            or not Voice._check_token(call, token)
         ):
             return None
-        return call.with_context(callflow_voice_token=token)
+        return call, token
 
     @voice_route("/callflow/voice/twiml/<int:call_id>")
     def twiml(self, call_id, **kw):
-        call = self._twilio_call(call_id)
+        call, token = self._twilio_call(call_id) or (None, None)
         if not call:
             return self._forbid("signature or token")
         return request.make_response(
-            call._voice_twiml(), [("Content-Type", "text/xml; charset=utf-8")]
+            request.env["callflow.voice"].sudo()._twiml(call, token),
+            [("Content-Type", "text/xml; charset=utf-8")],
         )
 
     @voice_route("/callflow/voice/status/<int:call_id>")
     def status(self, call_id, **kw):
-        call = self._twilio_call(call_id)
+        call, _token = self._twilio_call(call_id) or (None, None)
         if not call:
             return self._forbid("signature or token")
         leg = request.httprequest.args.get("leg")
@@ -96,7 +97,9 @@ class CallflowVoice(http.Controller):
             (status or "").lower() not in voice.CALL_STATUS
         ):
             return request.make_response("Bad parameters", status=400)
-        call._voice_apply_status(
+        # sudo: as above, the provider is authenticated by the signature.
+        request.env["callflow.voice"].sudo()._apply_status(
+            call,
             "operator" if leg == "operator" else "person",
             status,
             at=voice.parse_timestamp(kw.get("Timestamp")),
@@ -116,8 +119,8 @@ class CallflowVoice(http.Controller):
         JSON ``{"reference", "id", "status", "duration", "answered_by",
         "timestamp"}``."""
         # sudo: the PBX is no Odoo user; the HMAC signature authenticates it.
-        Call = request.env["callflow.call"].sudo()
-        config = Call._voice_config()
+        Voice = request.env["callflow.voice"].sudo()
+        config = Voice._config()
         if config["provider"] != "http":
             return self._forbid("provider not enabled")
         body = request.httprequest.get_data()
@@ -152,10 +155,15 @@ class CallflowVoice(http.Controller):
             if isinstance(reference, str) and reference
             else [("provider_call_sid", "=", ref_id)]
         )
-        call = Call.search(domain + [("voice_provider", "=", "http")], limit=1)
+        call = (
+            request.env["callflow.call"]
+            .sudo()
+            .search(domain + [("voice_provider", "=", "http")], limit=1)
+        )
         if not call:
             return request.make_response("Unknown call", status=404)
-        call._voice_apply_status(
+        Voice._apply_status(
+            call,
             "person",
             status,
             at=voice.parse_timestamp(payload.get("timestamp")),

@@ -26,3 +26,4 @@ from . import res_users
 from . import res_groups
 from . import ir_module_module
 from . import callflow_dial_gate
+from . import callflow_voice

@@ -401,14 +401,12 @@ class CallflowListEntry(models.Model):
         action["target"] = "main"
         return action
 
-    # ------------------------------------------------------------------
-    # Voice provider (the Call button; see callflow.call)
-    # ------------------------------------------------------------------
     def _compute_voice_enabled(self):
-        provider = self.env["callflow.call"]._voice_config()["provider"]
-        self.voice_enabled = provider != "manual"
+        self.voice_enabled = (
+            self.env["callflow.voice"]._config()["provider"] != "manual"
+        )
 
     def action_voice_call(self):
-        """Call the person through the voice provider, after the dial gate."""
+        """Call the person through the voice provider (callflow.voice)."""
         self.ensure_one()
-        return self.env["callflow.call"]._voice_call_entry(self)
+        return self.env["callflow.voice"]._call_entry(self)

@@ -16,3 +16,14 @@ class IrHttp(models.AbstractModel):
         if "\x00" in request.httprequest.path:
             return None
         return super()._serve_fallback()
+
+    def session_info(self):
+        """The voice provider, for the phone widget: with one set, a click
+        on a number asks the dial gate first; with Manual (the default) the
+        ``tel:`` link works as in plain Odoo, without a request."""
+        info = super().session_info()
+        if self.env.user._is_internal():
+            info["callflow_voice_provider"] = self.env[
+                "callflow.dial.gate"
+            ]._voice_provider()
+        return info

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 OPERATOR_GROUP = "callflow_odoo.group_callflow_operator"
 MANAGER_GROUP = "callflow_odoo.group_callflow_manager"
@@ -14,14 +15,51 @@ class ResUsers(models.Model):
         "a phone number (+81…), a SIP URI (sip:you@pbx.example.com) or a "
         "client identity (client:you).",
     )
+    callflow_default_caller_number_id = fields.Many2one(
+        "callflow.caller.number",
+        string="Default Caller Number",
+        groups=OPERATOR_GROUP,
+        domain="[('is_published', '=', True), ('is_retired', '=', False),"
+        " '|', ('user_ids', '=', False), ('user_ids', 'in', [id])]",
+        help="The published number your calls show when you click a phone "
+        "number outside the dialer (with a voice provider set). Only "
+        "published, in-service numbers that name you, or name nobody, can "
+        "be chosen.",
+    )
 
     @property
     def SELF_READABLE_FIELDS(self):
-        return super().SELF_READABLE_FIELDS + ["callflow_ring_target"]
+        return super().SELF_READABLE_FIELDS + [
+            "callflow_ring_target",
+            "callflow_default_caller_number_id",
+        ]
 
     @property
     def SELF_WRITEABLE_FIELDS(self):
-        return super().SELF_WRITEABLE_FIELDS + ["callflow_ring_target"]
+        return super().SELF_WRITEABLE_FIELDS + [
+            "callflow_ring_target",
+            "callflow_default_caller_number_id",
+        ]
+
+    @api.constrains("callflow_default_caller_number_id")
+    def _check_callflow_default_caller_number(self):
+        """Only a number the user may call from (the dial gate refuses the
+        others anyway): a clear message when it is chosen, not at the call."""
+        for user in self:
+            number = user.callflow_default_caller_number_id.sudo()
+            if number and not (
+                number.is_published
+                and not number.is_retired
+                and (not number.user_ids or user in number.user_ids)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(number)s is not a published, in-service number "
+                        "%(user)s may call from.",
+                        number=number.display_name,
+                        user=user.name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

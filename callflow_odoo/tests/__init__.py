@@ -25,3 +25,4 @@ from . import test_tools_recipient
 from . import test_tools_examples
 from . import test_voice
 from . import test_voice_tools
+from . import test_voice_gate

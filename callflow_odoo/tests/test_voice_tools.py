@@ -2,7 +2,8 @@
 clients' retry rules against a real local provider."""
 
 import socket
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -86,6 +87,38 @@ class TestVoiceTools(LocalVoiceMixin, BaseCase):
         )
         self.assertIsNone(voice.unreached_outcome("completed", "human"))
 
+    def test_operator_leg_state(self):
+        """The operator's phone rings, or they did not take the call: no
+        attempt on the person. Completed is the person's leg's to say."""
+        self.assertEqual(voice.operator_leg_state("queued", "ringing"), "initiated")
+        self.assertIsNone(voice.operator_leg_state("initiated", "ringing"))
+        self.assertEqual(voice.operator_leg_state("initiated", "busy"), "canceled")
+        self.assertEqual(voice.operator_leg_state("queued", "no_answer"), "canceled")
+        self.assertIsNone(voice.operator_leg_state("initiated", "completed"))
+        self.assertIsNone(voice.operator_leg_state("in_progress", "no_answer"))
+
+    def test_outcome_to_log(self):
+        """Logged once, when the call ends unreached, or when a machine is
+        reported after the end; never over a logged result."""
+        self.assertEqual(voice.outcome_to_log(False, "busy", None, None, False), "busy")
+        self.assertIsNone(voice.outcome_to_log(False, "busy", None, None, True))
+        self.assertIsNone(voice.outcome_to_log(True, "busy", None, None, False))
+        self.assertIsNone(
+            voice.outcome_to_log(False, "completed", "human", None, False)
+        )
+        self.assertIsNone(voice.outcome_to_log(False, "ringing", None, None, False))
+        late = voice.outcome_to_log(
+            True, "completed", "machine_start", "machine_start", False
+        )
+        self.assertEqual(late, "voicemail")
+        self.assertIsNone(
+            voice.outcome_to_log(True, "completed", "machine_start", None, False)
+        )
+
+    def test_handling_minutes(self):
+        self.assertEqual(voice.handling_minutes(AT, AT + timedelta(seconds=90)), 1.5)
+        self.assertEqual(voice.handling_minutes(AT, AT - timedelta(minutes=1)), 0.0)
+
     def test_timestamps(self):
         self.assertEqual(
             voice.parse_timestamp("Tue, 01 Dec 2026 19:00:05 +0900"),
@@ -107,6 +140,10 @@ class TestVoiceTools(LocalVoiceMixin, BaseCase):
             result = self._client(provider, read_timeout=0.2).place_call("k1", _call())
             self.assertEqual(result.state, voice.UNKNOWN)
             self.assertIn("check the provider", result.message)
+            # On a loaded machine the server may log the request late.
+            deadline = time.monotonic() + 2.0
+            while not provider.requests and time.monotonic() < deadline:
+                time.sleep(0.05)
             self.assertEqual(len(provider.requests), 1, "never sent twice")
 
     def test_connection_refused_is_retried_then_failed(self):

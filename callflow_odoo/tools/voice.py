@@ -398,3 +398,37 @@ def unreached_outcome(state, answered_by):
     if (answered_by or "").startswith(("machine", "fax")):
         return "voicemail"
     return UNREACHED_OUTCOMES.get(state)
+
+
+def operator_leg_state(current, state):
+    """The call's new state from a status of the operator's leg, or None
+    when it changes nothing: the operator's phone rings (initiated), or the
+    operator did not take the call (canceled: no attempt on the person).
+    ``completed`` is the normal end, reported by the person's leg."""
+    if state in ("initiated", "ringing") and current == "queued":
+        return "initiated"
+    if (
+        state in FINAL_STATES
+        and current in ("queued", "initiated")
+        and state != "completed"
+    ):
+        return "canceled"
+    return None
+
+
+def outcome_to_log(was_final, state, answered_by, reported_by, logged):
+    """The outcome to log by itself after a status, or None: when the call
+    just ended unreached (busy, no answer, failed, a machine), or when the
+    callback reports (``reported_by``) a machine after the end. Never over
+    a logged result. ``answered_by`` is the call's, after the merge."""
+    if logged or state not in FINAL_STATES:
+        return None
+    outcome = unreached_outcome(state, answered_by)
+    if not was_final:
+        return outcome
+    return outcome if reported_by and outcome == "voicemail" else None
+
+
+def handling_minutes(start, end):
+    """Minutes from ``start`` to ``end``, never negative."""
+    return max((end - start).total_seconds() / 60.0, 0.0)
