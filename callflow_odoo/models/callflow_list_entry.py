@@ -11,7 +11,7 @@ from odoo.tools import SQL
 
 from ..tools import dialer_sql
 from ..tools.phone import display_number
-from .callflow_preference_event import SELF_SOURCES
+from ..tools.preference_events import SELF_SOURCES
 
 HOLD_TIMEOUT_PARAM = "callflow_odoo.hold_timeout_minutes"
 DEFAULT_HOLD_TIMEOUT = 15

@@ -22,3 +22,4 @@ from . import test_tools_dialer_sql
 from . import test_hours_sql
 from . import test_manager_screens
 from . import test_tools_recipient
+from . import test_tools_preference

@@ -37,7 +37,7 @@ class TestLedgerConcurrency(CommittedCase):
         holder = self._cursor()
         try:
             api.Environment(holder, SUPERUSER_ID, {})[
-                "callflow.preference.event"
+                "callflow.preference.fold"
             ]._lock_numbers([NUMBER], wait=True)
             with self._cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})

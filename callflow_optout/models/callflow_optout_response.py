@@ -10,7 +10,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import email_normalize, html_escape
 
-from odoo.addons.callflow_odoo.models.callflow_preference_event import SELF_SOURCES
 from odoo.addons.callflow_odoo.tools.hours import (
     ALL_DAYS,
     format_hours,
@@ -18,6 +17,7 @@ from odoo.addons.callflow_odoo.tools.hours import (
     parse_hour,
 )
 from odoo.addons.callflow_odoo.tools.phone import mask_number
+from odoo.addons.callflow_odoo.tools.preference_events import SELF_SOURCES
 
 from ..tools.client_network import client_network
 from .callflow_optout_token import ANSWERS
@@ -367,7 +367,7 @@ class CallflowOptoutResponse(models.Model):
         responses.write({"review_state": "approved"})
         # The ledger's fold applies them, as any answer: from the ledger as
         # it stands now (a repeat changes nothing), with their links updated.
-        self.env["callflow.preference.event"]._fold_or_defer(held.mapped("number"))
+        self.env["callflow.preference.fold"]._fold_or_defer(held.mapped("number"))
 
     def action_review_dismiss(self):
         """Dismiss answers over a limit; a held answer stays unapplied."""
@@ -427,7 +427,7 @@ class CallflowOptoutResponse(models.Model):
         else:
             vals.update(number=e164, number_input=values.get("number_input"))
         response = self.create(vals)
-        self.env["callflow.preference.event"]._fold_or_defer([response.number])
+        self.env["callflow.preference.fold"]._fold_or_defer([response.number])
         return response
 
     @api.model

@@ -11,7 +11,7 @@ from werkzeug.urls import url_join
 from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
 from odoo.tools import SQL
 
-from odoo.addons.callflow_odoo.models.callflow_preference_event import (
+from odoo.addons.callflow_odoo.models.callflow_preference_fold import (
     fold_in_new_transaction,
 )
 from odoo.addons.callflow_odoo.tools.hours import send_after
