@@ -29,6 +29,10 @@ class _NumbersBusy(Exception):
     """Another transaction is folding one of the numbers right now."""
 
 
+class _SnapshotTooOld(Exception):
+    """Another transaction folded one of the numbers after this one began."""
+
+
 class CallflowPreferenceFold(models.AbstractModel):
     """Fold pending events of some numbers into their current preferences."""
 
@@ -64,11 +68,13 @@ class CallflowPreferenceFold(models.AbstractModel):
 
         Here, inside the request's REPEATABLE READ transaction, the fold runs
         in a savepoint and only when no other transaction holds a number's
-        lock; every fold writes the numbers' state rows first, so a view of a
-        number older than another transaction's fold fails there, at once.
-        Any such failure only rolls the savepoint back: the events stay
-        inserted and pending, and a fresh transaction folds them after
-        commit.  Without concurrency (tests, most requests) the fold happens
+        lock nor folded one since this transaction's snapshot (asked without
+        a failing statement: ``_folded_since_snapshot``).  Every fold also
+        writes the numbers' state rows first, so a view of a number older
+        than another transaction's fold would fail there, at once (the
+        safeguard).  Any such failure only rolls the savepoint back: the
+        events stay inserted and pending, and a fresh transaction folds them
+        after commit.  Without concurrency (tests, most requests) the fold happens
         here and the state is current when this returns.
         """
         numbers = sorted(set(numbers))
@@ -79,12 +85,16 @@ class CallflowPreferenceFold(models.AbstractModel):
             with cr.savepoint():
                 if not self._lock_numbers(numbers, wait=False):
                     raise _NumbersBusy()
+                if self._folded_since_snapshot(numbers):
+                    raise _SnapshotTooOld()
                 # sudo: states, lines and phone.blacklist are system tables
                 # every recorded event must reach.
                 self.sudo().with_context(callflow_folding=True)._fold_numbers(numbers)
             return True
         except _NumbersBusy:
             reason = "numbers busy"
+        except _SnapshotTooOld:
+            reason = "folded since this transaction began"
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
             reason = type(exc).__name__
         # the savepoint's rollback dropped the ORM cache of the fold
@@ -94,6 +104,35 @@ class CallflowPreferenceFold(models.AbstractModel):
         )
         cr.postcommit.add(partial(fold_in_new_transaction, cr.dbname, numbers))
         return False
+
+    @api.model
+    def _folded_since_snapshot(self, numbers):
+        """Whether another transaction folded one of ``numbers`` (created or
+        wrote its state row) after this transaction's snapshot: folding here
+        would then fail on that row (REPEATABLE READ), so the fold is left
+        to after commit instead, without a failing statement.
+
+        Every fold adds one to the row's ``fold_count``; a cursor of its own
+        reads the committed counts.  The caller holds the numbers' locks,
+        which every fold takes, so they cannot change before this
+        transaction ends.  Without a spare connection: False (the fold is
+        tried, as before; a failure only defers it).
+        """
+        query = SQL(
+            "SELECT number, COALESCE(fold_count, 0) FROM callflow_preference_state"
+            " WHERE number = ANY(%s::varchar[])",
+            numbers,
+        )
+        cr = self.env.cr
+        cr.execute(query)
+        seen = dict(cr.fetchall())  # (a row only here: this transaction's)
+        try:
+            with sql_db.db_connect(cr.dbname).cursor() as probe:
+                probe.execute(query)
+                committed = probe.fetchall()
+        except PoolError:
+            return False
+        return any(count > seen.get(number, -1) for number, count in committed)
 
     @api.model
     def _sync_blacklists(self, events, states):

@@ -104,6 +104,33 @@ class TestLedgerConcurrency(CommittedCase):
         self.assertEqual(blocked, {"call": "opt_out", "sms": "opt_out"})
         self.assertTrue(blacklisted)
 
+    def test_state_created_after_snapshot_defers_without_a_failing_statement(
+        self,
+    ):
+        """A request whose snapshot predates the number's first fold, done
+        and committed by another request, leaves its own fold to after
+        commit without running a statement that fails (PostgreSQL would log
+        a serialization error): its event is applied all the same."""
+        opt_out = {"number": NUMBER, "action": "opt_out", "source": "sms"}
+        logger = "odoo.addons.callflow_odoo.models.callflow_preference_fold"
+        with self._cursor() as late:  # commits at the end, as a request
+            late.execute("SELECT 1")  # the transaction's snapshot
+            with self._cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["callflow.preference.event"]._record([dict(opt_out)])
+            env = api.Environment(late, SUPERUSER_ID, {})
+            with self.assertLogs(logger, "INFO") as logs:
+                event = env["callflow.preference.event"]._record(
+                    [dict(opt_out, channel="sms")]
+                )
+            self.assertTrue(event.pending, "left to after commit")
+            self.assertEqual(len(logs.output), 1)
+            self.assertIn("folded since this transaction began", logs.output[0])
+        events, blocked, blacklisted = self._check()
+        self.assertEqual(events, [(False, NUMBER), (False, NUMBER)])
+        self.assertEqual(blocked, {"call": "opt_out", "sms": "opt_out"})
+        self.assertTrue(blacklisted)
+
     def test_pending_block_holds_and_cron_folds_what_a_dead_process_left(self):
         """A request commits its opt-out while another holds the number, and
         dies before folding it: the block holds at once, the cron folds it."""
