@@ -10,6 +10,7 @@ import logging
 import time
 from functools import partial
 
+import psycopg2
 from psycopg2.pool import PoolError
 
 from odoo import SUPERUSER_ID, api, models, sql_db
@@ -115,14 +116,17 @@ class CallflowPreferenceFold(models.AbstractModel):
         Every fold adds one to the row's ``fold_count``; a cursor of its own
         reads the committed counts.  The caller holds the numbers' locks,
         which every fold takes, so they cannot change before this
-        transaction ends.  Without a spare connection: False (the fold is
-        tried, as before; a failure only defers it).
+        transaction ends.  While modules load, or without a spare
+        connection: False (the fold is tried, as before; a failure only
+        defers it).
         """
         query = SQL(
             "SELECT number, COALESCE(fold_count, 0) FROM callflow_preference_state"
             " WHERE number = ANY(%s::varchar[])",
             numbers,
         )
+        if not self.env.registry.ready:
+            return False  # installing: the table is not committed yet
         cr = self.env.cr
         cr.execute(query)
         seen = dict(cr.fetchall())  # (a row only here: this transaction's)
@@ -130,7 +134,7 @@ class CallflowPreferenceFold(models.AbstractModel):
             with sql_db.db_connect(cr.dbname).cursor() as probe:
                 probe.execute(query)
                 committed = probe.fetchall()
-        except PoolError:
+        except (PoolError, psycopg2.Error):
             return False
         return any(count > seen.get(number, -1) for number, count in committed)
 
