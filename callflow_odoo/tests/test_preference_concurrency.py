@@ -4,6 +4,7 @@ cursor as a real request would be: none fails, nothing is lost.
 The data is committed (other cursors cannot see the test transaction) and
 removed at the end of each test."""
 
+import logging
 import threading
 
 from odoo import SUPERUSER_ID, api
@@ -119,7 +120,8 @@ class TestLedgerConcurrency(CommittedCase):
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["callflow.preference.event"]._record([dict(opt_out)])
             env = api.Environment(late, SUPERUSER_ID, {})
-            with self.assertLogs(logger, "INFO") as logs:
+            # (logging.INFO: Odoo names level 25 "INFO")
+            with self.assertLogs(logger, logging.INFO) as logs:
                 event = env["callflow.preference.event"]._record(
                     [dict(opt_out, channel="sms")]
                 )
