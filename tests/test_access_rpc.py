@@ -12,7 +12,7 @@ UNPUBLISHED = "+81355550199"
 # Private methods a script would love to call: they skip the checks of the
 # public ones (ledger writes, token lookups, raw writes).
 PRIVATE_METHODS = {
-    "callflow.preference.event": ["_record", "_sync_blacklist"],
+    "callflow.preference.event": ["_record"],
     "callflow.preference.state": ["_check_numbers", "_ensure_states"],
     "callflow.list.entry": [
         "_register_attempt",

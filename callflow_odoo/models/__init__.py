@@ -1,4 +1,5 @@
 from . import callflow_preference_event
+from . import callflow_preference_fold
 from . import callflow_preference_state
 from . import callflow_preference_state_line
 from . import callflow_caller_number
@@ -16,6 +17,7 @@ from . import callflow_number_attempt
 from . import res_config_settings
 from . import callflow_call
 from . import mail_blacklist
+from . import phone_blacklist
 from . import ir_http
 from . import callflow_number_confirmation
 from . import callflow_former_number

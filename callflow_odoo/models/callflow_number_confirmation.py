@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import dialer_sql
-from .callflow_preference_event import SELF_SOURCES
+from ..tools.preference_events import SELF_SOURCES
 
 
 class CallflowNumberConfirmation(models.Model):

@@ -1,74 +1,23 @@
-import logging
-import time
-from functools import partial
-
-from psycopg2.pool import PoolError
-
-from odoo import SUPERUSER_ID, api, fields, models, sql_db
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, email_normalize
 
 from ..tools.constants import WAITING_STATES
-from ..tools.hours import clean_days, format_hours, hours_error
+from ..tools.hours import format_hours
 from ..tools.phone import try_parse_number
 from ..tools.phone_errors import parse_error_message
+from ..tools.preference_events import (
+    ACTIONS,
+    CHANNELS,
+    SCOPES,
+    SELF_SOURCES,
+    SOURCES,
+    VALS_ERROR_MESSAGES,
+    consistent_vals,
+    vals_error,
+    whole_second,
+)
 from ..tools.purposes import PURPOSES
-
-CHANNELS = [
-    ("call", "Phone calls"),
-    ("sms", "SMS"),
-    ("email", "Email"),
-    ("all", "All channels"),
-]
-SCOPES = [
-    ("all", "All contact"),
-    ("marketing", "All marketing"),
-    ("purpose", "One purpose"),
-]
-ACTIONS = [
-    ("opt_in", "Opt-in"),
-    ("opt_out", "Opt-out"),
-    ("refusal", "Refusal"),
-    ("dnc", "Do not call"),
-    ("obsolete", "Number obsolete"),
-    ("hours", "Preferred call hours"),
-]
-
-SOURCES = [
-    ("web", "Web page"),
-    ("sms", "SMS keyword"),
-    ("operator", "Operator during a call"),
-    ("import", "Import"),
-    ("website_form", "Website form"),
-    ("manual", "Manual entry"),
-    ("link", "Personal link"),
-    ("sms_code", "Code sent by SMS"),
-    ("reconfirm", "No reply to a re-confirmation"),
-    ("event", "Event registration"),
-]
-# Sources that prove the person controls the number: their personal link
-# (``link``, sent to that number), an SMS from the number itself (``sms``, the
-# signed provider webhook) and a one-time code sent by SMS to the number
-# (``sms_code``); plus ``manual``, a manager's documented correction.  Only an
-# opt-in from one of these lifts an opt-out, a refusal, a do-not-call or an
-# obsolete number.  Anyone can type a number on the page without a link
-# (``web``) or the contact form (``website_form``), and operators and imports
-# speak for someone else: their opt-ins are recorded but lift nothing.
-SELF_SOURCES = frozenset({"link", "sms", "sms_code", "manual"})
-# Above this many new blacklist entries in one batch, no chatter note on each.
-BLACKLIST_NOTE_LIMIT = 20
-# Attempts of a fold after commit before the cron is left to do it.
-FOLD_TRIES = 8
-# Advisory locks of the fold: (class, bucket of the number's hash).
-LOCK_CLASS = 11011
-LOCK_BUCKETS = 1024
-
-_logger = logging.getLogger(__name__)
-
-
-class _NumbersBusy(Exception):
-    """Another transaction is folding one of the numbers right now."""
 
 
 class CallflowPreferenceEvent(models.Model):
@@ -79,7 +28,7 @@ class CallflowPreferenceEvent(models.Model):
 
     Recording only inserts: an event is born ``pending`` and is then folded
     into ``callflow.preference.state`` (the lines the dialer and the SMS
-    sender query) and ``phone.blacklist`` by :meth:`_fold_or_defer`.  The
+    sender query) and ``phone.blacklist`` by ``callflow.preference.fold``.  The
     fold runs in the same transaction when no other transaction is folding
     the number, otherwise after commit in a fresh READ COMMITTED transaction
     (and, should the process die, by a cron).  Shared rows are therefore
@@ -296,7 +245,7 @@ class CallflowPreferenceEvent(models.Model):
         events = super().create(vals_list)
         if not self.env.context.get("callflow_folding"):
             # (inside a fold, the fold applies them once the hooks are done)
-            self._fold_or_defer(events.mapped("number"))
+            self.env["callflow.preference.fold"]._fold_or_defer(events.mapped("number"))
         # An obsolete number leaves every list and the contact at once (an
         # operator's or the person's word; rare, so not deferred).
         events._retire_obsolete_numbers()
@@ -361,16 +310,7 @@ class CallflowPreferenceEvent(models.Model):
         for vals in vals_list:
             vals = dict(vals)
             region = regions.get(vals.get("partner_id")) or default_region
-            e164, error = try_parse_number(vals.get("number"), region)
-            if not e164:
-                raise ValidationError(
-                    self.env._(
-                        "“%(number)s” is not a usable phone number (%(error)s).",
-                        number=vals.get("number") or "",
-                        error=parse_error_message(self.env, error),
-                    )
-                )
-            vals["number"] = e164
+            vals["number"] = self._event_number(vals.get("number"), region)
             if vals.get("email"):
                 email = email_normalize(vals["email"])
                 if not email:
@@ -382,229 +322,26 @@ class CallflowPreferenceEvent(models.Model):
                     )
                 vals["email"] = email
             if vals.get("event_date"):
-                # Whole seconds, like the default: an answer's date taken
-                # from create_date (microseconds) must not outrank an SMS
-                # recorded a moment later; within a second the id orders.
-                vals["event_date"] = fields.Datetime.to_datetime(
-                    vals["event_date"]
-                ).replace(microsecond=0)
-            action = vals.get("action")
-            if action == "obsolete":
-                vals.update(channel="all", scope="all")
-            elif action == "dnc":
-                vals["scope"] = "all"
-            elif action == "hours":
-                # Preferred hours are about calls, whatever the purpose.
-                vals.update(channel="call", scope="all")
-                vals["hours_days"] = clean_days(vals.get("hours_days")) or False
-                if vals["hours_days"] and hours_error(
-                    vals["hours_days"], vals.get("hours_from"), vals.get("hours_to")
-                ):
-                    raise ValidationError(
-                        self.env._(
-                            "Preferred call hours need at least one day and a "
-                            "start before the end, between 00:00 and 24:00."
-                        )
-                    )
-            if action != "hours":
-                vals.update(hours_days=False, hours_from=0.0, hours_to=0.0)
-            scope = vals.get("scope") or "all"
-            if scope == "purpose" and not vals.get("purpose"):
-                raise ValidationError(
-                    self.env._("Choose the purpose the preference is about.")
-                )
-            if scope != "purpose":
-                vals["purpose"] = False
+                vals["event_date"] = whole_second(vals["event_date"])
+            vals = consistent_vals(vals)
+            if error := vals_error(vals):
+                raise ValidationError(self.env._(VALS_ERROR_MESSAGES[error]))
             result.append(vals)
         return result
 
-    def _sync_blacklist(self):
-        """Keep Odoo's ``phone.blacklist`` (obeyed by SMS marketing) in step.
-
-        An opt-out (or refusal, do-not-call, obsolete) of all contact by SMS
-        or on every channel blacklists the number; the person's own opt-in
-        to SMS for all contact removes it again once nothing else in the
-        ledger blocks SMS to that number.
-        """
-        latest = {}  # number -> "add" / "remove", from its latest event here
-        for event in self.sorted(lambda e: (e.event_date, e.id)):
-            # (preferred hours are always channel "call": skipped here too)
-            if event.channel not in ("sms", "all") or event.scope != "all":
-                continue
-            if event.action != "opt_in":
-                latest[event.number] = "add"
-            elif event.is_self:
-                latest[event.number] = "remove"
-        to_add = {number for number, todo in latest.items() if todo == "add"}
-        to_remove = set(latest) - to_add
-        # sudo: phone.blacklist is writable by system administrators only, but
-        # every preference event must reach it or SMS marketing would ignore it.
-        blacklist = self.env["phone.blacklist"].sudo()
-        if to_add:
-            # Upsert in SQL rather than phone.blacklist._add(): concurrent
-            # opt-outs of one number (parallel web requests) must not fail on
-            # its unique constraint, and an import must not format every
-            # (already E.164) number again.
-            blacklist.flush_model()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    INSERT INTO phone_blacklist
-                           (number, active, create_uid, write_uid,
-                            create_date, write_date)
-                    SELECT number, TRUE, %(uid)s, %(uid)s,
-                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                      FROM unnest(%(numbers)s::varchar[]) AS t(number)
-                    ON CONFLICT (number) DO UPDATE
-                       SET active = TRUE, write_uid = EXCLUDED.write_uid,
-                           write_date = EXCLUDED.write_date
-                     WHERE NOT phone_blacklist.active
-                    RETURNING id
-                    """,
-                    uid=self.env.uid,
-                    numbers=sorted(to_add),
-                )
-            )
-            changed = [row[0] for row in self.env.cr.fetchall()]
-            self._note_blacklisted(blacklist, changed)
-        if to_remove:
-            still_blocked = self.env["callflow.preference.state"]._check_numbers(
-                to_remove, "sms", include_blacklist=False
-            )
-            listed = blacklist.search(
-                [("number", "in", sorted(to_remove - set(still_blocked)))]
-            )
-            if listed:
-                blacklist._remove(
-                    listed.mapped("number"),
-                    message=self.env._(
-                        "Opted in again in the Callflow contact preferences."
-                    ),
-                )
-
-    def _note_blacklisted(self, blacklist, ids):
-        """A note on each new or re-activated entry of ``blacklist`` (phone or
-        mail) says where it came from; not for big imports (one message each
-        would take minutes; the ledger is the record)."""
-        changed = blacklist.browse(ids)
-        blacklist.invalidate_model()
-        if len(changed) > BLACKLIST_NOTE_LIMIT:
-            return
-        for entry in changed.with_context(mail_create_nosubscribe=True):
-            entry.message_post(
-                body=self.env._("Opted out in the Callflow contact preferences."),
-                subtype_xmlid="mail.mt_note",
-            )
-
-    def _sync_mail_blacklist(self):
-        """Keep Odoo's ``mail.blacklist`` (obeyed by mass mailing) in step, as
-        :meth:`_sync_blacklist` does for SMS.
-
-        The ledger is keyed by number: an event carries an email only when the
-        person gave one.  An opt-out (or refusal, do-not-call, obsolete) of all
-        contact by email or on every channel blacklists that email; the entry
-        keeps the number (``callflow_number``).  An opt-in proving control of
-        a number (see ``SELF_SOURCES``) removes the entries the ledger made for
-        the emails that number's events gave, once the ledger blocks email to
-        no number giving that email.  An entry made or confirmed in Odoo (a
-        mailing's unsubscribe, by hand) has no number and stays: the ledger
-        cannot prove who owns an email address.
-        """
-        to_add = {}  # email -> number
-        lifted = set()
-        for event in self.sorted(lambda e: (e.event_date, e.id)):
-            if event.channel not in ("email", "all") or event.scope != "all":
-                continue
-            if event.action != "opt_in":
-                if event.email:
-                    to_add[event.email] = event.number
-                    lifted.discard(event.number)
-            elif event.is_self:
-                to_add = {e: n for e, n in to_add.items() if n != event.number}
-                lifted.add(event.number)
-        # sudo: mail.blacklist is writable by system administrators only, but
-        # every email opt-out must reach it or mass mailing would ignore it.
-        blacklist = self.env["mail.blacklist"].sudo()
-        if to_add:
-            # Upsert in SQL, as for phone.blacklist: concurrent opt-outs must
-            # not fail on the unique email.  An entry already active is left
-            # as it is (without a number when Odoo made it).
-            blacklist.flush_model()
-            emails = sorted(to_add)
-            self.env.cr.execute(
-                SQL(
-                    """
-                    INSERT INTO mail_blacklist
-                           (email, active, callflow_number, create_uid, write_uid,
-                            create_date, write_date)
-                    SELECT email, TRUE, number, %(uid)s, %(uid)s,
-                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                      FROM unnest(%(emails)s::varchar[], %(numbers)s::varchar[])
-                           AS t(email, number)
-                    ON CONFLICT (email) DO UPDATE
-                       SET active = TRUE,
-                           callflow_number = EXCLUDED.callflow_number,
-                           write_uid = EXCLUDED.write_uid,
-                           write_date = EXCLUDED.write_date
-                     WHERE NOT mail_blacklist.active
-                    RETURNING id
-                    """,
-                    uid=self.env.uid,
-                    emails=emails,
-                    numbers=[to_add[email] for email in emails],
-                )
-            )
-            changed = [row[0] for row in self.env.cr.fetchall()]
-            self._note_blacklisted(blacklist, changed)
-        if lifted:
-            self._lift_mail_blacklist(lifted)
-
     @api.model
-    def _lift_mail_blacklist(self, numbers):
-        """Remove the ledger's email blacklist entries of ``numbers`` (just
-        lifted by a proving opt-in) that no other block keeps."""
-        self.flush_model()
-        blocking = SQL(
-            "channel IN ('email', 'all') AND scope = 'all'"
-            " AND action NOT IN ('opt_in', 'hours') AND email IS NOT NULL"
-        )
-        # Every number that gave one of these numbers' emails in an opt-out.
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT email, array_agg(DISTINCT number)
-                  FROM callflow_preference_event
-                 WHERE %(blocking)s AND email IN (
-                       SELECT email FROM callflow_preference_event
-                        WHERE %(blocking)s AND number = ANY(%(numbers)s))
-                 GROUP BY email
-                """,
-                blocking=blocking,
-                numbers=sorted(numbers),
+    def _event_number(self, number, region):
+        """``number`` in E.164, or a ValidationError saying why not."""
+        e164, error = try_parse_number(number, region)
+        if not e164:
+            raise ValidationError(
+                self.env._(
+                    "“%(number)s” is not a usable phone number (%(error)s).",
+                    number=number or "",
+                    error=parse_error_message(self.env, error),
+                )
             )
-        )
-        givers = dict(self.env.cr.fetchall())
-        if not givers:
-            return
-        still_blocked = self.env["callflow.preference.state"]._check_numbers(
-            set().union(*givers.values()), "email", include_blacklist=False
-        )
-        emails = [
-            email
-            for email, givers_numbers in givers.items()
-            if not still_blocked.keys() & set(givers_numbers)
-        ]
-        # sudo: see _sync_mail_blacklist.
-        entries = (
-            self.env["mail.blacklist"]
-            .sudo()
-            .search([("email", "in", emails), ("callflow_number", "!=", False)])
-        )
-        if entries:
-            entries._track_set_log_message(
-                self.env._("Opted in again in the Callflow contact preferences.")
-            )
-            entries.write({"active": False, "callflow_number": False})
+        return e164
 
     def _retire_obsolete_numbers(self):
         """An obsolete number (left the company, wrong person) stops being
@@ -645,241 +382,12 @@ class CallflowPreferenceEvent(models.Model):
             partner.sudo()._callflow_retire_numbers(reasons)
         obsolete._cancel_obsolete_sms(numbers)
 
+    @api.model
+    def _cron_fold_pending(self):
+        """The cron's entry point (its record, kept on upgrades, names this
+        model): see ``callflow.preference.fold``."""
+        return self.env["callflow.preference.fold"]._cron_fold_pending()
+
     def _cancel_obsolete_sms(self, numbers):
         """Hook for ``callflow_sms``: cancel the SMS queued to ``numbers``."""
         return
-
-    # ------------------------------------------------------------------
-    # Fold: pending events into the current preferences
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _lock_numbers(self, numbers, wait):
-        """Take the transaction's advisory locks on the numbers, sorted (no
-        deadlock).  Numbers are hashed into ``LOCK_BUCKETS`` keys, so a big
-        import takes a bounded number of locks.  Without ``wait``, return
-        False at once if another transaction holds one: advisory locks never
-        fail on serialization."""
-        if wait:
-            lock = SQL("count(pg_advisory_xact_lock(%s, bucket)) > 0", LOCK_CLASS)
-        else:
-            lock = SQL("bool_and(pg_try_advisory_xact_lock(%s, bucket))", LOCK_CLASS)
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM (SELECT DISTINCT hashtext(n) & %s AS bucket"
-                " FROM unnest(%s::varchar[]) AS n ORDER BY 1) t",
-                lock,
-                LOCK_BUCKETS - 1,
-                list(numbers),
-            )
-        )
-        return bool(self.env.cr.fetchone()[0])
-
-    @api.model
-    def _fold_or_defer(self, numbers):
-        """Fold the numbers' pending events (and pending answers) now if that
-        cannot fail, else after commit.
-
-        Here, inside the request's REPEATABLE READ transaction, the fold runs
-        in a savepoint and only when no other transaction holds a number's
-        lock; every fold writes the numbers' state rows first, so a view of a
-        number older than another transaction's fold fails there, at once.
-        Any such failure only rolls the savepoint back: the events stay
-        inserted and pending, and a fresh transaction folds them after
-        commit.  Without concurrency (tests, most requests) the fold happens
-        here and the state is current when this returns.
-        """
-        numbers = sorted(set(numbers))
-        if not numbers:
-            return True
-        cr = self.env.cr
-        try:
-            with cr.savepoint():
-                if not self._lock_numbers(numbers, wait=False):
-                    raise _NumbersBusy()
-                # sudo: states, lines and phone.blacklist are system tables
-                # every recorded event must reach.
-                self.sudo().with_context(callflow_folding=True)._fold_numbers(numbers)
-            return True
-        except _NumbersBusy:
-            reason = "numbers busy"
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
-            reason = type(exc).__name__
-        # the savepoint's rollback dropped the ORM cache of the fold
-        self.env.invalidate_all(flush=False)
-        _logger.info(
-            "ledger fold of %s numbers after commit (%s)", len(numbers), reason
-        )
-        cr.postcommit.add(partial(fold_in_new_transaction, cr.dbname, numbers))
-        return False
-
-    def _sync_blacklists(self, states):
-        """After a fold of these events: the blacklist follows the latest SMS
-        event of each number, also when an older event is folded after a
-        newer one: the newer one, already applied, is synced again with it
-        (it changes nothing else). The email blacklist likewise (only events
-        that gave an email add to it; only a proving opt-in lifts, see
-        ``_sync_mail_blacklist``). ``states``: ``{number: state id}``."""
-        sms_current = self._current_events(states, "sms")
-        (self | sms_current)._sync_blacklist()
-        if self._numbers_on_channel("email"):
-            (self | self._current_events(states, "email"))._sync_mail_blacklist()
-
-    def _numbers_on_channel(self, channel):
-        """The numbers of these events that speak of all contact on
-        ``channel``."""
-        return {
-            event.number
-            for event in self
-            if event.channel in (channel, "all") and event.scope == "all"
-        }
-
-    def _current_events(self, states, channel):
-        """The events in force on ``channel`` (all contact) for the numbers
-        of these events that speak of it."""
-        numbers = self._numbers_on_channel(channel)
-        return (
-            self.env["callflow.preference.state.line"]
-            .search(
-                [
-                    ("state_id", "in", [states[number] for number in numbers]),
-                    ("channel", "in", (channel, "all")),
-                    ("scope", "=", "all"),
-                ]
-            )
-            .event_id
-        )
-
-    @api.model
-    def _fold_numbers(self, numbers):
-        """Apply the pending events (and answers) of ``numbers``.
-
-        The caller holds the numbers' advisory locks.  Plain SQL on the
-        shared rows, one statement per table for the whole batch.
-        """
-        cr = self.env.cr
-        State = self.env["callflow.preference.state"]
-        State._ensure_states(dict.fromkeys(numbers))
-        # Every fold writes the state rows: in REPEATABLE READ this fails at
-        # once when another transaction folded one of the numbers after our
-        # snapshot, so nothing below decides on an outdated view.
-        cr.execute(
-            SQL(
-                "UPDATE callflow_preference_state"
-                " SET fold_count = COALESCE(fold_count, 0) + 1"
-                " WHERE number = ANY(%s::varchar[])",
-                sorted(numbers),
-            )
-        )
-        self._fold_pending_answers(numbers)
-        self.flush_model()
-        events = self.search(
-            [("number", "in", list(numbers)), ("pending", "=", True)], order="id"
-        )
-        if not events:
-            return events
-        partners = {}
-        for event in events:  # the latest contact known wins
-            if event.partner_id:
-                partners[event.number] = event.partner_id.id
-        states = State._ensure_states(
-            {number: partners.get(number) for number in set(events.mapped("number"))}
-        )
-        cr.execute(
-            SQL(
-                """
-                UPDATE callflow_preference_event e
-                   SET pending = FALSE, state_id = s.id
-                  FROM callflow_preference_state s
-                 WHERE e.id = ANY(%s) AND s.number = e.number
-                """,
-                events.ids,
-            )
-        )
-        events.invalidate_recordset(["pending", "state_id"])
-        State.invalidate_model(["event_ids"])
-        self._apply_in_order(events)
-        events._sync_blacklists(states)
-        return events
-
-    @api.model
-    def _apply_in_order(self, events):
-        """Fold ``events`` into the lines; for SMS keywords, first note
-        whether the number was already blocked on that channel, in the
-        order the events were recorded (one check per keyword: bursts of
-        keywords are rare, batches of imports have none)."""
-        Line = self.env["callflow.preference.state.line"]
-        State = self.env["callflow.preference.state"]
-        done = self.browse()
-        already = []
-        for keyword in events.filtered(lambda e: e.source == "sms"):
-            before = events.filtered(lambda e, k=keyword: e.id < k.id) - done
-            if before:
-                Line._apply_events(before)
-                done |= before
-            channel = "sms" if keyword.channel == "all" else keyword.channel
-            if State._check_numbers([keyword.number], channel, include_blacklist=False):
-                already.append(keyword.id)
-            Line._apply_events(keyword)
-            done |= keyword
-        if events - done:
-            Line._apply_events(events - done)
-        if already:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE callflow_preference_event SET already_blocked = TRUE"
-                    " WHERE id = ANY(%s)",
-                    already,
-                )
-            )
-            events.invalidate_recordset(["already_blocked"])
-
-    @api.model
-    def _fold_pending_answers(self, numbers):
-        """Hook: turn other pending records of ``numbers`` (answers of the
-        opt-out page) into events, while the fold holds their locks."""
-
-    @api.model
-    def _pending_numbers(self, limit=1000):
-        """Numbers with something left to fold (for the cron)."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT DISTINCT number FROM callflow_preference_event"
-                " WHERE pending LIMIT %s",
-                limit,
-            )
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
-    def _cron_fold_pending(self):
-        """Fold what a dead process left pending (normally nothing)."""
-        numbers = self._pending_numbers()
-        for start in range(0, len(numbers), 100):
-            fold_in_new_transaction(self.env.cr.dbname, numbers[start : start + 100])
-
-
-def fold_in_new_transaction(dbname, numbers):
-    """Fold ``numbers`` in a new READ COMMITTED transaction, waiting for their
-    locks: every statement then sees what other transactions committed, and
-    nothing fails on serialization.  Retried on a deadlock; never raises
-    (after commit the request has already succeeded; the cron retries)."""
-    for attempt in range(1, FOLD_TRIES + 1):
-        try:
-            with sql_db.db_connect(dbname).cursor() as cr:
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                env = api.Environment(cr, SUPERUSER_ID, {"callflow_folding": True})
-                Event = env["callflow.preference.event"]
-                Event._lock_numbers(numbers, wait=True)
-                Event._fold_numbers(numbers)
-            return True
-        except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, PoolError) as exc:
-            # A deadlock, or every connection in use (a threaded server
-            # sized below Odoo's two connections per HTTP thread): wait.
-            _logger.info("ledger fold, attempt %s: %s", attempt, exc)
-            time.sleep(0.1 * attempt)
-        except Exception:
-            _logger.exception("ledger fold of %s failed; the cron retries", numbers)
-            return False
-    _logger.warning("ledger fold of %s postponed to the cron", numbers)
-    return False

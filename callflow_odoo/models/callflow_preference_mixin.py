@@ -1,4 +1,19 @@
+from typing import NamedTuple
+
 from odoo import api, fields, models
+
+from ..tools.hours import format_hours
+from ..tools.phone import try_parse_number
+from ..tools.preference_sql import REASON_RANK
+
+
+class ContactFacts(NamedTuple):
+    """What the ledger knows of some contacts (``_callflow_summarise_contacts``)."""
+
+    numbers_by_key: dict  # {key: set of e164}
+    blocked: dict  # {channel: {e164: reason}}, call and sms
+    event_groups: list  # [(partner, number, count)] of the ledger's events
+    hours: dict  # {e164: (days, from, to)} the person asked to be called at
 
 
 class CallflowPreferenceMixin(models.AbstractModel):
@@ -68,7 +83,7 @@ class CallflowPreferenceMixin(models.AbstractModel):
 
     @api.depends(lambda self: self._callflow_contact_depends())
     def _compute_callflow_preferences(self):
-        summary = self.env["callflow.preference.state"]._summarise_contacts(
+        summary = self._callflow_summarise_contacts(
             {record: record._callflow_contact() for record in self}
         )
         for record in self:
@@ -87,9 +102,141 @@ class CallflowPreferenceMixin(models.AbstractModel):
         """The ledger's events of this record's contact and numbers."""
         self.ensure_one()
         contact = self._callflow_contact()
-        summary = self.env["callflow.preference.state"]._summarise_contacts(
-            {self: contact}
-        )
-        return self.env["callflow.preference.state"]._action_open_events(
+        summary = self._callflow_summarise_contacts({self: contact})
+        return self._callflow_action_open_events(
             contact[0], summary[self]["numbers"], self.display_name
         )
+
+    # --- the ledger's summary of contacts (also for the ledger's export) ---
+    @api.model
+    def _callflow_contact_numbers(self, contacts):
+        """The E.164 numbers of each contact: those typed on the record, and
+        those the ledger already links to the contact.
+
+        :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
+        :return: ``({key: set of e164}, set of partner ids)``
+        """
+        numbers_by_key = {}
+        keys_by_partner = {}
+        for key, (partner, raw_numbers, region) in contacts.items():
+            numbers_by_key[key] = {
+                e164
+                for e164, _error in (
+                    try_parse_number(raw, region) for raw in raw_numbers
+                )
+                if e164
+            }
+            if partner:
+                keys_by_partner.setdefault(partner, []).append(key)
+        if keys_by_partner:
+            for state in self.env["callflow.preference.state"].search_fetch(
+                [("partner_id", "in", list(keys_by_partner))], ["number", "partner_id"]
+            ):
+                for key in keys_by_partner[state.partner_id.id]:
+                    numbers_by_key[key].add(state.number)
+        return numbers_by_key, set(keys_by_partner)
+
+    @api.model
+    def _callflow_summarise_contacts(self, contacts):
+        """Preference summary of several contacts at once.
+
+        :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
+        :return: ``{key: {"numbers": [e164], "event_count": int,
+                  "warning": str}}`` (warning empty when nothing is blocked)
+
+        A handful of queries for any number of records (no query per record).
+        sudo: the warning must reach every user who might contact the person,
+        also users without access to the ledger; only counts and reason labels
+        are exposed.
+        """
+        facts = self.sudo()._callflow_contact_facts(contacts)  # sudo: see above
+        result = {}
+        for key, (partner, _n, _r) in contacts.items():
+            numbers = facts.numbers_by_key[key]
+            result[key] = {
+                "numbers": sorted(numbers),
+                "event_count": sum(
+                    count
+                    for group_partner, number, count in facts.event_groups
+                    if (partner and group_partner.id == partner) or number in numbers
+                ),
+                "warning": self._callflow_contact_warning(numbers, facts),
+            }
+        return result
+
+    @api.model
+    def _callflow_contact_facts(self, contacts):
+        """What the summary of ``contacts`` needs, read in a few queries."""
+        numbers_by_key, partner_ids = self._callflow_contact_numbers(contacts)
+        State = self.env["callflow.preference.state"]
+        all_numbers = set().union(*numbers_by_key.values()) if numbers_by_key else set()
+        groups = []
+        if all_numbers or partner_ids:
+            groups = self.env["callflow.preference.event"]._read_group(
+                [
+                    "|",
+                    ("partner_id", "in", list(partner_ids)),
+                    ("number", "in", list(all_numbers)),
+                ],
+                ["partner_id", "number"],
+                ["__count"],
+            )
+        return ContactFacts(
+            numbers_by_key=numbers_by_key,
+            blocked={
+                channel: State._check_numbers(all_numbers, channel)
+                for channel in ("call", "sms")
+            },
+            event_groups=groups,
+            hours=State._call_hours(all_numbers),
+        )
+
+    @api.model
+    def _callflow_contact_warning(self, numbers, facts):
+        """The banner text for a contact with ``numbers``: the strongest
+        block per channel, and the hours the person asked to be called at;
+        empty when there is nothing to say."""
+        State = self.env["callflow.preference.state"]
+        channel_labels = {"call": self.env._("Calls"), "sms": self.env._("SMS")}
+        parts = []
+        for channel in ("call", "sms"):
+            blocked = facts.blocked[channel]
+            reasons = {blocked[n] for n in numbers if n in blocked}
+            if reasons:
+                strongest = min(reasons, key=REASON_RANK.get)
+                parts.append(
+                    self.env._(
+                        "%(channel)s: %(reason)s",
+                        channel=channel_labels[channel],
+                        reason=State._reason_label(strongest),
+                    )
+                )
+        lang = self.env.lang or "en_US"
+        for number in sorted(numbers):
+            if number in facts.hours and number not in facts.blocked["call"]:
+                parts.append(
+                    self.env._(
+                        "%(channel)s: only %(hours)s (their time)",
+                        channel=channel_labels["call"],
+                        hours=format_hours(*facts.hours[number], lang),
+                    )
+                )
+        if not parts:
+            return ""
+        return self.env._(
+            "Contact preferences: %(blocked)s. Check the history before "
+            "contacting this person.",
+            blocked="; ".join(parts),
+        )
+
+    @api.model
+    def _callflow_action_open_events(self, partner_id, numbers, name):
+        """Event history of a contact: its own events and its numbers'."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "callflow_odoo.callflow_preference_event_action"
+        )
+        domain = [("number", "in", list(numbers))]
+        if partner_id:
+            domain = ["|", ("partner_id", "=", partner_id), *domain]
+        action.update(domain=domain, name=name, context={"create": False})
+        return action

@@ -1,43 +1,13 @@
-from typing import NamedTuple
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.hours import format_hours
-from ..tools.phone import format_number, try_parse_number
-from ..tools.purposes import MARKETING_PURPOSES
-
-# When several things block a number, the reason shown is the strongest one.
-REASON_RANK = {
-    "obsolete": 1,
-    "dnc": 2,
-    "refusal": 3,
-    "opt_out": 4,
-    "blacklist": 5,
-    "mail_blacklist": 5,
-}
-
-
-def reason_rank_sql(action):
-    """SQL twin of :data:`REASON_RANK`: the rank of the reason in the
-    ``action`` column (any other block ranks as an opt-out)."""
-    return SQL(
-        "CASE %s %s ELSE %s END",
-        action,
-        SQL(" ").join(
-            SQL("WHEN %s THEN %s", reason, rank) for reason, rank in REASON_RANK.items()
-        ),
-        REASON_RANK["opt_out"],
-    )
-
-
-class ContactFacts(NamedTuple):
-    """What the ledger knows of some contacts (``_summarise_contacts``)."""
-
-    numbers_by_key: dict  # {key: set of e164}
-    blocked: dict  # {channel: {e164: reason}}, call and sms
-    event_groups: list  # [(partner, number, count)] of the ledger's events
-    hours: dict  # {e164: (days, from, to)} the person asked to be called at
+from ..tools.phone import format_number
+from ..tools.preference_sql import (
+    REASON_RANK,
+    ledger_blocks_sql,
+    mail_blacklist_sql,
+    reason_rank_sql,
+)
 
 
 class CallflowPreferenceState(models.Model):
@@ -217,7 +187,7 @@ class CallflowPreferenceState(models.Model):
               FROM (%(ledger)s %(blacklist)s) AS blocked
              ORDER BY blocked.number, blocked.rank
             """,
-            ledger=self._ledger_blocks_sql(numbers, channel, purpose),
+            ledger=ledger_blocks_sql(numbers, channel, purpose),
             blacklist=self._blacklist_blocks_sql(numbers, channel, include_blacklist),
         )
         self.env["callflow.preference.state.line"].flush_model()
@@ -225,51 +195,6 @@ class CallflowPreferenceState(models.Model):
         self.env["phone.blacklist"].flush_model(["number", "active"])
         self.env.cr.execute(query)
         return dict(self.env.cr.fetchall())
-
-    @api.model
-    def _ledger_blocks_sql(self, numbers, channel, purpose):
-        """Rows (number, reason, rank) of the ledger's blocks of ``numbers``
-        on ``channel`` for ``purpose`` that no later opt-in of the person
-        lifts (see ``_check_numbers``)."""
-        marketing = purpose is None or purpose in MARKETING_PURPOSES
-        if purpose is None:
-            block_purpose = SQL("TRUE")
-        else:
-            block_purpose = SQL("b.purpose = %s", purpose)
-        # A later opt-in lifts the block when it covers this check; for an
-        # unknown purpose only a broad (all / all marketing) opt-in does.
-        lift_purpose = (
-            SQL("FALSE") if purpose is None else SQL("o.purpose = %s", purpose)
-        )
-        return SQL(
-            """
-                SELECT b.number, b.action AS reason, %(rank)s AS rank
-                  FROM callflow_preference_state_line b
-                 WHERE b.number = ANY(%(numbers)s)
-                   AND b.action NOT IN ('opt_in', 'hours')
-                   AND b.channel = ANY(%(channels)s)
-                   AND (b.scope = 'all'
-                        OR (b.scope = 'marketing' AND %(marketing)s)
-                        OR (b.scope = 'purpose' AND %(block_purpose)s))
-                   AND NOT EXISTS (
-                       SELECT 1
-                         FROM callflow_preference_state_line o
-                        WHERE o.number = b.number
-                          AND o.action = 'opt_in'
-                          AND o.channel = ANY(%(channels)s)
-                          AND (o.scope = 'all'
-                               OR (o.scope = 'marketing' AND %(marketing)s)
-                               OR (o.scope = 'purpose' AND %(lift_purpose)s))
-                          AND (o.event_date, o.event_id) > (b.event_date, b.event_id)
-                          AND o.is_self)
-            """,
-            rank=reason_rank_sql(SQL("b.action")),
-            numbers=numbers,
-            channels=[channel, "all"],
-            marketing=marketing,
-            block_purpose=block_purpose,
-            lift_purpose=lift_purpose,
-        )
 
     @api.model
     def _blacklist_blocks_sql(self, numbers, channel, include_blacklist):
@@ -290,36 +215,13 @@ class CallflowPreferenceState(models.Model):
                 numbers=numbers,
             )
         elif channel == "email" and include_blacklist:
-            blacklist = SQL("%s %s", blacklist, self._mail_blacklist_sql(numbers))
+            # what mail_blacklist_sql reads
+            self.env["callflow.preference.event"].flush_model(["number", "email"])
+            self.env["res.partner"].flush_model(["email_normalized"])
+            self.env["mail.blacklist"].flush_model(["email", "active"])
+            self.flush_model(["number", "partner_id"])
+            blacklist = SQL("%s %s", blacklist, mail_blacklist_sql(numbers))
         return blacklist
-
-    @api.model
-    def _mail_blacklist_sql(self, numbers):
-        """Rows ``(number, 'mail_blacklist', rank)`` for the numbers whose email
-        Odoo's email blacklist holds: an email their events gave, or their
-        contact's.  So an unsubscribe from a mailing (or an entry by hand)
-        shows on the email channel, as ``phone.blacklist`` does on SMS."""
-        self.env["callflow.preference.event"].flush_model(["number", "email"])
-        self.env["res.partner"].flush_model(["email_normalized"])
-        self.env["mail.blacklist"].flush_model(["email", "active"])
-        self.flush_model(["number", "partner_id"])
-        return SQL(
-            """
-            UNION ALL
-            SELECT ev.number, 'mail_blacklist', %(rank)s
-              FROM callflow_preference_event ev
-              JOIN mail_blacklist mb ON mb.email = ev.email AND mb.active
-             WHERE ev.number = ANY(%(numbers)s)
-            UNION ALL
-            SELECT st.number, 'mail_blacklist', %(rank)s
-              FROM callflow_preference_state st
-              JOIN res_partner p ON p.id = st.partner_id
-              JOIN mail_blacklist mb ON mb.email = p.email_normalized AND mb.active
-             WHERE st.number = ANY(%(numbers)s)
-            """,
-            rank=REASON_RANK["mail_blacklist"],
-            numbers=numbers,
-        )
 
     @api.model
     def _pending_blocks_sql(self, numbers, channel):
@@ -430,139 +332,4 @@ class CallflowPreferenceState(models.Model):
             "default_number": self.number,
             "default_partner_id": self.partner_id.id,
         }
-        return action
-
-    # ------------------------------------------------------------------
-    # Contacts and leads: smart button and warning banner
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _contact_numbers(self, contacts):
-        """The E.164 numbers of each contact: those typed on the record, and
-        those the ledger already links to the contact.
-
-        :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
-        :return: ``({key: set of e164}, set of partner ids)``
-        """
-        numbers_by_key = {}
-        keys_by_partner = {}
-        for key, (partner, raw_numbers, region) in contacts.items():
-            numbers_by_key[key] = {
-                e164
-                for e164, _error in (
-                    try_parse_number(raw, region) for raw in raw_numbers
-                )
-                if e164
-            }
-            if partner:
-                keys_by_partner.setdefault(partner, []).append(key)
-        if keys_by_partner:
-            for state in self.search_fetch(
-                [("partner_id", "in", list(keys_by_partner))], ["number", "partner_id"]
-            ):
-                for key in keys_by_partner[state.partner_id.id]:
-                    numbers_by_key[key].add(state.number)
-        return numbers_by_key, set(keys_by_partner)
-
-    @api.model
-    def _summarise_contacts(self, contacts):
-        """Preference summary of several contacts at once.
-
-        :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
-        :return: ``{key: {"numbers": [e164], "event_count": int,
-                  "warning": str}}`` (warning empty when nothing is blocked)
-
-        A handful of queries for any number of records (no query per record).
-        sudo: the warning must reach every user who might contact the person,
-        also users without access to the ledger; only counts and reason labels
-        are exposed.
-        """
-        facts = self.sudo()._contact_facts(contacts)  # sudo: see above
-        result = {}
-        for key, (partner, _n, _r) in contacts.items():
-            numbers = facts.numbers_by_key[key]
-            result[key] = {
-                "numbers": sorted(numbers),
-                "event_count": sum(
-                    count
-                    for group_partner, number, count in facts.event_groups
-                    if (partner and group_partner.id == partner) or number in numbers
-                ),
-                "warning": self._contact_warning(numbers, facts),
-            }
-        return result
-
-    @api.model
-    def _contact_facts(self, contacts):
-        """What the summary of ``contacts`` needs, read in a few queries."""
-        numbers_by_key, partner_ids = self._contact_numbers(contacts)
-        all_numbers = set().union(*numbers_by_key.values()) if numbers_by_key else set()
-        groups = []
-        if all_numbers or partner_ids:
-            groups = self.env["callflow.preference.event"]._read_group(
-                [
-                    "|",
-                    ("partner_id", "in", list(partner_ids)),
-                    ("number", "in", list(all_numbers)),
-                ],
-                ["partner_id", "number"],
-                ["__count"],
-            )
-        return ContactFacts(
-            numbers_by_key=numbers_by_key,
-            blocked={
-                channel: self._check_numbers(all_numbers, channel)
-                for channel in ("call", "sms")
-            },
-            event_groups=groups,
-            hours=self._call_hours(all_numbers),
-        )
-
-    @api.model
-    def _contact_warning(self, numbers, facts):
-        """The banner text for a contact with ``numbers``: the strongest
-        block per channel, and the hours the person asked to be called at;
-        empty when there is nothing to say."""
-        channel_labels = {"call": self.env._("Calls"), "sms": self.env._("SMS")}
-        parts = []
-        for channel in ("call", "sms"):
-            blocked = facts.blocked[channel]
-            reasons = {blocked[n] for n in numbers if n in blocked}
-            if reasons:
-                strongest = min(reasons, key=REASON_RANK.get)
-                parts.append(
-                    self.env._(
-                        "%(channel)s: %(reason)s",
-                        channel=channel_labels[channel],
-                        reason=self._reason_label(strongest),
-                    )
-                )
-        lang = self.env.lang or "en_US"
-        for number in sorted(numbers):
-            if number in facts.hours and number not in facts.blocked["call"]:
-                parts.append(
-                    self.env._(
-                        "%(channel)s: only %(hours)s (their time)",
-                        channel=channel_labels["call"],
-                        hours=format_hours(*facts.hours[number], lang),
-                    )
-                )
-        if not parts:
-            return ""
-        return self.env._(
-            "Contact preferences: %(blocked)s. Check the history before "
-            "contacting this person.",
-            blocked="; ".join(parts),
-        )
-
-    @api.model
-    def _action_open_events(self, partner_id, numbers, name):
-        """Event history of a contact: its own events and its numbers'."""
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "callflow_odoo.callflow_preference_event_action"
-        )
-        domain = [("number", "in", list(numbers))]
-        if partner_id:
-            domain = ["|", ("partner_id", "=", partner_id), *domain]
-        action.update(domain=domain, name=name, context={"create": False})
         return action

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, create_unique_index
 
+from ..tools.preference_events import ACTIONS, CHANNELS, SCOPES
 from ..tools.purposes import PURPOSES
-from .callflow_preference_event import ACTIONS, CHANNELS, SCOPES
 
 
 class CallflowPreferenceStateLine(models.Model):

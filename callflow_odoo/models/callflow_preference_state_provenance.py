@@ -93,11 +93,12 @@ class CallflowPreferenceState(models.Model):
         """Provenance lines of several contacts (one per known number).
 
         :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
-                         as for :meth:`_summarise_contacts`
+                         as for ``_callflow_summarise_contacts``
         :return: ``{key: str}`` (empty when no number has a ledger event)
         """
         # sudo: see _provenance.
-        numbers_by_key, _partners = self.sudo()._contact_numbers(contacts)
+        Mixin = self.env["callflow.preference.mixin"].sudo()
+        numbers_by_key, _partners = Mixin._callflow_contact_numbers(contacts)
         found = self._provenance(set().union(*numbers_by_key.values()))
         return {
             key: "; ".join(

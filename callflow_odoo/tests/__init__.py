@@ -26,3 +26,4 @@ from . import test_tools_examples
 from . import test_voice
 from . import test_voice_tools
 from . import test_voice_gate
+from . import test_tools_preference

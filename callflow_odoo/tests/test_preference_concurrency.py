@@ -4,6 +4,7 @@ cursor as a real request would be: none fails, nothing is lost.
 The data is committed (other cursors cannot see the test transaction) and
 removed at the end of each test."""
 
+import logging
 import threading
 
 from odoo import SUPERUSER_ID, api
@@ -37,7 +38,7 @@ class TestLedgerConcurrency(CommittedCase):
         holder = self._cursor()
         try:
             api.Environment(holder, SUPERUSER_ID, {})[
-                "callflow.preference.event"
+                "callflow.preference.fold"
             ]._lock_numbers([NUMBER], wait=True)
             with self._cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
@@ -101,6 +102,34 @@ class TestLedgerConcurrency(CommittedCase):
         events, blocked, blacklisted = self._check()
         self.assertEqual(len(events), THREADS)
         self.assertEqual(set(events), {(False, NUMBER)}, "all folded after commit")
+        self.assertEqual(blocked, {"call": "opt_out", "sms": "opt_out"})
+        self.assertTrue(blacklisted)
+
+    def test_state_created_after_snapshot_defers_without_a_failing_statement(
+        self,
+    ):
+        """A request whose snapshot predates the number's first fold, done
+        and committed by another request, leaves its own fold to after
+        commit without running a statement that fails (PostgreSQL would log
+        a serialization error): its event is applied all the same."""
+        opt_out = {"number": NUMBER, "action": "opt_out", "source": "sms"}
+        logger = "odoo.addons.callflow_odoo.models.callflow_preference_fold"
+        with self._cursor() as late:  # commits at the end, as a request
+            late.execute("SELECT 1")  # the transaction's snapshot
+            with self._cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["callflow.preference.event"]._record([dict(opt_out)])
+            env = api.Environment(late, SUPERUSER_ID, {})
+            # (logging.INFO: Odoo names level 25 "INFO")
+            with self.assertLogs(logger, logging.INFO) as logs:
+                event = env["callflow.preference.event"]._record(
+                    [dict(opt_out, channel="sms")]
+                )
+            self.assertTrue(event.pending, "left to after commit")
+            self.assertEqual(len(logs.output), 1)
+            self.assertIn("folded since this transaction began", logs.output[0])
+        events, blocked, blacklisted = self._check()
+        self.assertEqual(events, [(False, NUMBER), (False, NUMBER)])
         self.assertEqual(blocked, {"call": "opt_out", "sms": "opt_out"})
         self.assertTrue(blacklisted)
 

@@ -66,7 +66,8 @@ class CallflowLedgerExport(models.TransientModel):
             numbers.add(e164)
         domain = []
         if self.partner_id:
-            summary = self.env["callflow.preference.state"]._summarise_contacts(
+            Mixin = self.env["callflow.preference.mixin"]
+            summary = Mixin._callflow_summarise_contacts(
                 {
                     self.partner_id: (
                         self.partner_id.id,

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..models.callflow_preference_event import ACTIONS, CHANNELS, SCOPES
+from ..tools.preference_events import ACTIONS, CHANNELS, SCOPES
 from ..tools.purposes import PURPOSES
 
 

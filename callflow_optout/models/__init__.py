@@ -3,7 +3,7 @@ from . import callflow_optout_response
 from . import callflow_optout_intake
 from . import callflow_optout_effect
 from . import callflow_optout_raw
-from . import callflow_preference_event
+from . import callflow_preference_fold
 from . import callflow_preference_state
 from . import crm_lead
 from . import res_config_settings

@@ -8,8 +8,8 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import html_escape
 
-from odoo.addons.callflow_odoo.models.callflow_preference_event import SELF_SOURCES
 from odoo.addons.callflow_odoo.tools.phone import mask_number
+from odoo.addons.callflow_odoo.tools.preference_events import SELF_SOURCES
 
 from .callflow_optout_response import ANSWER_EVENTS
 

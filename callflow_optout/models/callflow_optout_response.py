@@ -189,7 +189,7 @@ class CallflowOptoutResponse(models.Model):
         responses.write({"review_state": "approved"})
         # The ledger's fold applies them, as any answer: from the ledger as
         # it stands now (a repeat changes nothing), with their links updated.
-        self.env["callflow.preference.event"]._fold_or_defer(held.mapped("number"))
+        self.env["callflow.preference.fold"]._fold_or_defer(held.mapped("number"))
 
     def action_review_dismiss(self):
         """Dismiss answers over a limit; a held answer stays unapplied."""
@@ -249,7 +249,7 @@ class CallflowOptoutResponse(models.Model):
         else:
             vals.update(number=e164, number_input=values.get("number_input"))
         response = self.create(vals)
-        self.env["callflow.preference.event"]._fold_or_defer([response.number])
+        self.env["callflow.preference.fold"]._fold_or_defer([response.number])
         return response
 
     @api.model

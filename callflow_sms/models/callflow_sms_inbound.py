@@ -9,7 +9,7 @@ from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from odoo.addons.callflow_odoo.models.callflow_preference_event import (
+from odoo.addons.callflow_odoo.models.callflow_preference_fold import (
     fold_in_new_transaction,
 )
 from odoo.addons.callflow_odoo.tools.phone import try_parse_number

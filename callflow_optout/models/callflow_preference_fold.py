@@ -2,8 +2,8 @@ from odoo import api, models
 from odoo.tools import SQL
 
 
-class CallflowPreferenceEvent(models.Model):
-    _inherit = "callflow.preference.event"
+class CallflowPreferenceFold(models.AbstractModel):
+    _inherit = "callflow.preference.fold"
 
     @api.model
     def _fold_pending_answers(self, numbers):
