@@ -300,10 +300,10 @@ class TestDirectoryHttp(CallflowCommon, HttpCase):
     def test_number_list_rendered_once_and_refreshed_on_change(self):
         """The list of 200 numbers is not rendered again on every visit; a
         number published, retitled or unpublished shows on the next one."""
-        Number = self.env["callflow.caller.number"]
+        Directory = self.env["callflow.directory"]
         website = self.env["website"].get_current_website()
-        first = Number._directory_list_html(self.company, website)
-        self.assertIs(Number._directory_list_html(self.company, website), first)
+        first = Directory._directory_list_html(self.company, website)
+        self.assertIs(Directory._directory_list_html(self.company, website), first)
         self.assertIn("Tokyo sales desk", first)
         new = self.create_number("03-4567-0002", name="New Osaka desk")
         text, _tree = self._page()
