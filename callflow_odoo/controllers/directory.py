@@ -26,13 +26,19 @@ class CallflowDirectory(http.Controller):
     )
     def callflow_numbers(self, number=None, **kwargs):
         directory, company = self._directory_models()
+        lookup = directory._lookup_public(
+            number if isinstance(number, str) else "", company
+        )
+        # Without a query the page's body comes from its t-cache: nothing is
+        # computed here for it but the company's day (a key of that cache).
         values = {
             "company": company,
-            "numbers_html": directory._directory_list_html(company, request.website),
-            "lookup": directory._lookup_public(
-                number if isinstance(number, str) else "", company
+            "directory": directory,
+            "today": directory._directory_today(company),
+            "lookup": lookup,
+            "purpose_labels": (
+                directory._numbers()._purpose_labels() if lookup["number"] else {}
             ),
-            "purpose_labels": directory._numbers()._purpose_labels(),
         }
         return request.render("callflow_odoo.callflow_numbers_page", values)
 
