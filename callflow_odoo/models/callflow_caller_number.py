@@ -254,6 +254,8 @@ class CallflowCallerNumber(models.Model):
 
     @api.model
     def _directory_changed(self):
-        """A number changed: every worker forgets its rendered lists (Odoo
-        signals the cleared cache to the other workers after the commit)."""
+        """A number changed: every worker forgets its rendered lists and the
+        directory page's kept body (the default ORM cache and the templates'
+        t-cache values are cleared together; Odoo signals it to the other
+        workers after the commit)."""
         self.env.registry.clear_cache()

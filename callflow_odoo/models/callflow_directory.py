@@ -7,7 +7,6 @@ benchmark and the tests.  Callers use it with ``sudo()`` and the website's
 company: every method only ever reads published numbers of that company.
 """
 
-import itertools
 import re
 import uuid
 from functools import partial
@@ -30,8 +29,6 @@ from ..tools.vcard import finish_vcard, vcard_logo
 _VCARD_CACHE = LRU(64)
 _UID_NAMESPACE = uuid.UUID("6f1d3c1e-8d7a-4b43-9a3f-0ca11f10a000")
 
-# Values of _directory_version, per worker.
-_VERSIONS = itertools.count(1)
 # Whitespace between two tags that spans a line break.
 _INDENTATION_RE = re.compile(r">[ \t]*\n\s*<")
 
@@ -83,16 +80,6 @@ class CallflowDirectory(models.AbstractModel):
         return fields.Date.context_today(
             self.with_context(tz=company.partner_id.tz or "UTC")
         )
-
-    @api.model
-    @ormcache()
-    def _directory_version(self):
-        """A new value once the numbers change: the key of the page's cached
-        body (``t-cache``, kept outside the ORM caches) holds it, so an edit
-        shows at once. Every worker forgets it with its other ORM caches when
-        a number changes (see ``callflow.caller.number._directory_changed``).
-        """
-        return next(_VERSIONS)
 
     @api.model
     def _directory_list_html(self, company, website=None):
