@@ -39,6 +39,9 @@ class CallflowDirectory(http.Controller):
             "purpose_labels": (
                 directory._numbers()._purpose_labels() if lookup["number"] else {}
             ),
+            # The <head> is kept too (callflow_numbers_layout_head_cache) when
+            # the URL is the canonical one, without query string.
+            "callflow_cache_head": not request.httprequest.args,
         }
         return request.render("callflow_odoo.callflow_numbers_page", values)
 
