@@ -403,3 +403,17 @@ class TestDirectoryHttp(CallflowCommon, HttpCase):
         self.assertIn("Tokyo sales desk", english)
         self.assertNotIn("東京営業窓口", english)
         self.assertNotIn("当社からの発信番号", english)
+
+    def test_visit_runs_no_more_queries_than_login(self):
+        """The directory keeps up with Odoo's own login page (#16): a visit
+        without a lookup runs no more SQL than a visit of /web/login."""
+
+        def queries(path):
+            for _ in range(2):  # caches filled
+                self.url_open(path)
+            before = self.cr.sql_log_count
+            response = self.url_open(path)
+            self.assertEqual(response.status_code, 200)
+            return self.cr.sql_log_count - before
+
+        self.assertLessEqual(queries("/callflow/numbers"), queries("/web/login"))
