@@ -76,9 +76,7 @@ def measure(client, path):
 def main():
     args = parse_args(__doc__)
     # importable once the config (addons path) is parsed
-    from odoo.addons.callflow_odoo.models.callflow_caller_number import (
-        _VCARD_CACHE,
-    )
+    from odoo.addons.callflow_odoo.models.callflow_directory import _VCARD_CACHE
 
     client = wsgi_client()
     results = {}
@@ -106,11 +104,11 @@ def main():
     # The model call alone, without HTTP: what the card building costs.
     with environment(args.database) as env:
         company = env.ref("base.main_company")
-        numbers = env["callflow.caller.number"]
+        directory = env["callflow.directory"]
 
         def build():
             env.invalidate_all()
-            numbers._build_vcard(company, directory_url="https://example.com/x")
+            directory._build_vcard(company, directory_url="https://example.com/x")
 
         report("200 numbers  _build_vcard (model, cached)", timed(build), limit_ms=30)
 

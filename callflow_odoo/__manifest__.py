@@ -52,6 +52,9 @@
         "demo/callflow_dialer_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "callflow_odoo/static/src/scss/callflow_numbers.scss",
+        ],
         "web.assets_backend": [
             "callflow_odoo/static/src/fields/*",
         ],

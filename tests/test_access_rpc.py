@@ -21,7 +21,7 @@ PRIVATE_METHODS = {
     ],
     "callflow.optout.token": ["_issue_tokens", "_find"],
     "callflow.optout.response": ["_submit", "_apply"],
-    "callflow.caller.number": ["_lookup_public", "_get_published"],
+    "callflow.caller.number": ["_get_published"],
 }
 
 # Events refuse any edit, to anyone, before access rights are checked.

@@ -1,21 +1,22 @@
 """Public directory of the numbers the company calls from: page with lookup,
-and vCard downloads.  The logic is on ``callflow.caller.number``."""
+and vCard downloads.  The logic is on ``callflow.directory``."""
 
 from odoo import http
 from odoo.http import content_disposition, request
 
 from ..tools.purposes import PURPOSES
+from ..tools.vcard import vcard_filename
 
 _PURPOSE_KEYS = {key for key, _label in PURPOSES}
 
 
 class CallflowDirectory(http.Controller):
     def _directory_models(self):
-        # sudo: visitors have no access to caller numbers; the model methods
-        # used below only ever read published numbers of the website's company.
-        numbers = request.env["callflow.caller.number"].sudo()
+        # sudo: visitors have no access to caller numbers; the directory's
+        # methods only ever read published numbers of the website's company.
+        directory = request.env["callflow.directory"].sudo()
         company = request.website.company_id.sudo()
-        return numbers, company
+        return directory, company
 
     def _absolute_url(self, path):
         return request.website.get_base_url() + request.env["ir.http"]._url_for(path)
@@ -24,14 +25,23 @@ class CallflowDirectory(http.Controller):
         "/callflow/numbers", type="http", auth="public", website=True, sitemap=True
     )
     def callflow_numbers(self, number=None, **kwargs):
-        numbers, company = self._directory_models()
+        directory, company = self._directory_models()
+        lookup = directory._lookup_public(
+            number if isinstance(number, str) else "", company
+        )
+        # Without a query the page's body comes from its t-cache: nothing is
+        # computed here for it but the company's day (a key of that cache).
         values = {
             "company": company,
-            "numbers_html": numbers._directory_list_html(company, request.website),
-            "lookup": numbers._lookup_public(
-                number if isinstance(number, str) else "", company
+            "directory": directory,
+            "today": directory._directory_today(company),
+            "lookup": lookup,
+            "purpose_labels": (
+                directory._numbers()._purpose_labels() if lookup["number"] else {}
             ),
-            "purpose_labels": numbers._purpose_labels(),
+            # The <head> is kept too (callflow_numbers_layout_head_cache) when
+            # the URL is the canonical one, without query string.
+            "callflow_cache_head": not request.httprequest.args,
         }
         return request.render("callflow_odoo.callflow_numbers_page", values)
 
@@ -45,8 +55,8 @@ class CallflowDirectory(http.Controller):
     def callflow_numbers_qr(self, **kwargs):
         """The QR code of the vCard link: an image of its own, so that the
         page stays small and the browser keeps the image for a day."""
-        numbers, _company = self._directory_models()
-        body = numbers._qr_svg(self._absolute_url("/callflow/numbers.vcf"))
+        directory, _company = self._directory_models()
+        body = directory._qr_svg(self._absolute_url("/callflow/numbers.vcf"))
         return request.make_response(
             body,
             headers=[
@@ -65,13 +75,13 @@ class CallflowDirectory(http.Controller):
     def callflow_numbers_vcard(self, purpose=None, **kwargs):
         if purpose is not None and purpose not in _PURPOSE_KEYS:
             raise request.not_found()
-        numbers, company = self._directory_models()
-        body = numbers._build_vcard(
+        directory, company = self._directory_models()
+        body = directory._build_vcard(
             company,
             purpose=purpose,
             directory_url=self._absolute_url("/callflow/numbers"),
         )
-        filename = numbers._vcard_filename(company, purpose)
+        filename = vcard_filename(company.name, purpose)
         return request.make_response(
             body,
             headers=[

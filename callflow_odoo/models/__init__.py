@@ -3,6 +3,7 @@ from . import callflow_preference_fold
 from . import callflow_preference_state
 from . import callflow_preference_state_line
 from . import callflow_caller_number
+from . import callflow_directory
 from . import res_company
 from . import callflow_preference_mixin
 from . import res_partner

@@ -280,6 +280,7 @@ class CallflowCommon(CallflowCase):
             }
         )
         cls.Number = cls.env["callflow.caller.number"]
+        cls.Directory = cls.env["callflow.directory"]
         # Start from an empty directory: demo numbers would blur the counts.
         cls.Number.with_context(active_test=False).search([]).unlink()
 

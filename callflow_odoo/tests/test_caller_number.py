@@ -126,7 +126,7 @@ class TestCallerNumber(CallflowCommon, TransactionCase):
     def test_lookup_matches_only_published(self):
         pub = self.create_number("03-1234-5678", name="Published desk")
         self.create_number("03-2222-3333", name="Secret", is_published=False)
-        lookup = self.Number._lookup_public
+        lookup = self.Directory._lookup_public
         self.assertEqual(
             lookup("０３（１２３４）５６７８", self.company)["number"], pub
         )
@@ -146,15 +146,19 @@ class TestCallerNumber(CallflowCommon, TransactionCase):
         """Building the card or the page reads all numbers in one go."""
         for index in range(5):
             self.create_number(f"03-1000-{index:04d}", name=f"Desk {index}")
-        few, _card = self._count_queries(lambda: self.Number._build_vcard(self.company))
+        few, _card = self._count_queries(
+            lambda: self.Directory._build_vcard(self.company)
+        )
         few_page, _groups = self._count_queries(
-            lambda: self.Number._directory_groups(self.company)
+            lambda: self.Directory._directory_groups(self.company)
         )
         for index in range(5, 40):
             self.create_number(f"03-1000-{index:04d}", name=f"Desk {index}")
-        many, card = self._count_queries(lambda: self.Number._build_vcard(self.company))
+        many, card = self._count_queries(
+            lambda: self.Directory._build_vcard(self.company)
+        )
         many_page, groups = self._count_queries(
-            lambda: self.Number._directory_groups(self.company)
+            lambda: self.Directory._directory_groups(self.company)
         )
         self.assertEqual(card.count(b"TEL;TYPE=WORK,VOICE:"), 40)
         self.assertEqual(len(groups[0]["numbers"]), 40)
@@ -177,8 +181,8 @@ class TestCallerNumber(CallflowCommon, TransactionCase):
         the Tokyo number without +81 and is still answered."""
         self.company.country_id = self.env.ref("base.us")
         tokyo = self.create_number("+81 3-4567-8901", name="Tokyo desk")
-        result = self.Number._lookup_public("03-4567-8901", self.company)
+        result = self.Directory._lookup_public("03-4567-8901", self.company)
         self.assertEqual(result["number"], tokyo)
-        result = self.Number._lookup_public("(415) 555-0199", self.company)
+        result = self.Directory._lookup_public("(415) 555-0199", self.company)
         self.assertEqual(result["status"], "unknown")
         self.assertEqual(result["formatted"], "+1 415-555-0199")

@@ -6,6 +6,7 @@ from lxml import html
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
+from odoo.tools.cache import STAT
 
 from .common import CallflowCommon, noisy_png
 
@@ -300,10 +301,10 @@ class TestDirectoryHttp(CallflowCommon, HttpCase):
     def test_number_list_rendered_once_and_refreshed_on_change(self):
         """The list of 200 numbers is not rendered again on every visit; a
         number published, retitled or unpublished shows on the next one."""
-        Number = self.env["callflow.caller.number"]
+        Directory = self.env["callflow.directory"]
         website = self.env["website"].get_current_website()
-        first = Number._directory_list_html(self.company, website)
-        self.assertIs(Number._directory_list_html(self.company, website), first)
+        first = Directory._directory_list_html(self.company, website)
+        self.assertIs(Directory._directory_list_html(self.company, website), first)
         self.assertIn("Tokyo sales desk", first)
         new = self.create_number("03-4567-0002", name="New Osaka desk")
         text, _tree = self._page()
@@ -315,3 +316,104 @@ class TestDirectoryHttp(CallflowCommon, HttpCase):
         new.is_published = False
         text, _tree = self._page()
         self.assertNotIn("Osaka desk", text)
+
+    def _list_renders_asked(self):
+        """How many times a page asked for its number list (cached or not)."""
+        return sum(
+            counter.hit + counter.miss
+            for (_db, model, method), counter in STAT.items()
+            if model == "callflow.directory"
+            and method.__name__ == "_directory_list_cached"
+        )
+
+    def test_page_body_kept_between_visits(self):
+        """A visit without a lookup gets the body the previous one rendered
+        (the number list is not even asked for); a lookup renders its own."""
+        self._page()
+        asked = self._list_renders_asked()
+        text, _tree = self._page()
+        self.assertIn("Tokyo sales desk", text)
+        self.assertEqual(self._list_renders_asked(), asked)
+        text, tree = self._page("03-4567-8901")
+        self.assertIn("Tokyo sales desk", text)
+        self.assertTrue(tree.xpath("//div[hasclass('o_callflow_lookup_result')]"))
+        self.assertEqual(self._list_renders_asked(), asked + 1)
+        # the lookup's answer is not kept for the next visitor
+        text, tree = self._page()
+        self.assertFalse(tree.xpath("//div[hasclass('o_callflow_lookup_result')]"))
+        self.assertEqual(
+            tree.xpath("//input[@id='callflow_lookup_number']/@value"), [""]
+        )
+
+    def test_page_body_refreshed_when_a_number_retires_or_is_edited(self):
+        """The kept page body never hides a change: a number edited, retired
+        or unpublished shows as such on the very next visit."""
+        self._page()
+        self.survey.write({"name": "Survey desk", "description": "Weekdays only."})
+        text, _tree = self._page()
+        self.assertIn("Survey desk", text)
+        self.assertIn("Weekdays only.", text)
+        today = fields.Date.context_today(self.env["callflow.caller.number"])
+        self.london.date_end = today - timedelta(days=1)
+        _text, tree = self._page()
+        retired = tree.xpath("//li[hasclass('o_callflow_number_retired')]")
+        self.assertIn("London office", " ".join(li.text_content() for li in retired))
+        in_service = tree.xpath("//li[hasclass('o_callflow_number')]")
+        self.assertNotIn(
+            "London office", " ".join(li.text_content() for li in in_service)
+        )
+        self.london.date_start = today + timedelta(days=1)
+        self.london.date_end = False
+        _text, tree = self._page()
+        [london] = [
+            li
+            for li in tree.xpath("//li[hasclass('o_callflow_number')]")
+            if "London office" in li.text_content()
+        ]
+        self.assertIn("In service from", london.text_content())
+        self.sales.is_published = False
+        text, _tree = self._page()
+        self.assertNotIn("Tokyo sales desk", text)
+        self.survey.active = False
+        text, _tree = self._page()
+        self.assertNotIn("Survey desk", text)
+
+    def test_page_body_kept_per_language(self):
+        """Each language gets its own page body, refreshed on a change of a
+        translated label; the English page never shows the Japanese one."""
+        lang = self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(["callflow_odoo"], ["ja_JP"])
+        self.env["website"].get_current_website().language_ids |= lang
+
+        def visit(path):
+            self.opener.cookies.clear()  # a new visitor: no language cookie
+            response = self.url_open(path)
+            self.assertEqual(response.status_code, 200)
+            return response.text
+
+        english = visit("/callflow/numbers")
+        japanese = visit("/ja/callflow/numbers")
+        self.assertIn("Numbers we call from", english)
+        self.assertIn("当社からの発信番号", japanese)
+        self.sales.with_context(lang="ja_JP").name = "東京営業窓口"
+        japanese = visit("/ja/callflow/numbers")
+        english = visit("/callflow/numbers")
+        self.assertIn("東京営業窓口", japanese)
+        self.assertNotIn("Tokyo sales desk", japanese)
+        self.assertIn("Tokyo sales desk", english)
+        self.assertNotIn("東京営業窓口", english)
+        self.assertNotIn("当社からの発信番号", english)
+
+    def test_visit_runs_no_more_queries_than_login(self):
+        """The directory keeps up with Odoo's own login page (#16): a visit
+        without a lookup runs no more SQL than a visit of /web/login."""
+
+        def queries(path):
+            for _ in range(2):  # caches filled
+                self.url_open(path)
+            before = self.cr.sql_log_count
+            response = self.url_open(path)
+            self.assertEqual(response.status_code, 200)
+            return self.cr.sql_log_count - before
+
+        self.assertLessEqual(queries("/callflow/numbers"), queries("/web/login"))

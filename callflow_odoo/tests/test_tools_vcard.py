@@ -7,7 +7,15 @@ import vobject
 from odoo.tests import BaseCase
 
 from odoo.addons.callflow_odoo.tools.qr import qr_svg_data_uri
-from odoo.addons.callflow_odoo.tools.vcard import finish_vcard, fold_vcard_line
+from odoo.addons.callflow_odoo.tools.vcard import (
+    VCARD_LOGO_MAX_BYTES,
+    finish_vcard,
+    fold_vcard_line,
+    vcard_filename,
+    vcard_logo,
+)
+
+from .common import noisy_png
 
 
 class TestToolsVcard(BaseCase):
@@ -57,3 +65,25 @@ class TestToolsVcard(BaseCase):
         self.assertIn(b"<svg", svg)
         self.assertIn(b"<path", svg)
         self.assertNotEqual(uri, qr_svg_data_uri("https://example.com/other"))
+
+    def test_card_file_name_is_safe_and_names_the_purpose(self):
+        self.assertEqual(
+            vcard_filename("コールフロー株式会社"), "コールフロー株式会社.vcf"
+        )
+        self.assertEqual(
+            vcard_filename("ACME Co., Ltd. / Tokyo", "survey"),
+            "ACME-Co.-Ltd.-Tokyo-survey.vcf",
+        )
+        self.assertEqual(vcard_filename("///"), "numbers.vcf")
+        self.assertEqual(vcard_filename(False, "sales"), "numbers-sales.vcf")
+
+    def test_card_logo_small_enough_for_phones(self):
+        """A light logo is kept as is; a heavy one becomes a smaller JPEG
+        under the limit iCloud and phones accept; no logo, no picture."""
+        small = noisy_png(32)
+        self.assertEqual(vcard_logo(small), (small.decode(), "PNG"))
+        logo, logo_type = vcard_logo(noisy_png(600))
+        self.assertEqual(logo_type, "JPEG")
+        self.assertLessEqual(len(logo), VCARD_LOGO_MAX_BYTES)
+        self.assertTrue(base64.b64decode(logo).startswith(b"\xff\xd8"))
+        self.assertEqual(vcard_logo(False), (None, None))

@@ -1,11 +1,17 @@
 """vCard text as phones import it: folding by octets, Apple's casing.
 
-Pure functions, no database: the caller-number model builds the card with
+Pure functions, no database: ``callflow.directory`` builds the card with
 vobject and hands its output to :func:`finish_vcard`.
 """
 
+import base64
 import re
 
+from odoo.tools import image_process
+
+# iCloud refuses cards over 256 KB and photos over 224 KB: keep the logo small.
+VCARD_LOGO_MAX_BYTES = 48 * 1024
+VCARD_LOGO_SIZES = (256, 160, 96)
 # vCard lines are folded at 75 octets (RFC 2425 5.8.1), the continuation
 # starts with one space.
 VCARD_LINE_OCTETS = 75
@@ -62,3 +68,33 @@ def finish_vcard(text):
         if line:
             lines.extend(fold_vcard_line(line))
     return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def vcard_filename(company_name, purpose=None):
+    """Download name of the card: the company name made safe for a file
+    name, with the purpose when the card holds one purpose only."""
+    base = re.sub(r"[^\w.-]+", "-", company_name or "numbers", flags=re.UNICODE)
+    base = base.strip("-") or "numbers"
+    return f"{base}-{purpose}.vcf" if purpose else f"{base}.vcf"
+
+
+def vcard_logo(logo):
+    """Base64 PNG/JPEG of the company logo small enough for any phone, with
+    its type, or ``(None, None)``.
+
+    ``logo`` is the company's ``logo_web``: already a stored 180 px PNG
+    (read with the company row, no file access); fall back to smaller JPEGs
+    if it is too heavy.
+    """
+    if not logo:
+        return None, None
+    if len(logo) <= VCARD_LOGO_MAX_BYTES:
+        return logo.decode() if isinstance(logo, bytes) else logo, "PNG"
+    raw = base64.b64decode(logo)
+    for size in VCARD_LOGO_SIZES:
+        small = base64.b64encode(
+            image_process(raw, size=(size, size), quality=80, output_format="JPEG")
+        )
+        if len(small) <= VCARD_LOGO_MAX_BYTES:
+            return small.decode(), "JPEG"
+    return None, None

@@ -91,5 +91,5 @@ def parse_typed_number(text):
     """
     # sudo: visitors cannot read caller numbers; only published numbers of
     # the website's company are used, for their country.
-    numbers = request.env["callflow.caller.number"].sudo()
-    return numbers._parse_public(text, request.website.company_id.sudo())
+    directory = request.env["callflow.directory"].sudo()
+    return directory._parse_public(text, request.website.company_id.sudo())
