@@ -3,26 +3,16 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import dial_gate_sql
-from ..tools.dial_gate import GateDecision
+from ..tools.dial_gate import GateDecision, GateRow
 from ..tools.hours import format_hours
+from ..tools.hours_sql import local_sql, preferred_hours_sql, window_sql
 from ..tools.phone import number_time_zone, try_parse_number
 from ..tools.phone_errors import parse_error_message
+from ..tools.preference_sql import ledger_blocks_sql
 
 VOICE_PROVIDER_PARAM = "callflow_odoo.voice_provider"
 MANUAL = "manual"
 DEFAULT_PURPOSE = "sales"
-# The gate's answer to the phone widget, in this order of precedence: a
-# refusal the operator can do nothing about comes before one that may pass.
-ORDER = (
-    "caller_id",
-    "ledger",
-    "held",
-    "cap_daily",
-    "cap_gap",
-    "list_gap",
-    "window",
-    "hours",
-)
 
 
 class CallflowDialGate(models.AbstractModel):
@@ -83,19 +73,25 @@ class CallflowDialGate(models.AbstractModel):
             caller_number = caller_number or Number.browse(found[1])
             rows = dial_gate_sql.entry_rows(entry.id, e164)
         else:
-            # the two columns only: the label and the text are translated
-            caller_number.fetch(["purpose", "company_id"])
-            purpose = purpose or caller_number.purpose or DEFAULT_PURPOSE
-            company = caller_number.company_id or self.env.company
-            rows = dial_gate_sql.number_rows(
-                e164,
-                user.id,
-                tz or number_time_zone(e164) or company.partner_id.tz or "UTC",
-                company.id,
-                self._default_window(),
-            )
+            purpose, rows = self._number_scope(e164, user, caller_number, purpose, tz)
         row = self._gate_row(rows, e164, purpose, user, caller_number)
         return self._decide(row, e164, purpose, user, caller_number)
+
+    @api.model
+    def _number_scope(self, e164, user, caller_number, purpose, tz):
+        """(purpose, rows) of a call outside any list: see ``_check``."""
+        # the two columns only: the label and the text are translated
+        caller_number.fetch(["purpose", "company_id"])
+        purpose = purpose or caller_number.purpose or DEFAULT_PURPOSE
+        company = caller_number.company_id or self.env.company
+        rows = dial_gate_sql.number_rows(
+            e164,
+            user.id,
+            tz or number_time_zone(e164) or company.partner_id.tz or "UTC",
+            company.id,
+            self._default_window(),
+        )
+        return purpose, rows
 
     @api.model
     def _default_window(self):
@@ -114,12 +110,11 @@ class CallflowDialGate(models.AbstractModel):
     @api.model
     def _gate_row(self, rows, e164, purpose, user, caller_number):
         """The statement of ``dial_gate_sql.gate``, run once."""
-        Entry = self.env["callflow.list.entry"]
         State = self.env["callflow.preference.state"]
         numbers = SQL("ARRAY[%s]::varchar[]", e164)
         ledger = SQL(
             "%s %s",
-            State._ledger_blocks_sql(numbers, "call", purpose),
+            ledger_blocks_sql(numbers, "call", purpose),
             State._blacklist_blocks_sql(numbers, "call", True),
         )
         field = self.env["callflow.caller.number"]._fields["user_ids"]
@@ -138,9 +133,9 @@ class CallflowDialGate(models.AbstractModel):
                 caller,
                 user.id,
                 now,
-                window=Entry._window_sql(now),
-                hours=Entry._preferred_hours_sql(now),
-                local=Entry._local_sql(now),
+                window=window_sql(now),
+                hours=preferred_hours_sql(now),
+                local=local_sql(now),
             )
         )
         return self.env.cr.fetchone()
@@ -148,90 +143,73 @@ class CallflowDialGate(models.AbstractModel):
     @api.model
     def _decide(self, row, e164, purpose, user, caller_number):
         """The first refusal of ``row`` (in ``ORDER``), or allowed."""
-        (
-            ledger,
-            held_by,
-            caller_ok,
-            daily_ok,
-            gap_ok,
-            list_gap_ok,
-            window_ok,
-            hours_ok,
-            per_day,
-            gap_hours,
-            list_gap_hours,
-            days,
-            hour_from,
-            hour_to,
-            tz,
-        ) = row
-        refused = {
-            "caller_id": not caller_ok,
-            "ledger": bool(ledger),
-            "held": held_by is not None,
-            "cap_daily": not daily_ok,
-            "cap_gap": not gap_ok,
-            "list_gap": not list_gap_ok,
-            "window": not window_ok,
-            "hours": not hours_ok,
-        }
-        code = next((code for code in ORDER if refused[code]), None)
+        row = GateRow(*row)
+        code = row.first_refusal()
         if not code:
             return GateDecision.allow()
-        lang = self.env.lang or "en_US"
-        display = e164
-        if code == "caller_id":
-            message = self._caller_message(caller_number, user)
-        elif code == "ledger":
-            message = self.env._(
-                "%(number)s may not be called: %(reason)s (contact preferences).",
-                number=display,
-                reason=self.env["callflow.preference.state"]._reason_label(ledger),
-            )
-        elif code == "held":
-            message = self.env._(
-                "%(user)s is calling %(number)s right now.",
-                # sudo: only the name of the operator, for the message
-                user=self.env["res.users"].sudo().browse(held_by).name
-                or self.env._("Another operator"),
-                number=display,
-            )
-        elif code == "cap_daily":
-            message = self.env._(
-                "%(number)s was already called %(count)s times today, the "
-                "company's limit per number.",
-                number=display,
-                count=per_day,
-            )
-        elif code == "cap_gap":
-            message = self.env._(
-                "%(number)s was called less than %(hours)s hours ago (the "
-                "company's minimum gap between calls).",
-                number=display,
-                hours=f"{gap_hours:g}",
-            )
-        elif code == "list_gap":
-            message = self.env._(
-                "This person was called less than %(hours)s hours ago (the "
-                "list's minimum gap between attempts).",
-                hours=f"{list_gap_hours:g}",
-            )
-        elif code == "window":
-            message = self.env._(
-                "Outside the calling window in the person's time zone "
-                "(%(tz)s): calls are allowed %(window)s.",
-                tz=tz or "UTC",
-                window=format_hours(days, hour_from, hour_to, lang)
-                or self.env._("on no day"),
-            )
-        else:
-            hours = self.env["callflow.preference.state"]._call_hours([e164])
-            message = self.env._(
-                "The person asked to be called only %(hours)s (their time, %(tz)s).",
-                hours=format_hours(*hours.get(e164, ("", 0, 0)), lang),
-                tz=tz or "UTC",
-            )
+        message = getattr(self, f"_refusal_{code}")(row, e164, user, caller_number)
         return GateDecision.refuse(code, message)
+
+    def _refusal_caller_id(self, row, e164, user, caller_number):
+        return self._caller_message(caller_number, user)
+
+    def _refusal_ledger(self, row, e164, user, caller_number):
+        return self.env._(
+            "%(number)s may not be called: %(reason)s (contact preferences).",
+            number=e164,
+            reason=self.env["callflow.preference.state"]._reason_label(row.ledger),
+        )
+
+    def _refusal_held(self, row, e164, user, caller_number):
+        return self.env._(
+            "%(user)s is calling %(number)s right now.",
+            # sudo: only the name of the operator, for the message
+            user=self.env["res.users"].sudo().browse(row.held_by).name
+            or self.env._("Another operator"),
+            number=e164,
+        )
+
+    def _refusal_cap_daily(self, row, e164, user, caller_number):
+        return self.env._(
+            "%(number)s was already called %(count)s times today, the "
+            "company's limit per number.",
+            number=e164,
+            count=row.per_day,
+        )
+
+    def _refusal_cap_gap(self, row, e164, user, caller_number):
+        return self.env._(
+            "%(number)s was called less than %(hours)s hours ago (the "
+            "company's minimum gap between calls).",
+            number=e164,
+            hours=f"{row.gap_hours:g}",
+        )
+
+    def _refusal_list_gap(self, row, e164, user, caller_number):
+        return self.env._(
+            "This person was called less than %(hours)s hours ago (the "
+            "list's minimum gap between attempts).",
+            hours=f"{row.list_gap_hours:g}",
+        )
+
+    def _refusal_window(self, row, e164, user, caller_number):
+        return self.env._(
+            "Outside the calling window in the person's time zone "
+            "(%(tz)s): calls are allowed %(window)s.",
+            tz=row.tz or "UTC",
+            window=format_hours(
+                row.days, row.hour_from, row.hour_to, self.env.lang or "en_US"
+            )
+            or self.env._("on no day"),
+        )
+
+    def _refusal_hours(self, row, e164, user, caller_number):
+        hours = self.env["callflow.preference.state"]._call_hours([e164])
+        return self.env._(
+            "The person asked to be called only %(hours)s (their time, %(tz)s).",
+            hours=format_hours(*hours.get(e164, ("", 0, 0)), self.env.lang or "en_US"),
+            tz=row.tz or "UTC",
+        )
 
     @api.model
     def _caller_message(self, caller_number, user):

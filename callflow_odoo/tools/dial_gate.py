@@ -36,3 +36,51 @@ class GateDecision(NamedTuple):
         if code not in REFUSAL_CODES:
             raise ValueError(f"unknown refusal code {code!r}")
         return cls(False, code, message)
+
+
+# The gate's answer, in this order of precedence: a refusal the operator can
+# do nothing about comes before one that may pass.
+ORDER = (
+    "caller_id",
+    "ledger",
+    "held",
+    "cap_daily",
+    "cap_gap",
+    "list_gap",
+    "window",
+    "hours",
+)
+
+
+class GateRow(NamedTuple):
+    """The row of the gate's statement (``dial_gate_sql.gate``)."""
+
+    ledger: str | None  # the strongest ledger block, if any
+    held_by: int | None  # the other operator holding the number
+    caller_ok: bool
+    daily_ok: bool
+    gap_ok: bool
+    list_gap_ok: bool
+    window_ok: bool
+    hours_ok: bool
+    per_day: int
+    gap_hours: float
+    list_gap_hours: float
+    days: str
+    hour_from: float
+    hour_to: float
+    tz: str | None
+
+    def first_refusal(self):
+        """The code of the first rule (in ``ORDER``) that refuses, or None."""
+        refused = {
+            "caller_id": not self.caller_ok,
+            "ledger": bool(self.ledger),
+            "held": self.held_by is not None,
+            "cap_daily": not self.daily_ok,
+            "cap_gap": not self.gap_ok,
+            "list_gap": not self.list_gap_ok,
+            "window": not self.window_ok,
+            "hours": not self.hours_ok,
+        }
+        return next((code for code in ORDER if refused[code]), None)
