@@ -1,6 +1,6 @@
 from odoo.tests import BaseCase
 
-from ..tools.dial_gate import GateDecision, GateRow
+from odoo.addons.callflow_odoo.tools.dial_gate import GateDecision, GateRow
 
 
 def row(**changes):
@@ -32,7 +32,9 @@ class TestToolsDialGate(BaseCase):
     def test_refusal_the_operator_cannot_fix_comes_first(self):
         """An opted-out number outside the window is reported as opted out,
         and a wrong caller ID before anything about the person."""
-        self.assertEqual(row(ledger="opt_out", window_ok=False).first_refusal(), "ledger")
+        self.assertEqual(
+            row(ledger="opt_out", window_ok=False).first_refusal(), "ledger"
+        )
         self.assertEqual(
             row(ledger="dnc", caller_ok=False, held_by=7).first_refusal(), "caller_id"
         )
