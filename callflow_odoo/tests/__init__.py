@@ -27,3 +27,4 @@ from . import test_voice
 from . import test_voice_tools
 from . import test_voice_gate
 from . import test_tools_preference
+from . import test_addon_structure
