@@ -5,8 +5,10 @@ from odoo.tools import SQL
 from ..tools import dial_gate_sql
 from ..tools.dial_gate import GateDecision
 from ..tools.hours import format_hours
+from ..tools.hours_sql import local_sql, preferred_hours_sql, window_sql
 from ..tools.phone import number_time_zone, try_parse_number
 from ..tools.phone_errors import parse_error_message
+from ..tools.preference_sql import ledger_blocks_sql
 
 VOICE_PROVIDER_PARAM = "callflow_odoo.voice_provider"
 MANUAL = "manual"
@@ -114,12 +116,11 @@ class CallflowDialGate(models.AbstractModel):
     @api.model
     def _gate_row(self, rows, e164, purpose, user, caller_number):
         """The statement of ``dial_gate_sql.gate``, run once."""
-        Entry = self.env["callflow.list.entry"]
         State = self.env["callflow.preference.state"]
         numbers = SQL("ARRAY[%s]::varchar[]", e164)
         ledger = SQL(
             "%s %s",
-            State._ledger_blocks_sql(numbers, "call", purpose),
+            ledger_blocks_sql(numbers, "call", purpose),
             State._blacklist_blocks_sql(numbers, "call", True),
         )
         field = self.env["callflow.caller.number"]._fields["user_ids"]
@@ -138,9 +139,9 @@ class CallflowDialGate(models.AbstractModel):
                 caller,
                 user.id,
                 now,
-                window=Entry._window_sql(now),
-                hours=Entry._preferred_hours_sql(now),
-                local=Entry._local_sql(now),
+                window=window_sql(now),
+                hours=preferred_hours_sql(now),
+                local=local_sql(now),
             )
         )
         return self.env.cr.fetchone()

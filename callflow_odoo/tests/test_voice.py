@@ -41,7 +41,7 @@ class VoiceTwilioCase(LocalVoiceMixin, CallflowCommon, HttpCase):
         params.set_param("callflow_odoo.voice_twilio_base_url", self.provider.url)
 
     def _pick(self):
-        entry = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
+        entry = self.env["callflow.dialer"].with_user(self.operator)._pick_next()
         self.assertTrue(entry, "an entry is callable")
         return entry
 
@@ -323,7 +323,7 @@ class TestVoiceHttp(LocalVoiceMixin, CallflowCommon, HttpCase):
         )
 
     def test_click_to_call_then_busy_from_the_webhook(self):
-        entry = self.env["callflow.list.entry"].with_user(self.operator)._pick_next()
+        entry = self.env["callflow.dialer"].with_user(self.operator)._pick_next()
         entry.with_user(self.operator).action_voice_call()
         call = self.env["callflow.call"].search([("entry_id", "=", entry.id)])
         sent = self.pbx.requests[0]
