@@ -22,7 +22,6 @@ from . import phone_blacklist
 from . import ir_http
 from . import callflow_number_confirmation
 from . import callflow_former_number
-from . import callflow_preference_state_provenance
 from . import callflow_preference_block
 from . import models
 from . import res_users

@@ -327,6 +327,17 @@ class CallflowDialer(models.AbstractModel):
             },
         }
 
+    @api.model
+    def _action_operator_home(self):
+        """Where an operator lands after login: the dialer with the person
+        they hold or the next one, else their call lists."""
+        action = self.env["callflow.list.entry"].action_start_calling()
+        if action.get("tag") == "display_notification":
+            action["params"]["next"] = self.env["ir.actions.act_window"]._for_xml_id(
+                "callflow_odoo.callflow_list_action"
+            )
+        return action
+
     # ------------------------------------------------------------------
     # Why not callable now (managers' view of the caps)
     # ------------------------------------------------------------------

@@ -294,9 +294,8 @@ class CallflowListEntry(models.Model):
 
     @api.depends("number")
     def _compute_provenance(self):
-        found = self.env["callflow.preference.state"]._provenance(
-            [n for n in self.mapped("number") if n]
-        )
+        Mixin = self.env["callflow.preference.mixin"]
+        found = Mixin._callflow_provenance(self.mapped("number"))
         for entry in self:
             first = found.get(entry.number)
             entry.provenance = first and first["label"]
@@ -382,17 +381,6 @@ class CallflowListEntry(models.Model):
                 entry.commercial_partner_id
                 and entry.commercial_partner_id != entry.partner_id
             )
-
-    @api.model
-    def _action_operator_home(self):
-        """Where an operator lands after login: the dialer with the person
-        they hold or the next one, else their call lists."""
-        action = self.action_start_calling()
-        if action.get("tag") == "display_notification":
-            action["params"]["next"] = self.env["ir.actions.act_window"]._for_xml_id(
-                "callflow_odoo.callflow_list_action"
-            )
-        return action
 
     def _action_replace_dialer(self):
         """The dialer on this entry in place of the current screen: calling

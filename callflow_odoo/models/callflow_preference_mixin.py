@@ -1,10 +1,14 @@
 from typing import NamedTuple
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from ..tools.hours import format_hours
-from ..tools.phone import try_parse_number
-from ..tools.preference_sql import REASON_RANK
+from ..tools.phone import format_number, try_parse_number
+from ..tools.preference_sql import REASON_RANK, first_events_sql
+
+# Longest reason quoted in a number's provenance.
+SUMMARY_MAX = 80
 
 
 class ContactFacts(NamedTuple):
@@ -92,7 +96,7 @@ class CallflowPreferenceMixin(models.AbstractModel):
 
     @api.depends(lambda self: self._callflow_contact_depends())
     def _compute_callflow_provenance(self):
-        found = self.env["callflow.preference.state"]._provenance_of_contacts(
+        found = self._callflow_provenance_of_contacts(
             {record: record._callflow_contact() for record in self}
         )
         for record in self:
@@ -135,6 +139,73 @@ class CallflowPreferenceMixin(models.AbstractModel):
                 for key in keys_by_partner[state.partner_id.id]:
                     numbers_by_key[key].add(state.number)
         return numbers_by_key, set(keys_by_partner)
+
+    @api.model
+    def _callflow_provenance(self, numbers):
+        """First ledger event of each number (where it was obtained), in one
+        query.
+
+        :return: ``{number: {"source", "date", "label"}}`` (numbers without
+                 any event are left out)
+
+        sudo: the origin of a number is shown to whoever may call it, also
+        without access to the ledger's evidence; only the source, the date
+        and the event's reason are exposed.
+        """
+        numbers = {n for n in numbers if n}
+        if not numbers:
+            return {}
+        Event = self.env["callflow.preference.event"].sudo()
+        Event.flush_model(["number", "source", "event_date", "reason"])
+        self.env.cr.execute(first_events_sql(numbers))
+        sources = dict(Event._fields["source"]._description_selection(self.env))
+        return {
+            number: {
+                "source": source,
+                "date": date,
+                "label": self._callflow_provenance_label(
+                    sources.get(source, source), date, reason
+                ),
+            }
+            for number, source, date, reason in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _callflow_provenance_label(self, origin, date, reason):
+        """Origin and date of a number, then its first event's reason
+        (shortened): "Import, 11/25/2026: Trade fair list 2025"."""
+        label = self.env._(
+            "%(origin)s, %(date)s", origin=origin, date=format_date(self.env, date)
+        )
+        if not reason:
+            return label
+        if len(reason) > SUMMARY_MAX:
+            reason = reason[:SUMMARY_MAX] + "…"
+        return self.env._("%(label)s: %(reason)s", label=label, reason=reason)
+
+    @api.model
+    def _callflow_provenance_of_contacts(self, contacts):
+        """Provenance lines of several contacts (one per known number).
+
+        :param contacts: ``{key: (partner_id or False, [raw numbers], region)}``
+                         as for ``_callflow_summarise_contacts``
+        :return: ``{key: str}`` (empty when no number has a ledger event)
+        """
+        # sudo: see _callflow_provenance.
+        numbers_by_key, _partners = self.sudo()._callflow_contact_numbers(contacts)
+        found = self._callflow_provenance(set().union(*numbers_by_key.values()))
+        return {
+            key: "; ".join(
+                self.env._(
+                    "%(number)s: %(provenance)s",
+                    number=format_number(number),
+                    provenance=found[number]["label"],
+                )
+                for number in sorted(numbers)
+                if number in found
+            )
+            for key, numbers in numbers_by_key.items()
+        }
 
     @api.model
     def _callflow_summarise_contacts(self, contacts):

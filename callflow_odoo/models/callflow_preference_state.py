@@ -80,6 +80,25 @@ class CallflowPreferenceState(models.Model):
         search="_search_is_blocked",
         help="Some channel is blocked for some purpose.",
     )
+    # Where the number came from: its first event in the ledger. Not stored
+    # (the row is upserted by concurrent opt-outs and must not be rewritten
+    # by each event).
+    provenance_source = fields.Selection(
+        selection="_selection_provenance_source",
+        string="Obtained from",
+        compute="_compute_provenance",
+        help="Where the number first reached the ledger: event registration, "
+        "contact form, import, operator, opt-out page...",
+    )
+    provenance_date = fields.Datetime(
+        string="Obtained on",
+        compute="_compute_provenance",
+        help="When the number's first ledger event was recorded.",
+    )
+    provenance = fields.Char(
+        compute="_compute_provenance",
+        help="Where and when the number was obtained, with its evidence.",
+    )
 
     _sql_constraints = (
         ("number_unique", "UNIQUE(number)", "One preference record per number."),
@@ -120,6 +139,20 @@ class CallflowPreferenceState(models.Model):
                     self._reason_label(code) if code else allowed
                 )
             state.is_blocked = any(state.number in blocked[c] for c in blocked)
+
+    @api.model
+    def _selection_provenance_source(self):
+        # The ledger's sources, with those other addons add.
+        return self.env["callflow.preference.event"]._fields["source"].selection
+
+    def _compute_provenance(self):
+        Mixin = self.env["callflow.preference.mixin"]
+        found = Mixin._callflow_provenance(self.mapped("number"))
+        for state in self:
+            first = found.get(state.number)
+            state.provenance_source = first and first["source"]
+            state.provenance_date = first and first["date"]
+            state.provenance = first and first["label"]
 
     def _search_is_blocked(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -333,3 +366,8 @@ class CallflowPreferenceState(models.Model):
             "default_partner_id": self.partner_id.id,
         }
         return action
+
+    def action_export_ledger(self):
+        """Everything the ledger holds for this number."""
+        self.ensure_one()
+        return self.env["callflow.ledger.export"]._action_open(number=self.number)

@@ -254,9 +254,7 @@ class TestOperatorDay(OperatorDayCase, TransactionCase):
     def test_operator_home_without_anything_to_call_opens_the_lists(self):
         self.call_list.state = "paused"
         action = (
-            self.env["callflow.list.entry"]
-            .with_user(self.operator)
-            ._action_operator_home()
+            self.env["callflow.dialer"].with_user(self.operator)._action_operator_home()
         )
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(action["params"]["next"]["res_model"], "callflow.list")

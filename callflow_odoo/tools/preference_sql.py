@@ -97,3 +97,17 @@ def mail_blacklist_sql(numbers):
         rank=REASON_RANK["mail_blacklist"],
         numbers=numbers,
     )
+
+
+def first_events_sql(numbers):
+    """Rows ``(number, source, event_date, reason)``: the first ledger event
+    of each of ``numbers`` (where the number was obtained)."""
+    return SQL(
+        """
+        SELECT DISTINCT ON (number) number, source, event_date, reason
+          FROM callflow_preference_event
+         WHERE number = ANY(%(numbers)s)
+         ORDER BY number, event_date, id
+        """,
+        numbers=sorted(set(numbers)),
+    )

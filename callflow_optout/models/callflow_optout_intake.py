@@ -108,34 +108,7 @@ class CallflowOptoutIntake(models.AbstractModel):
     @api.model
     def _hold(self, values, reason, token, e164, request_info):
         """Keep an answer without applying it, for a manager to review."""
-        vals = {
-            key: values.get(key) or False
-            for key in (
-                "answer",
-                "reason",
-                "times_note",
-                "times_days",
-                "reason_other",
-                "email",
-                "comments",
-            )
-        }
-        vals.update(
-            times_from=values.get("times_from") or 0.0,
-            times_to=values.get("times_to") or 0.0,
-            request_ip=request_info.get("ip"),
-            user_agent=(request_info.get("user_agent") or "")[:256] or False,
-            state="held",
-            review_state="to_review",
-            review_reason=reason,
-        )
-        if token:
-            vals.update(
-                token_id=token.id,
-                number=token.number,
-                partner_id=token.partner_id.id,
-                lead_id=token.lead_id.id,
-            )
-        else:
-            vals.update(number=e164, number_input=values.get("number_input"))
-        return self.env["callflow.optout.response"].create(vals)
+        Response = self.env["callflow.optout.response"]
+        vals = Response._answer_vals(values, token, e164, request_info)
+        vals.update(state="held", review_state="to_review", review_reason=reason)
+        return Response.create(vals)

@@ -224,6 +224,17 @@ class CallflowOptoutResponse(models.Model):
         writes its events, notes and activity.  A pending answer already
         blocks (``_pending_blocks_sql``).
         """
+        vals = self._answer_vals(values, token, e164, request_info)
+        vals["state"] = "pending"
+        response = self.create(vals)
+        self.env["callflow.preference.fold"]._fold_or_defer([response.number])
+        return response
+
+    @api.model
+    def _answer_vals(self, values, token=None, e164=None, request_info=None):
+        """Values of a response to a posted answer: the choice, the request
+        it came in, and the personal link or else the number typed without
+        one. Shared by ``_submit`` and the answers the intake holds."""
         request_info = request_info or {}
         vals = {
             "answer": values["answer"],
@@ -237,7 +248,6 @@ class CallflowOptoutResponse(models.Model):
             "comments": values.get("comments") or False,
             "request_ip": request_info.get("ip"),
             "user_agent": (request_info.get("user_agent") or "")[:256] or False,
-            "state": "pending",
         }
         if token:
             vals.update(
@@ -248,9 +258,7 @@ class CallflowOptoutResponse(models.Model):
             )
         else:
             vals.update(number=e164, number_input=values.get("number_input"))
-        response = self.create(vals)
-        self.env["callflow.preference.fold"]._fold_or_defer([response.number])
-        return response
+        return vals
 
     @api.model
     def _fold_pending(self, numbers):
