@@ -6,6 +6,7 @@ from odoo import http
 from odoo.http import request
 
 from ..tools import signatures, voice
+from .webhooks import webhook_route
 
 _logger = logging.getLogger(__name__)
 
@@ -16,16 +17,8 @@ MAX_BODY = 16 * 1024
 
 
 def voice_route(path):
-    """A provider callback: public (the provider signs it, checked in the
-    handler), POST only, no CSRF token (it comes from the provider)."""
-    return http.route(
-        path,
-        type="http",
-        auth="public",
-        methods=["POST"],
-        csrf=False,
-        max_content_length=MAX_BODY,
-    )
+    """A voice provider callback (see ``webhook_route``)."""
+    return webhook_route(path, MAX_BODY)
 
 
 class CallflowVoice(http.Controller):

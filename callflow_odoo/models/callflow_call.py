@@ -177,13 +177,7 @@ class CallflowCall(models.Model):
         now = fields.Datetime.now()
         start = date_start or entry.held_since or now
         vals = {
-            "entry_id": entry.id,
-            "list_id": entry.list_id.id,
-            "company_id": entry.list_id.company_id.id,
-            "partner_id": entry.partner_id.id,
-            "lead_id": entry.lead_id.id,
-            "caller_number_id": entry.list_id.caller_number_id.id,
-            "dialed_number": entry.number,
+            **self._entry_vals(entry),
             "date_start": start,
             "date_end": now,
             "handling_time": max((now - start).total_seconds() / 60.0, 0.0),
@@ -204,6 +198,19 @@ class CallflowCall(models.Model):
         call._post_on_chatter()
         entry._register_attempt(result, outcome, callback_at)
         return call
+
+    @api.model
+    def _entry_vals(self, entry):
+        """Who is called, from which list and number: a call of ``entry``."""
+        return {
+            "entry_id": entry.id,
+            "list_id": entry.list_id.id,
+            "company_id": entry.list_id.company_id.id,
+            "partner_id": entry.partner_id.id,
+            "lead_id": entry.lead_id.id,
+            "caller_number_id": entry.list_id.caller_number_id.id,
+            "dialed_number": entry.number,
+        }
 
     def _ledger_vals(self, action, scope, purpose=False):
         return {

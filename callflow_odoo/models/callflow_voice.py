@@ -112,15 +112,7 @@ class CallflowVoice(models.AbstractModel):
         )
         if not decision.allowed:
             return self._notify(title, decision.message)
-        vals = {
-            "entry_id": entry.id,
-            "list_id": entry.list_id.id,
-            "company_id": entry.list_id.company_id.id,
-            "partner_id": entry.partner_id.id,
-            "lead_id": entry.lead_id.id,
-            "caller_number_id": caller.id,
-            "dialed_number": entry.number,
-        }
+        vals = self.env["callflow.call"]._entry_vals(entry)
         _call, result = self._place(config, vals, target)
         return self._placed_notification(result, entry.display_name)
 

@@ -6,6 +6,7 @@ from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.callflow_odoo.controllers.webhooks import webhook_route
 from odoo.addons.callflow_odoo.tools import signatures
 
 from ..tools import sms_gateway
@@ -21,18 +22,9 @@ TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_WEBHOOK_BODY = 64 * 1024
 
 
-def webhook_route(path):
-    """Route of a provider webhook: public (the provider signs its calls,
-    checked in the handler), POST only, no CSRF token (it comes from the
-    provider, not a browser), bodies up to ``MAX_WEBHOOK_BODY``."""
-    return http.route(
-        path,
-        type="http",
-        auth="public",
-        methods=["POST"],
-        csrf=False,
-        max_content_length=MAX_WEBHOOK_BODY,
-    )
+def sms_webhook_route(path):
+    """An SMS provider webhook (see ``webhook_route``)."""
+    return webhook_route(path, MAX_WEBHOOK_BODY)
 
 
 class CallflowSmsWebhook(http.Controller):
@@ -66,7 +58,7 @@ class CallflowSmsWebhook(http.Controller):
             request.httprequest.headers.get("X-Twilio-Signature"),
         )
 
-    @webhook_route("/callflow_sms/twilio/status")
+    @sms_webhook_route("/callflow_sms/twilio/status")
     def twilio_status(self, **kw):
         if not self._twilio_authenticated():
             return self._forbid("provider or signature")
@@ -86,7 +78,7 @@ class CallflowSmsWebhook(http.Controller):
         )
         return request.make_response("", status=204)
 
-    @webhook_route("/callflow_sms/twilio/inbound")
+    @sms_webhook_route("/callflow_sms/twilio/inbound")
     def twilio_inbound(self, **kw):
         if not self._twilio_authenticated():
             return self._forbid("provider or signature")
@@ -118,7 +110,7 @@ class CallflowSmsWebhook(http.Controller):
             return None, self._reject(400, "Malformed JSON")
         return payload, None
 
-    @webhook_route("/callflow_sms/http_json/status")
+    @sms_webhook_route("/callflow_sms/http_json/status")
     def http_json_status(self):
         payload, error = self._json_payload()
         if error:
@@ -143,7 +135,7 @@ class CallflowSmsWebhook(http.Controller):
         )
         return request.make_json_response({"ok": True, "found": found})
 
-    @webhook_route("/callflow_sms/http_json/inbound")
+    @sms_webhook_route("/callflow_sms/http_json/inbound")
     def http_json_inbound(self):
         payload, error = self._json_payload()
         if error:
