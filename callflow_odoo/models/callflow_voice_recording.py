@@ -125,7 +125,17 @@ class CallflowVoiceRecording(models.AbstractModel):
         )
         if not calls:
             return 0
-        client = voice.TwilioVoiceClient(self.env["callflow.voice"]._config())
+        config = self.env["callflow.voice"]._config()
+        if not (config["account_sid"] and config["auth_token"]):
+            # Without credentials the provider would answer 404, which means
+            # "already deleted": keep every recording until they are set.
+            _logger.warning(
+                "Callflow: %s recordings past retention kept: no voice "
+                "provider credentials",
+                len(calls),
+            )
+            return 0
+        client = voice.TwilioVoiceClient(config)
         deleted = self.env["callflow.call"]
         for call in calls:
             error = client.delete_recording(call.recording_sid)

@@ -159,11 +159,9 @@ class TestVoiceRecording(VoiceTwilioCase):
         call.invalidate_recordset()
         self.assertFalse(call.sudo().recording_sid)
         self.assertFalse(call.sudo().recording_url)
-        note = (
-            self.lead.message_ids[:1]
-            if call.lead_id == self.lead
-            else (call.lead_id.message_ids[:1])
-        )
+        record = call.lead_id or call.partner_id
+        self.assertTrue(record)
+        note = record.message_ids[:1]
         self.assertIn("deleted after 90 days", note.body)
 
     def test_provider_failure_keeps_the_recording_for_next_run(self):
@@ -185,3 +183,19 @@ class TestVoiceRecording(VoiceTwilioCase):
         self.assertEqual(self.provider.deletes, [rec_sid, rec_sid])
         call.invalidate_recordset()
         self.assertFalse(call.sudo().recording_sid)
+
+    def test_without_credentials_nothing_is_forgotten(self):
+        _entry, call, _twiml = self._recorded_call()
+        rec_sid = call.sudo().recording_sid
+        self._age(call, 100)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "callflow_odoo.voice_twilio_auth_token", False
+        )
+        Recording = self.env["callflow.voice.recording"]
+        with self.assertLogs(
+            "odoo.addons.callflow_odoo.models.callflow_voice_recording", "WARNING"
+        ):
+            self.assertEqual(Recording._cron_purge_recordings(), 0)
+        self.assertFalse(self.provider.deletes)
+        call.invalidate_recordset()
+        self.assertEqual(call.sudo().recording_sid, rec_sid)
