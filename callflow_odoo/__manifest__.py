@@ -33,6 +33,7 @@
         "data/callflow_call_result_voice_data.xml",
         "data/callflow_list_cron.xml",
         "data/callflow_preference_cron.xml",
+        "data/callflow_recording_cron.xml",
         "views/callflow_list_views.xml",
         "views/callflow_list_entry_views.xml",
         "views/callflow_call_result_views.xml",

@@ -2,6 +2,8 @@ import json
 import logging
 import re
 
+import requests
+
 from odoo import http
 from odoo.http import request
 
@@ -166,3 +168,73 @@ class CallflowVoice(http.Controller):
             else None,
         )
         return request.make_response("", status=204)
+
+    # ------------------------------------------------------------------
+    # Recording (lists that record)
+    # ------------------------------------------------------------------
+    @voice_route("/callflow/voice/announce/<int:call_id>")
+    def announce(self, call_id, **kw):
+        """``<Number url>``: the announcement the person hears when they
+        answer, before the parties are connected and the recording starts."""
+        call, _token = self._twilio_call(call_id) or (None, None)
+        if not call:
+            return self._forbid("signature or token")
+        # sudo: the provider is authenticated by the signature.
+        twiml = request.env["callflow.voice.recording"].sudo()._announcement_twiml(call)
+        return request.make_response(
+            twiml, [("Content-Type", "text/xml; charset=utf-8")]
+        )
+
+    @voice_route("/callflow/voice/recorded/<int:call_id>")
+    def recorded(self, call_id, **kw):
+        """``recordingStatusCallback``: the recording lands on the call."""
+        call, _token = self._twilio_call(call_id) or (None, None)
+        if not call:
+            return self._forbid("signature or token")
+        sid = kw.get("RecordingSid")
+        if not (sid and SID_RE.match(sid)):
+            return request.make_response("Bad parameters", status=400)
+        # sudo: as above.
+        request.env["callflow.voice.recording"].sudo()._apply_recording(
+            call,
+            sid,
+            kw.get("RecordingUrl"),
+            kw.get("RecordingDuration"),
+            kw.get("RecordingStatus"),
+        )
+        return request.make_response("", status=204)
+
+    @http.route(
+        "/callflow/voice/recording/<int:call_id>",
+        type="http",
+        auth="user",
+        methods=["GET"],
+    )
+    def recording(self, call_id, **kw):
+        """The recording's audio for the call form's player, managers only:
+        fetched from the provider with its credentials, which never reach
+        the browser."""
+        if not request.env.user.has_group("callflow_odoo.group_callflow_manager"):
+            return request.not_found()
+        call = request.env["callflow.call"].browse(call_id).exists()
+        sid = call.recording_sid if call else False  # record rules apply
+        if not sid:
+            return request.not_found()
+        # sudo: the credentials are system parameters, used server-side only.
+        client = voice.TwilioVoiceClient(request.env["callflow.voice"].sudo()._config())
+        try:
+            response = requests.get(
+                client.recording_url(sid, "mp3"),
+                auth=client.auth(),
+                timeout=client.timeout,
+                allow_redirects=True,
+            )
+        except requests.RequestException as e:
+            _logger.warning("Recording %s not fetched: %s", sid, e)
+            response = None
+        if response is None or not response.ok:
+            return request.make_response("Recording unavailable", status=502)
+        return request.make_response(
+            response.content,
+            [("Content-Type", "audio/mpeg"), ("Cache-Control", "private, no-store")],
+        )

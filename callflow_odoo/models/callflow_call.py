@@ -13,6 +13,7 @@ OUTCOMES = [
     ("answered", "Answered"),
     ("failed", "Failed / wrong number"),
 ]
+MANAGER = "callflow_odoo.group_callflow_manager"
 
 
 class CallflowCall(models.Model):
@@ -123,6 +124,16 @@ class CallflowCall(models.Model):
     voice_key = fields.Char(
         "Idempotency key", readonly=True, copy=False, index="btree_not_null"
     )
+    # The recording (lists that record): managers only, the URL included.
+    recording_sid = fields.Char(readonly=True, copy=False, groups=MANAGER)
+    recording_url = fields.Char(readonly=True, copy=False, groups=MANAGER)
+    recording_duration = fields.Integer(
+        "Recording (s)", readonly=True, copy=False, groups=MANAGER
+    )
+    recording_date = fields.Datetime(readonly=True, copy=False, groups=MANAGER)
+    recording_player = fields.Html(
+        "Recording", compute="_compute_recording_player", groups=MANAGER
+    )
 
     _sql_constraints = [
         (
@@ -145,6 +156,16 @@ class CallflowCall(models.Model):
             # sudo: the lead may belong to another salesperson (see _crm_records)
             who = call.partner_id.display_name or call.lead_id.sudo().display_name or ""
             call.name = f"{who} {call.dialed_number or ''}".strip()
+
+    @api.depends("recording_sid")
+    def _compute_recording_player(self):
+        """An audio player streaming through Callflow (the provider's
+        credentials stay on the server)."""
+        for call in self:
+            call.recording_player = call.recording_sid and Markup(
+                '<audio controls="controls" preload="none" '
+                'src="/callflow/voice/recording/%s"></audio>'
+            ) % (call.id,)
 
     @api.depends("handling_time")
     def _compute_handling_time_avg(self):

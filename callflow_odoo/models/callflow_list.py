@@ -155,6 +155,8 @@ class CallflowList(models.Model):
     invalid_count = fields.Integer(compute="_compute_counters", string="Invalid")
     progress = fields.Float(compute="_compute_counters", string="Progress (%)")
     call_count = fields.Integer("Calls", compute="_compute_call_count")
+    record_calls = fields.Boolean(help="Announce, then record voice calls.")
+    recording_announcement = fields.Char("Announcement", translate=True)
 
     _sql_constraints = [
         (

@@ -268,6 +268,7 @@ class CallflowVoice(models.AbstractModel):
             25,
             self._url(call, "status", raw_token, "dial"),
             self._url(call, "status", raw_token, "person"),
+            **self.env["callflow.voice.recording"]._dial_urls(call, raw_token),
         )
 
     @api.model

@@ -81,13 +81,23 @@ class ResConfigSettings(models.TransientModel):
         help="The PBX signs its status webhooks to /callflow/voice/http/status "
         "with it (X-Callflow-Signature, as the SMS generic gateway).",
     )
+    callflow_recording_retention_days = fields.Integer(
+        string="Keep Recordings (days)",
+        config_parameter="callflow_odoo.recording_retention_days",
+        default=90,
+        help="Call recordings older than this are deleted every day, at the "
+        "provider and in Odoo.",
+    )
 
     @api.model
     def _callflow_bounds(self):
         """``{field: (lowest, highest)}`` of the numeric Callflow settings
         kept as system parameters; each addon adds its own.  A lowest of 0
         means 0 is a meaningful value ("off", "never")."""
-        return {"callflow_hold_timeout": (1, 24 * 60)}
+        return {
+            "callflow_hold_timeout": (1, 24 * 60),
+            "callflow_recording_retention_days": (1, 3650),
+        }
 
     @api.constrains(lambda self: list(self._callflow_bounds()))
     def _check_callflow_bounds(self):

@@ -189,3 +189,44 @@ class TestVoiceTools(LocalVoiceMixin, BaseCase):
             self.assertEqual(sent["headers"]["X-Api-Key"], "s3cret")
             self.assertEqual(sent["key"], "k4")
             self.assertEqual(sent["params"]["reference"], "k4")
+
+
+class TestVoiceRecordingTools(LocalVoiceMixin, BaseCase):
+    def test_twiml_records_only_after_the_announcement(self):
+        args = ("Calling", "en-US", "+81339990001", "+819011110001", 25)
+        urls = ("http://x/dial", "http://x/person")
+        plain = etree.fromstring(voice.twiml_dial(*args, *urls).encode())
+        self.assertIsNone(plain.find("Dial").get("record"))
+        self.assertIsNone(plain.find("Dial/Number").get("url"))
+        recorded = etree.fromstring(
+            voice.twiml_dial(
+                *args,
+                *urls,
+                announce_url="http://x/announce?t=a&b",
+                recording_url="http://x/recorded?t=a",
+            ).encode()
+        )
+        dial = recorded.find("Dial")
+        self.assertEqual(dial.get("record"), "record-from-answer-dual")
+        self.assertEqual(dial.get("recordingStatusCallback"), "http://x/recorded?t=a")
+        self.assertEqual(dial.find("Number").get("url"), "http://x/announce?t=a&b")
+        say = etree.fromstring(voice.twiml_say("録音 <&>", "ja-JP").encode())
+        self.assertEqual(say.find("Say").text, "録音 <&>")
+
+    def test_delete_recording_at_the_provider(self):
+        with FakeVoiceProvider(SID, TOKEN) as provider:
+            provider.recordings["RE1"] = "CA1"
+            client = voice.TwilioVoiceClient(
+                {"base_url": provider.url, "account_sid": SID, "auth_token": TOKEN}
+            )
+            provider.delete_plan = [500]
+            self.assertIn("HTTP 500", client.delete_recording("RE1"))
+            self.assertEqual(client.delete_recording("RE1"), "")
+            self.assertEqual(client.delete_recording("RE1"), "", "404: gone")
+            self.assertEqual(provider.deletes, ["RE1"] * 3)
+            wrong = voice.TwilioVoiceClient(
+                {"base_url": provider.url, "account_sid": SID, "auth_token": "x"}
+            )
+            provider.recordings["RE2"] = "CA2"
+            self.assertIn("HTTP 401", wrong.delete_recording("RE2"))
+            self.assertIn("RE2", provider.recordings)

@@ -29,6 +29,10 @@ import requests
 from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
 
 CALLS_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls\.json$")
+RECORDING_RE = re.compile(
+    r"^/2010-04-01/Accounts/([^/]+)/Recordings/(RE\w+)\.(json|mp3)$"
+)
+AUDIO = b"ID3\x03\x00fake-mp3"
 
 # The person's leg in each scenario: (CallStatus, extra callback fields);
 # "completed" gets CallDuration = talk seconds.
@@ -72,6 +76,10 @@ class FakeVoiceProvider:
         self.calls = {}  # idempotency key -> call (dict)
         self.twiml = {}  # call sid -> the TwiML Callflow answered
         self.callbacks = []  # (url, params, HTTP status) posted to Callflow
+        self.announcements = {}  # call sid -> the <Number url> TwiML
+        self.recordings = {}  # recording sid -> call sid (kept at the provider)
+        self.deletes = []  # recording sids asked to DELETE
+        self.delete_plan = []  # HTTP statuses answered to DELETE first
         self.lock = threading.Lock()
         self._sids = itertools.count(1)
         provider = self
@@ -97,6 +105,20 @@ class FakeVoiceProvider:
                     self.wfile.write(data)
                 except OSError:
                     self.close_connection = True  # the client gave up
+
+            def _recording(self, method):
+                status, body, kind = provider._recording(self, method)
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_DELETE(self):
+                self._recording("DELETE")
+
+            def do_GET(self):
+                self._recording("GET")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
@@ -151,6 +173,37 @@ class FakeVoiceProvider:
         if self.auto_play:
             threading.Thread(target=self._auto_play, args=(call,), daemon=True).start()
         return 201, {"sid": sid, "status": "queued"}
+
+    def _recording(self, handler, method):
+        """The Recordings resource: DELETE (204, or the next planned
+        status) and GET of the audio (``.mp3``), basic auth."""
+        match = RECORDING_RE.match(handler.path)
+        expected = (
+            "Basic "
+            + base64.b64encode(
+                f"{self.account_sid}:{self.auth_token}".encode()
+            ).decode()
+        )
+        if not match or match.group(1) != self.account_sid:
+            return 404, b"{}", "application/json"
+        if handler.headers.get("Authorization") != expected:
+            return 401, b'{"code": 20003}', "application/json"
+        sid = match.group(2)
+        with self.lock:
+            if method == "GET":
+                if sid in self.recordings and match.group(3) == "mp3":
+                    return 200, AUDIO, "audio/mpeg"
+                return 404, b"{}", "application/json"
+            self.deletes.append(sid)
+            if self.delete_plan:
+                return (
+                    self.delete_plan.pop(0),
+                    b'{"message": "down"}',
+                    ("application/json"),
+                )
+            if self.recordings.pop(sid, None) is None:
+                return 404, b'{"code": 20404}', "application/json"
+        return 204, b"", "application/json"
 
     def _click_to_call(self, handler, raw):
         """A PBX's HTTP click-to-call API: JSON body, ``Idempotency-Key``."""
@@ -232,6 +285,13 @@ class FakeVoiceProvider:
                 "in-progress": clock + timedelta(seconds=6),
                 "completed": clock + timedelta(seconds=6 + self.talk_seconds),
             }
+            answered = any(st == "in-progress" for st, _x in SCENARIOS[scenario])
+            if number.get("url") and answered:
+                # The person answers: their end runs the <Number url> TwiML
+                # before the parties are connected.
+                self.announcements[sid] = self.post(
+                    number.get("url"), dict(leg, CallStatus="in-progress")
+                ).text
             for seq, (status, extra) in enumerate(SCENARIOS[scenario]):
                 when = times.get(status, clock + timedelta(seconds=20))
                 params = dict(
@@ -247,6 +307,8 @@ class FakeVoiceProvider:
                     self.post(number.get("statusCallback"), params)
                 if pause:
                     time.sleep(pause)
+            if dial.get("record") and answered:
+                self._post_recording(dial, sid, replay)
             dial_status = DIAL_STATUS.get(scenario, scenario)
             self.post(
                 dial.get("action"),
@@ -270,3 +332,22 @@ class FakeVoiceProvider:
             ),
         )
         return twiml
+
+    def _post_recording(self, dial, sid, replay):
+        """The recording callback, after the person's leg completed."""
+        rec_sid = f"RE{next(self._sids):032d}"
+        with self.lock:
+            self.recordings[rec_sid] = sid
+        params = {
+            "AccountSid": self.account_sid,
+            "CallSid": sid,
+            "RecordingSid": rec_sid,
+            "RecordingUrl": f"{self.url}/2010-04-01/Accounts/{self.account_sid}"
+            f"/Recordings/{rec_sid}",
+            "RecordingStatus": "completed",
+            "RecordingDuration": str(self.talk_seconds),
+            "RecordingChannels": "2",
+            "RecordingSource": "DialVerb",
+        }
+        for _ in range(2 if replay else 1):
+            self.post(dial.get("recordingStatusCallback"), params)

@@ -35,6 +35,7 @@ TWILIO_BASE_URL = "https://api.twilio.com"
 PROVIDERS = {
     "twilio": {
         "calls_path": "/2010-04-01/Accounts/{sid}/Calls.json",
+        "recordings_path": "/2010-04-01/Accounts/{sid}/Recordings/{rec}.{ext}",
         "idempotency_header": "I-Twilio-Idempotency-Token",
     },
     "http": {"idempotency_header": "Idempotency-Key"},
@@ -119,17 +120,38 @@ def twiml_dial(
     timeout,
     action_url,
     status_url,
+    announce_url=None,
+    recording_url=None,
 ):
     """The operator's leg once answered: whisper who is being called, then
     dial the person from the published number, with status callbacks on the
-    person's leg. Every value is XML-escaped."""
+    person's leg. Every value is XML-escaped.
+
+    With ``announce_url`` and ``recording_url`` the call is recorded: the
+    person hears the announcement (``<Number url>`` runs on their end after
+    they answer, before the two parties are connected), and the recording
+    starts from the bridge (``record-from-answer-dual``), never from the
+    operator's leg start."""
+    record = ""
+    if announce_url and recording_url:
+        record = (
+            ' record="record-from-answer-dual"'
+            f" recordingStatusCallback={quoteattr(recording_url)}"
+            ' recordingStatusCallbackEvent="completed"'
+        )
+    url = f" url={quoteattr(announce_url)}" if record else ""
     dial = (
         f"<Dial callerId={quoteattr(caller_id)} timeout={quoteattr(str(int(timeout)))}"
-        f" action={quoteattr(action_url)}>"
-        f"<Number statusCallback={quoteattr(status_url)}"
+        f" action={quoteattr(action_url)}{record}>"
+        f"<Number{url} statusCallback={quoteattr(status_url)}"
         f' statusCallbackEvent="{STATUS_EVENTS}">{escape(number)}</Number></Dial>'
     )
     return _response(_say(whisper, language) if whisper else "", dial)
+
+
+def twiml_say(text, language):
+    """Only a spoken text: the recording announcement the person hears."""
+    return _response(_say(text, language))
 
 
 def twiml_refusal(reason, language):
@@ -263,6 +285,39 @@ class TwilioVoiceClient(VoiceClient):
     def _sid(self, payload):
         sid = payload.get("sid")
         return sid if isinstance(sid, str) else ""
+
+    def recording_url(self, recording_sid, ext="json"):
+        """The Recording resource: ``.json`` to delete it, ``.mp3`` for the
+        audio. Built from the settings, so that the credentials only ever
+        go to the configured provider."""
+        cfg = self.config
+        base = (cfg.get("base_url") or TWILIO_BASE_URL).rstrip("/")
+        path = PROVIDERS["twilio"]["recordings_path"].format(
+            sid=quote(cfg.get("account_sid") or "", safe=""),
+            rec=quote(recording_sid, safe=""),
+            ext=ext,
+        )
+        return base + path
+
+    def auth(self):
+        cfg = self.config
+        return (cfg.get("account_sid") or "", cfg.get("auth_token") or "")
+
+    def delete_recording(self, recording_sid):
+        """Delete a recording at the provider: '' when it is gone (deleted
+        now, or already: 404), else the error to log (kept for next time)."""
+        try:
+            response = requests.delete(
+                self.recording_url(recording_sid),
+                auth=self.auth(),
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as e:
+            return f"Provider unreachable: {e}"
+        if response.status_code in (200, 204, 404):
+            return ""
+        return self._error_text(response, self._json(response))
 
 
 class HttpClickToCall(VoiceClient):
