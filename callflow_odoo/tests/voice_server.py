@@ -29,6 +29,7 @@ import requests
 from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
 
 CALLS_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls\.json$")
+CALL_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\.json$")
 
 # The person's leg in each scenario: (CallStatus, extra callback fields);
 # "completed" gets CallDuration = talk seconds.
@@ -50,6 +51,8 @@ SCENARIOS = {
     ],
     # completed arrives first, then the late ringing and answered.
     "out-of-order": [("completed", {}), ("ringing", {}), ("in-progress", {})],
+    # The person answers and talks until someone hangs up (hangup()).
+    "talking": [("initiated", {}), ("ringing", {}), ("in-progress", {})],
 }
 DIAL_STATUS = {
     "answered": "completed",
@@ -73,6 +76,11 @@ class FakeVoiceProvider:
         self.twiml = {}  # call sid -> the TwiML Callflow answered
         self.callbacks = []  # (url, params, HTTP status) posted to Callflow
         self.lock = threading.Lock()
+        self.pause = 1.0  # seconds between the auto-played callbacks
+        self.after_post = None  # called after each callback posted
+        self.hangups = []  # call sids asked to end (Status=completed)
+        self.live = {}  # call sid -> the "talking" call's legs, until hung up
+        self.threads = []  # the threads that post a hung-up call's end
         self._sids = itertools.count(1)
         provider = self
 
@@ -134,7 +142,7 @@ class FakeVoiceProvider:
                 f"{self.account_sid}:{self.auth_token}".encode()
             ).decode()
         )
-        match = CALLS_RE.match(handler.path)
+        match = CALLS_RE.match(handler.path) or CALL_RE.match(handler.path)
         with self.lock:
             self.requests.append({"path": handler.path, "params": params, "key": key})
             if not match or match.group(1) != self.account_sid:
@@ -143,6 +151,8 @@ class FakeVoiceProvider:
                 return 401, {"code": 20003, "message": "Authenticate"}
             if self.plan:
                 return self.plan.pop(0)
+            if match.re is CALL_RE:
+                return self._hangup_request(match.group(2), params)
             if key in self.calls:  # the same attempt: the same call
                 return 201, {"sid": self.calls[key]["sid"], "status": "queued"}
             sid = f"CA{next(self._sids):032d}"
@@ -171,9 +181,20 @@ class FakeVoiceProvider:
             )
         return 200, {"id": call["sid"]}
 
+    def _hangup_request(self, sid, params):
+        """``POST …/Calls/{sid}.json`` with ``Status=completed``: end a live
+        call, then post its end (in a thread, as a provider does)."""
+        if sid not in self.live or params.get("Status") != "completed":
+            return 404, {"code": 20404, "message": "Not found"}
+        self.hangups.append(sid)
+        thread = threading.Thread(target=self._finish, args=(sid,), daemon=True)
+        self.threads.append(thread)
+        thread.start()
+        return 200, {"sid": sid, "status": "completed"}
+
     def _auto_play(self, call):
-        time.sleep(1.0)
-        self.play(call["sid"], self.auto_play, pause=1.0)
+        time.sleep(self.pause)
+        self.play(call["sid"], self.auto_play, pause=self.pause)
 
     # -- Callflow's callbacks --------------------------------------------
     def post(self, url, params):
@@ -184,6 +205,8 @@ class FakeVoiceProvider:
         )
         with self.lock:
             self.callbacks.append((url, dict(params), response.status_code))
+        if self.after_post:
+            self.after_post()
         return response
 
     def call_by_sid(self, sid):
@@ -247,19 +270,10 @@ class FakeVoiceProvider:
                     self.post(number.get("statusCallback"), params)
                 if pause:
                     time.sleep(pause)
-            dial_status = DIAL_STATUS.get(scenario, scenario)
-            self.post(
-                dial.get("action"),
-                dict(
-                    base,
-                    CallStatus="in-progress",
-                    DialCallSid=leg_sid,
-                    DialCallStatus=dial_status,
-                    DialCallDuration=str(
-                        self.talk_seconds if dial_status == "completed" else 0
-                    ),
-                ),
-            )
+            self.live[sid] = (base, status_url, clock, dial, leg, leg_sid, times)
+            if scenario == "talking":
+                return twiml  # until hangup()
+            self._end_dial(sid, DIAL_STATUS.get(scenario, scenario))
         self.post(
             status_url,
             dict(
@@ -270,3 +284,42 @@ class FakeVoiceProvider:
             ),
         )
         return twiml
+
+    def _end_dial(self, sid, dial_status):
+        base, _url, _clock, dial, _leg, leg_sid, _times = self.live.pop(sid)
+        self.post(
+            dial.get("action"),
+            dict(
+                base,
+                CallStatus="in-progress",
+                DialCallSid=leg_sid,
+                DialCallStatus=dial_status,
+                DialCallDuration=str(
+                    self.talk_seconds if dial_status == "completed" else 0
+                ),
+            ),
+        )
+
+    def _finish(self, sid):
+        """A hung-up "talking" call: the person's leg completes, then the
+        ``<Dial action>`` and the operator's leg."""
+        base, status_url, clock, dial, leg, _leg_sid, times = self.live[sid]
+        self.post(
+            dial.find("Number").get("statusCallback"),
+            dict(
+                leg,
+                CallStatus="completed",
+                CallDuration=str(self.talk_seconds),
+                Timestamp=format_datetime(times["completed"]),
+            ),
+        )
+        self._end_dial(sid, "completed")
+        self.post(
+            status_url,
+            dict(
+                base,
+                CallStatus="completed",
+                CallDuration=str(self.talk_seconds + 10),
+                Timestamp=format_datetime(clock + timedelta(seconds=60)),
+            ),
+        )

@@ -40,6 +40,18 @@ PROVIDERS = {
     "http": {"idempotency_header": "Idempotency-Key"},
 }
 STATUS_EVENTS = "initiated ringing answered completed"
+# The help of the lists' power mode fields: power_mode, wrap_up_seconds,
+# ring_timeout_seconds (callflow.list).
+POWER_HELP = (
+    (
+        "After Log result, call the next person by itself once the wrap-up "
+        "time is over (a countdown the operator can pause). Never predictive: "
+        "the provider rings the operator first, and the person only once the "
+        "operator is on the line."
+    ),
+    "Power mode: seconds between Log result and the next call.",
+    "Seconds a phone rings before the call logs No answer by itself.",
+)
 
 # Voice states, in the order a call lives them; every final state has the
 # same rank, so that a late callback never moves a call out of it.
@@ -264,6 +276,29 @@ class TwilioVoiceClient(VoiceClient):
         sid = payload.get("sid")
         return sid if isinstance(sid, str) else ""
 
+    def hangup_url(self, sid):
+        """The call resource ``…/Calls/{sid}.json`` of the provider's call."""
+        return self.calls_url()[: -len(".json")] + f"/{quote(sid, safe='')}.json"
+
+    def hangup(self, sid):
+        """Ask the provider to end the call ``sid`` (``Status=completed``);
+        the end itself arrives as the usual status callback. Returns an
+        error message, empty when the provider accepted."""
+        cfg = self.config
+        try:
+            response = requests.post(
+                self.hangup_url(sid),
+                data={"Status": "completed"},
+                auth=(cfg.get("account_sid") or "", cfg.get("auth_token") or ""),
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as e:
+            return f"Provider unreachable: {e}"
+        if response.ok:
+            return ""
+        return self._error_text(response, self._json(response))
+
 
 class HttpClickToCall(VoiceClient):
     """A PBX's HTTP click-to-call API (Asterisk, 3CX…): a POST to a URL
@@ -312,6 +347,11 @@ class HttpClickToCall(VoiceClient):
     def _sid(self, payload):
         sid = payload.get("id") or payload.get("call_id") or payload.get("sid")
         return str(sid) if isinstance(sid, (str, int)) and sid != "" else ""
+
+    def hangup(self, sid):
+        """PBX APIs have no common hang-up call: the operator hangs up on
+        their own phone."""
+        return "Hang up on your phone: this provider cannot end calls."
 
 
 CLIENTS = {"twilio": TwilioVoiceClient, "http": HttpClickToCall}

@@ -1,0 +1,50 @@
+import { registry } from "@web/core/registry";
+
+// With a Twilio-compatible provider (the tests' local server), the operator
+// presses Call and follows the call live, through the bus: ringing them, in
+// call with the timer, ended with the talk time; then logs the result.
+registry.category("web_tour.tours").add("callflow_voice_call_tour", {
+    steps: () => [
+        {
+            content: "Call (Alt+A)",
+            trigger: ".o_callflow_dialer button.o_callflow_call[data-hotkey=a]",
+            run: "click",
+            timeout: 30000,
+        },
+        {
+            content: "Their phone rings",
+            trigger: ".o_callflow_call_label[data-state=ringing]:contains('Ringing them')",
+            timeout: 30000,
+        },
+        {
+            content: "In call, with the timer running, and Hang up",
+            trigger: ".o_callflow_call_state:has(.o_callflow_hangup):has(.o_callflow_call_label[data-state=in_progress]) .o_callflow_call_timer:contains(':')",
+            timeout: 30000,
+        },
+        {
+            content: "Ended, with the talk time",
+            trigger: ".o_callflow_call_state:has(.o_callflow_call_label[data-state=completed]) .o_callflow_call_timer:contains('00:42')",
+            timeout: 30000,
+        },
+        {
+            content: "Log the result",
+            trigger: ".o_callflow_dialer:not(:has(.o_callflow_hangup)) button.o_callflow_log",
+            run: "click",
+        },
+        {
+            content: "Interested",
+            trigger: ".modal .o_field_widget[name=result_id] .o_radio_item:contains('Interested'):not(:contains('Not')) input",
+            run: "click",
+        },
+        {
+            content: "Log and go to the next person",
+            trigger: ".modal button.o_callflow_log_next",
+            run: "click",
+        },
+        {
+            content: "The next person is on screen",
+            trigger: ".o_callflow_dialer:not(:has(.modal)) .o_callflow_dialer_name:contains('Sato')",
+            timeout: 30000,
+        },
+    ],
+});
