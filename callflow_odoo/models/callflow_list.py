@@ -153,9 +153,11 @@ class CallflowList(models.Model):
     progress = fields.Float(compute="_compute_counters", string="Progress (%)")
     call_count = fields.Integer("Calls", compute="_compute_call_count")
     # Power mode (issue #13): the dialer dials the next person by itself.
-    power_mode = fields.Boolean(help=POWER_HELP[0])
-    wrap_up_seconds = fields.Integer(default=10, help=POWER_HELP[1])
-    ring_timeout_seconds = fields.Integer(default=25, help=POWER_HELP[2])
+    power_mode = fields.Boolean("Power mode", help=POWER_HELP[0])
+    wrap_up_seconds = fields.Integer("Wrap-up (s)", default=10, help=POWER_HELP[1])
+    ring_timeout_seconds = fields.Integer(
+        "Ring timeout (s)", default=25, help=POWER_HELP[2]
+    )
 
     _sql_constraints = [
         (

@@ -104,6 +104,10 @@ export class CallflowCallState extends Component {
         }
     }
 
+    get countdownLabel() {
+        return _t("Next call in %s s", this.state.countdown);
+    }
+
     get voiceState() {
         return this.state.call && this.state.call.voice_state;
     }
