@@ -119,3 +119,22 @@ class TestVoiceScreen(VoiceTwilioCase):
         self.assertEqual(call.talk_seconds, 42)
         self.assertEqual(call.result_id, self.result["interested"])
         self.assertEqual(call.entry_id.state, "done")
+
+    def test_power_mode_countdown_calls_the_next_person_in_the_browser(self):
+        self.env["callflow.list"].search([("id", "!=", self.call_list.id)]).write(
+            {"state": "paused"}
+        )
+        self.call_list.write({"power_mode": True, "wrap_up_seconds": 3})
+        self.provider.auto_play = "no-answer"
+        self.provider.after_post = _dispatch_bus
+        self.start_tour(
+            "/odoo/action-callflow_odoo.callflow_action_start_calling",
+            "callflow_voice_power_tour",
+            login="cf_dialer_operator",
+        )
+        self.assertEqual(len(self.provider.calls), 1, "one call, after the pause")
+        call = self.env["callflow.call"].search(
+            [("list_id", "=", self.call_list.id), ("voice_provider", "=", "twilio")]
+        )
+        self.assertEqual(call.partner_id.name or call.lead_id.contact_name, "Jiro Sato")
+        self.assertEqual(call.outcome, "no_answer", "the ring timeout logs itself")

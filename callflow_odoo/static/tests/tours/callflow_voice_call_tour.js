@@ -48,3 +48,51 @@ registry.category("web_tour.tours").add("callflow_voice_call_tour", {
         },
     ],
 });
+
+// Power mode: after Log result, the next person is called by itself once the
+// wrap-up countdown is over; the operator can pause it.
+registry.category("web_tour.tours").add("callflow_voice_power_tour", {
+    steps: () => [
+        {
+            content: "The first person: no countdown before any result",
+            trigger: ".o_callflow_dialer:not(:has(.o_callflow_countdown)) button.o_callflow_log",
+            run: "click",
+            timeout: 30000,
+        },
+        {
+            content: "Interested",
+            trigger: ".modal .o_field_widget[name=result_id] .o_radio_item:contains('Interested'):not(:contains('Not')) input",
+            run: "click",
+        },
+        {
+            content: "Log and go to the next person",
+            trigger: ".modal button.o_callflow_log_next",
+            run: "click",
+        },
+        {
+            content: "The next person, and the wrap-up countdown",
+            trigger: ".o_callflow_dialer:has(.o_callflow_dialer_name:contains('Sato')) .o_callflow_countdown:contains('Next call in')",
+            timeout: 30000,
+        },
+        {
+            content: "Pause the countdown",
+            trigger: ".o_callflow_countdown_pause",
+            run: "click",
+        },
+        {
+            content: "Paused: wait longer than the wrap-up time",
+            trigger: ".o_callflow_countdown_pause:contains('Resume')",
+            run: () => new Promise((resolve) => setTimeout(resolve, 4000)),
+        },
+        {
+            content: "Still paused, no call placed: resume",
+            trigger: ".o_callflow_call_state:not(:has(.o_callflow_call_label)) .o_callflow_countdown_pause:contains('Resume')",
+            run: "click",
+        },
+        {
+            content: "The call is placed by itself and ends unanswered",
+            trigger: ".o_callflow_call_label[data-state=no_answer]",
+            timeout: 30000,
+        },
+    ],
+});
