@@ -124,7 +124,7 @@ class TestVoiceScreen(VoiceTwilioCase):
         self.env["callflow.list"].search([("id", "!=", self.call_list.id)]).write(
             {"state": "paused"}
         )
-        self.call_list.write({"power_mode": True, "wrap_up_seconds": 3})
+        self.call_list.write({"power_mode": True, "wrap_up_seconds": 8})
         self.provider.auto_play = "no-answer"
         self.provider.after_post = _dispatch_bus
         self.start_tour(

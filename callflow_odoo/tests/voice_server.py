@@ -80,7 +80,7 @@ class FakeVoiceProvider:
         self.after_post = None  # called after each callback posted
         self.hangups = []  # call sids asked to end (Status=completed)
         self.live = {}  # call sid -> the "talking" call's legs, until hung up
-        self.threads = []  # the threads that post a hung-up call's end
+        self.threads = []  # the threads posting callbacks (auto play, hangup)
         self._sids = itertools.count(1)
         provider = self
 
@@ -119,6 +119,10 @@ class FakeVoiceProvider:
         return self
 
     def __exit__(self, *exc):
+        # A call still playing posts to the test's server: let it end first,
+        # or its callbacks land in the next test.
+        for thread in self.threads:
+            thread.join(60)
         self.server.shutdown()
         self.server.server_close()
 
@@ -159,7 +163,9 @@ class FakeVoiceProvider:
             call = dict(params, sid=sid, key=key)
             self.calls[key] = call
         if self.auto_play:
-            threading.Thread(target=self._auto_play, args=(call,), daemon=True).start()
+            thread = threading.Thread(target=self._auto_play, args=(call,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
         return 201, {"sid": sid, "status": "queued"}
 
     def _click_to_call(self, handler, raw):

@@ -82,7 +82,7 @@ registry.category("web_tour.tours").add("callflow_voice_power_tour", {
         {
             content: "Paused: wait longer than the wrap-up time",
             trigger: ".o_callflow_countdown_pause:contains('Resume')",
-            run: () => new Promise((resolve) => setTimeout(resolve, 4000)),
+            run: () => new Promise((resolve) => setTimeout(resolve, 9000)),
         },
         {
             content: "Still paused, no call placed: resume",
