@@ -6,9 +6,9 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("callflow_voice_call_tour", {
     steps: () => [
         {
-            content: "Call (Alt+A)",
-            trigger: ".o_callflow_dialer button.o_callflow_call[data-hotkey=a]",
-            run: "click",
+            content: "Call, with its shortcut in the tooltip: press Alt+A",
+            trigger: ".o_callflow_dialer button.o_callflow_call[data-hotkey=a][data-tooltip='Call (Alt+A)']",
+            run: "press alt+a",
             timeout: 30000,
         },
         {
@@ -54,9 +54,9 @@ registry.category("web_tour.tours").add("callflow_voice_call_tour", {
 registry.category("web_tour.tours").add("callflow_voice_power_tour", {
     steps: () => [
         {
-            content: "The first person: no countdown before any result",
-            trigger: ".o_callflow_dialer:not(:has(.o_callflow_countdown)) button.o_callflow_log",
-            run: "click",
+            content: "The first person: no countdown before any result; Alt+L logs",
+            trigger: ".o_callflow_dialer:not(:has(.o_callflow_countdown)) button.o_callflow_log[data-tooltip='Log result (Alt+L)']",
+            run: "press alt+l",
             timeout: 30000,
         },
         {
