@@ -58,6 +58,7 @@
         ],
         "web.assets_backend": [
             "callflow_odoo/static/src/fields/*",
+            "callflow_odoo/static/src/call_state/*",
         ],
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
@@ -66,6 +67,7 @@
             "callflow_odoo/static/tests/tours/callflow_list_kanban_tour.js",
             "callflow_odoo/static/tests/tours/callflow_operator_day_tour.js",
             "callflow_odoo/static/tests/tours/callflow_click_to_call_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_voice_call_tour.js",
         ],
     },
     "application": True,

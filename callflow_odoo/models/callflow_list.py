@@ -1,5 +1,3 @@
-import logging
-
 from markupsafe import Markup
 from psycopg2.extras import Json
 
@@ -11,8 +9,7 @@ from odoo.tools.translate import html_translate
 from ..tools.constants import OPEN_STATES
 from ..tools.hours import WINDOW_FLAGS, window_flags_to_days
 from ..tools.purposes import PURPOSES
-
-_logger = logging.getLogger(__name__)
+from ..tools.voice import POWER_HELP
 
 # The records a list calls: its source_model, and the add wizard's.
 SOURCE_MODELS = [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")]
@@ -157,6 +154,12 @@ class CallflowList(models.Model):
     call_count = fields.Integer("Calls", compute="_compute_call_count")
     record_calls = fields.Boolean(help="Announce, then record voice calls.")
     recording_announcement = fields.Char("Announcement", translate=True)
+    # Power mode (issue #13): the dialer dials the next person by itself.
+    power_mode = fields.Boolean("Power mode", help=POWER_HELP[0])
+    wrap_up_seconds = fields.Integer("Wrap-up (s)", default=10, help=POWER_HELP[1])
+    ring_timeout_seconds = fields.Integer(
+        "Ring timeout (s)", default=25, help=POWER_HELP[2]
+    )
 
     _sql_constraints = [
         (
@@ -392,9 +395,4 @@ class CallflowList(models.Model):
     @api.model
     def _cron_sync_lists(self):
         """Add new matches to the lists that keep in sync."""
-        for rec in self.search([("keep_in_sync", "=", True), ("state", "!=", "done")]):
-            try:
-                with self.env.cr.savepoint():
-                    rec._build_entries()
-            except Exception:
-                _logger.exception("Callflow: could not sync call list %s", rec.id)
+        return self.env["callflow.list.builder"]._cron_sync_lists()

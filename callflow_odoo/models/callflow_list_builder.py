@@ -1,3 +1,5 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -10,6 +12,8 @@ from ..tools.phone_errors import parse_error_message
 SOURCE_CHUNK = 20000
 INSERT_CHUNK = 20000
 ANALYZE_THRESHOLD = 10000
+
+_logger = logging.getLogger(__name__)
 
 
 class CallflowListBuilder(models.AbstractModel):
@@ -220,3 +224,17 @@ class CallflowListBuilder(models.AbstractModel):
             cr.execute(SQL("ANALYZE callflow_list_entry"))
         self.env["callflow.list.entry"].invalidate_model()
         call_list.invalidate_recordset()
+
+    @api.model
+    def _cron_sync_lists(self):
+        """Add new matches to the lists that keep in sync, each in its own
+        savepoint: one broken filter does not stop the others."""
+        lists = self.env["callflow.list"].search(
+            [("keep_in_sync", "=", True), ("state", "!=", "done")]
+        )
+        for rec in lists:
+            try:
+                with self.env.cr.savepoint():
+                    rec._build_entries()
+            except Exception:
+                _logger.exception("Callflow: could not sync call list %s", rec.id)

@@ -117,6 +117,11 @@ class CallflowVoice(models.AbstractModel):
         return self._placed_notification(result, entry.display_name)
 
     @api.model
+    def _ring_timeout(self, call_list):
+        """Seconds a phone rings before "no answer" (the list's, else 25)."""
+        return call_list.ring_timeout_seconds or 25
+
+    @api.model
     def _ring_target(self, user):
         return (user.callflow_ring_target or "").strip()
 
@@ -160,8 +165,13 @@ class CallflowVoice(models.AbstractModel):
             voice_state="queued",
             voice_key=uuid.uuid4().hex,
         )
+        call_list = self.env["callflow.list"].browse(vals.get("list_id"))
         if provider == "twilio":
-            request = {"from_number": caller.number or "", "to": target, "timeout": 25}
+            request = {
+                "from_number": caller.number or "",
+                "to": target,
+                "timeout": self._ring_timeout(call_list),
+            }
         else:
             request = {
                 "operator": target,
@@ -265,7 +275,7 @@ class CallflowVoice(models.AbstractModel):
             language,
             call.caller_number_id.number or "",
             call.dialed_number,
-            25,
+            self._ring_timeout(call.list_id),
             self._url(call, "status", raw_token, "dial"),
             self._url(call, "status", raw_token, "person"),
             **self.env["callflow.voice.recording"]._dial_urls(call, raw_token),
@@ -368,13 +378,5 @@ class CallflowVoice(models.AbstractModel):
             call.env["bus.bus"]._sendone(
                 call.user_id.partner_id,
                 "callflow.call/state",
-                {
-                    "call_id": call.id,
-                    "entry_id": call.entry_id.id,
-                    "voice_state": call.voice_state,
-                    "answer_date": fields.Datetime.to_string(call.answer_date),
-                    "talk_seconds": call.talk_seconds,
-                    "message": call.voice_message or "",
-                    "result": call.result_id.name or "",
-                },
+                self.env["callflow.voice.screen"]._state(call),
             )

@@ -33,6 +33,7 @@ RECORDING_RE = re.compile(
     r"^/2010-04-01/Accounts/([^/]+)/Recordings/(RE\w+)\.(json|mp3)$"
 )
 AUDIO = b"ID3\x03\x00fake-mp3"
+CALL_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\.json$")
 
 # The person's leg in each scenario: (CallStatus, extra callback fields);
 # "completed" gets CallDuration = talk seconds.
@@ -54,6 +55,8 @@ SCENARIOS = {
     ],
     # completed arrives first, then the late ringing and answered.
     "out-of-order": [("completed", {}), ("ringing", {}), ("in-progress", {})],
+    # The person answers and talks until someone hangs up (hangup()).
+    "talking": [("initiated", {}), ("ringing", {}), ("in-progress", {})],
 }
 DIAL_STATUS = {
     "answered": "completed",
@@ -81,6 +84,11 @@ class FakeVoiceProvider:
         self.deletes = []  # recording sids asked to DELETE
         self.delete_plan = []  # HTTP statuses answered to DELETE first
         self.lock = threading.Lock()
+        self.pause = 1.0  # seconds between the auto-played callbacks
+        self.after_post = None  # called after each callback posted
+        self.hangups = []  # call sids asked to end (Status=completed)
+        self.live = {}  # call sid -> the "talking" call's legs, until hung up
+        self.threads = []  # the threads posting callbacks (auto play, hangup)
         self._sids = itertools.count(1)
         provider = self
 
@@ -133,6 +141,10 @@ class FakeVoiceProvider:
         return self
 
     def __exit__(self, *exc):
+        # A call still playing posts to the test's server: let it end first,
+        # or its callbacks land in the next test.
+        for thread in self.threads:
+            thread.join(60)
         self.server.shutdown()
         self.server.server_close()
 
@@ -156,7 +168,7 @@ class FakeVoiceProvider:
                 f"{self.account_sid}:{self.auth_token}".encode()
             ).decode()
         )
-        match = CALLS_RE.match(handler.path)
+        match = CALLS_RE.match(handler.path) or CALL_RE.match(handler.path)
         with self.lock:
             self.requests.append({"path": handler.path, "params": params, "key": key})
             if not match or match.group(1) != self.account_sid:
@@ -165,13 +177,17 @@ class FakeVoiceProvider:
                 return 401, {"code": 20003, "message": "Authenticate"}
             if self.plan:
                 return self.plan.pop(0)
+            if match.re is CALL_RE:
+                return self._hangup_request(match.group(2), params)
             if key in self.calls:  # the same attempt: the same call
                 return 201, {"sid": self.calls[key]["sid"], "status": "queued"}
             sid = f"CA{next(self._sids):032d}"
             call = dict(params, sid=sid, key=key)
             self.calls[key] = call
         if self.auto_play:
-            threading.Thread(target=self._auto_play, args=(call,), daemon=True).start()
+            thread = threading.Thread(target=self._auto_play, args=(call,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
         return 201, {"sid": sid, "status": "queued"}
 
     def _recording(self, handler, method):
@@ -224,9 +240,20 @@ class FakeVoiceProvider:
             )
         return 200, {"id": call["sid"]}
 
+    def _hangup_request(self, sid, params):
+        """``POST …/Calls/{sid}.json`` with ``Status=completed``: end a live
+        call, then post its end (in a thread, as a provider does)."""
+        if sid not in self.live or params.get("Status") != "completed":
+            return 404, {"code": 20404, "message": "Not found"}
+        self.hangups.append(sid)
+        thread = threading.Thread(target=self._finish, args=(sid,), daemon=True)
+        self.threads.append(thread)
+        thread.start()
+        return 200, {"sid": sid, "status": "completed"}
+
     def _auto_play(self, call):
-        time.sleep(1.0)
-        self.play(call["sid"], self.auto_play, pause=1.0)
+        time.sleep(self.pause)
+        self.play(call["sid"], self.auto_play, pause=self.pause)
 
     # -- Callflow's callbacks --------------------------------------------
     def post(self, url, params):
@@ -237,6 +264,8 @@ class FakeVoiceProvider:
         )
         with self.lock:
             self.callbacks.append((url, dict(params), response.status_code))
+        if self.after_post:
+            self.after_post()
         return response
 
     def call_by_sid(self, sid):
@@ -307,21 +336,12 @@ class FakeVoiceProvider:
                     self.post(number.get("statusCallback"), params)
                 if pause:
                     time.sleep(pause)
+            self.live[sid] = (base, status_url, clock, dial, leg, leg_sid, times)
+            if scenario == "talking":
+                return twiml  # until hangup()
             if dial.get("record") and answered:
                 self._post_recording(dial, sid, replay)
-            dial_status = DIAL_STATUS.get(scenario, scenario)
-            self.post(
-                dial.get("action"),
-                dict(
-                    base,
-                    CallStatus="in-progress",
-                    DialCallSid=leg_sid,
-                    DialCallStatus=dial_status,
-                    DialCallDuration=str(
-                        self.talk_seconds if dial_status == "completed" else 0
-                    ),
-                ),
-            )
+            self._end_dial(sid, DIAL_STATUS.get(scenario, scenario))
         self.post(
             status_url,
             dict(
@@ -351,3 +371,44 @@ class FakeVoiceProvider:
         }
         for _ in range(2 if replay else 1):
             self.post(dial.get("recordingStatusCallback"), params)
+
+    def _end_dial(self, sid, dial_status):
+        base, _url, _clock, dial, _leg, leg_sid, _times = self.live.pop(sid)
+        self.post(
+            dial.get("action"),
+            dict(
+                base,
+                CallStatus="in-progress",
+                DialCallSid=leg_sid,
+                DialCallStatus=dial_status,
+                DialCallDuration=str(
+                    self.talk_seconds if dial_status == "completed" else 0
+                ),
+            ),
+        )
+
+    def _finish(self, sid):
+        """A hung-up "talking" call: the person's leg completes, then the
+        ``<Dial action>`` and the operator's leg."""
+        base, status_url, clock, dial, leg, _leg_sid, times = self.live[sid]
+        self.post(
+            dial.find("Number").get("statusCallback"),
+            dict(
+                leg,
+                CallStatus="completed",
+                CallDuration=str(self.talk_seconds),
+                Timestamp=format_datetime(times["completed"]),
+            ),
+        )
+        if dial.get("record"):
+            self._post_recording(dial, sid, False)
+        self._end_dial(sid, "completed")
+        self.post(
+            status_url,
+            dict(
+                base,
+                CallStatus="completed",
+                CallDuration=str(self.talk_seconds + 10),
+                Timestamp=format_datetime(clock + timedelta(seconds=60)),
+            ),
+        )

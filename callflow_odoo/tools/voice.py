@@ -41,6 +41,18 @@ PROVIDERS = {
     "http": {"idempotency_header": "Idempotency-Key"},
 }
 STATUS_EVENTS = "initiated ringing answered completed"
+# The help of the lists' power mode fields: power_mode, wrap_up_seconds,
+# ring_timeout_seconds (callflow.list).
+POWER_HELP = (
+    (
+        "After Log result, call the next person by itself once the wrap-up "
+        "time is over (a countdown the operator can pause). Never predictive: "
+        "the provider rings the operator first, and the person only once the "
+        "operator is on the line."
+    ),
+    "Power mode: seconds between Log result and the next call.",
+    "Seconds a phone rings before the call logs No answer by itself.",
+)
 
 # Voice states, in the order a call lives them; every final state has the
 # same rank, so that a late callback never moves a call out of it.
@@ -306,16 +318,38 @@ class TwilioVoiceClient(VoiceClient):
     def delete_recording(self, recording_sid):
         """Delete a recording at the provider: '' when it is gone (deleted
         now, or already: 404), else the error to log (kept for next time)."""
+        return self._provider_request(
+            "delete", self.recording_url(recording_sid), ok=(200, 204, 404)
+        )
+
+    def hangup_url(self, sid):
+        """The call resource ``…/Calls/{sid}.json`` of the provider's call."""
+        return self.calls_url()[: -len(".json")] + f"/{quote(sid, safe='')}.json"
+
+    def hangup(self, sid):
+        """Ask the provider to end the call ``sid`` (``Status=completed``);
+        the end itself arrives as the usual status callback. Returns an
+        error message, empty when the provider accepted."""
+        return self._provider_request(
+            "post", self.hangup_url(sid), data={"Status": "completed"}
+        )
+
+    def _provider_request(self, method, url, ok=None, **kwargs):
+        """One authenticated request on a call or recording resource: ''
+        when the provider answered one of ``ok`` (any 2xx by default), else
+        the error text."""
         try:
-            response = requests.delete(
-                self.recording_url(recording_sid),
+            response = requests.request(
+                method,
+                url,
                 auth=self.auth(),
                 timeout=self.timeout,
                 allow_redirects=False,
+                **kwargs,
             )
         except requests.RequestException as e:
             return f"Provider unreachable: {e}"
-        if response.status_code in (200, 204, 404):
+        if response.status_code in ok if ok else response.ok:
             return ""
         return self._error_text(response, self._json(response))
 
@@ -367,6 +401,11 @@ class HttpClickToCall(VoiceClient):
     def _sid(self, payload):
         sid = payload.get("id") or payload.get("call_id") or payload.get("sid")
         return str(sid) if isinstance(sid, (str, int)) and sid != "" else ""
+
+    def hangup(self, sid):
+        """PBX APIs have no common hang-up call: the operator hangs up on
+        their own phone."""
+        return "Hang up on your phone: this provider cannot end calls."
 
 
 CLIENTS = {"twilio": TwilioVoiceClient, "http": HttpClickToCall}

@@ -47,9 +47,12 @@ class CallflowCallLog(models.TransientModel):
         call = self._log()
         Dialer = self.env["callflow.dialer"]
         nxt = Dialer._pick_next(call.list_id.ids)
+        action = nxt._action_replace_dialer() if nxt else None
+        if action and nxt.list_id.power_mode:
+            # Power mode: the dialer counts the wrap-up down, then calls.
+            action["context"] = {"callflow_power_dial": True}
         return self._logged_notification(
-            call,
-            nxt._action_replace_dialer() if nxt else Dialer._action_nothing_to_call(),
+            call, action or Dialer._action_nothing_to_call()
         )
 
     def _logged_notification(self, call, next_action):
