@@ -30,3 +30,4 @@ from . import res_groups
 from . import ir_module_module
 from . import callflow_dial_gate
 from . import callflow_voice
+from . import callflow_call_report

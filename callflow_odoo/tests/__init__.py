@@ -28,3 +28,4 @@ from . import test_voice_tools
 from . import test_voice_gate
 from . import test_tools_preference
 from . import test_tools_dial_gate
+from . import test_call_report
