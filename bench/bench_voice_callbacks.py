@@ -70,9 +70,7 @@ EXPECTED = {
     "machine": ("completed", 4, 20, "voicemail"),
 }
 # werkzeug's request line with Odoo's timing: queries, query time, rest.
-TIMING = re.compile(
-    r'"POST /callflow/voice/status/\d+\S* HTTP/1\.1" (\d+) - (\d+) ([\d.]+) ([\d.]+)'
-)
+TIMING = re.compile(r'"(?:POST|GET) (\S+) HTTP/1\.1" (\d+) - (\d+) ([\d.]+) ([\d.]+)')
 
 
 def start_server(args, port, workers, log_file):
@@ -235,19 +233,32 @@ def percentiles(samples):
     }
 
 
-def server_times(log_file, offset):
-    """Odoo's time per status callback (ms) from its request log."""
+def server_times(log_file, offset, prefix):
+    """Odoo's time (ms) per request whose path starts with ``prefix``, from
+    its request log: query time + the rest."""
     times = []
     with open(log_file, encoding="utf-8", errors="replace") as log:
         log.seek(offset)
         for line in log:
             match = TIMING.search(line)
-            if match:
-                times.append((float(match.group(3)) + float(match.group(4))) * 1000)
+            if match and match.group(1).startswith(prefix):
+                times.append((float(match.group(4)) + float(match.group(5))) * 1000)
     return times
 
 
-def check(env, plan):
+def chatter_counts(env, partner_ids):
+    """Messages on each contact's chatter."""
+    env.cr.execute(
+        SQL(
+            "SELECT res_id, count(*) FROM mail_message"
+            " WHERE model = 'res.partner' AND res_id IN %s GROUP BY res_id",
+            tuple(partner_ids),
+        )
+    )
+    return dict(env.cr.fetchall())
+
+
+def check(env, plan, notes_before):
     """Lost and doubled callbacks, from the calls and what they logged."""
     ids = [call_id for call_id, _token, _kind in plan]
     calls = env["callflow.call"].browse(ids)
@@ -275,14 +286,12 @@ def check(env, plan):
         )
     )
     attempts = dict(env.cr.fetchall())
-    env.cr.execute(
-        SQL(
-            "SELECT res_id, count(*) FROM mail_message"
-            " WHERE model = 'res.partner' AND res_id IN %s GROUP BY res_id",
-            tuple(calls.partner_id.ids),
-        )
-    )
-    notes = dict(env.cr.fetchall())
+    after = chatter_counts(env, calls.partner_id.ids)
+    notes = {
+        pid: count - notes_before.get(pid, 0)
+        for pid, count in after.items()
+        if count > notes_before.get(pid, 0)
+    }
     unreached = [call for call in calls if EXPECTED[kinds[call.id]][3]]
     twice_attempts = sum(1 for n in attempts.values() if n > 1)
     missing_attempts = sum(1 for c in unreached if c.entry_id.id not in attempts)
@@ -315,6 +324,11 @@ def main():
     with environment(dbname) as env:
         sequential = setup(env, url, SEQUENTIAL_CALLS)
         concurrent = setup(env, url, CALLS)
+    with environment(dbname) as env:
+        partner_ids = (
+            env["callflow.call"].browse([c[0] for c in concurrent]).partner_id.ids
+        )
+        notes_before = chatter_counts(env, partner_ids)
         pg_log = server_log(env, options.pg_log)
     server = start_server(args, port, options.workers, log_file)
     pids = set()
@@ -345,10 +359,14 @@ def main():
             status, ms = post(session, cb)
             statuses.add(status)
             rtt.append(ms)
+        for _i in range(100):  # the floor: Odoo's cheapest request
+            session.get(f"{url}/web/health", timeout=30)
         time.sleep(0.5)
-        odoo_ms = server_times(log_file, offset)
+        odoo_ms = server_times(log_file, offset, "/callflow/voice/status/")
+        health_ms = server_times(log_file, offset, "/web/health")
         figures_a = {
             "odoo_time": percentiles(odoo_ms) if odoo_ms else "no log lines",
+            "odoo_time_of_web_health": percentiles(health_ms) if health_ms else "-",
             "round_trip": percentiles(rtt),
             "http_status": sorted(statuses),
         }
@@ -393,7 +411,7 @@ def main():
         server.terminate()
         server.wait(30)
     with environment(dbname) as env:
-        result = check(env, concurrent)
+        result = check(env, concurrent, notes_before)
     codes = {}
     for code, _ms in answers:
         codes[code] = codes.get(code, 0) + 1

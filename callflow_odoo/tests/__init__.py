@@ -29,3 +29,4 @@ from . import test_voice_gate
 from . import test_tools_preference
 from . import test_tools_dial_gate
 from . import test_call_report
+from . import test_voice_callbacks
