@@ -22,8 +22,8 @@ class CallflowCallReport(models.Model):
     _order = "date desc, id desc"
     _rec_name = "call_id"
 
-    call_id = fields.Many2one("callflow.call", "Call", readonly=True)
-    date = fields.Datetime("Date", readonly=True)
+    call_id = fields.Many2one("callflow.call", readonly=True)
+    date = fields.Datetime(readonly=True)
     user_id = fields.Many2one("res.users", "Operator", readonly=True)
     list_id = fields.Many2one("callflow.list", "Call list", readonly=True)
     caller_number_id = fields.Many2one(
