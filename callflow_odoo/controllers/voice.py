@@ -98,7 +98,7 @@ class CallflowVoice(http.Controller):
         ):
             return request.make_response("Bad parameters", status=400)
         # sudo: as above, the provider is authenticated by the signature.
-        request.env["callflow.voice"].sudo()._apply_status_committed(
+        request.env["callflow.voice"].sudo()._apply_status_read_committed(
             call.id,
             "operator" if leg == "operator" else "person",
             status,
@@ -162,7 +162,7 @@ class CallflowVoice(http.Controller):
         )
         if not call:
             return request.make_response("Unknown call", status=404)
-        Voice._apply_status_committed(
+        Voice._apply_status_read_committed(
             call.id,
             "person",
             status,

@@ -292,18 +292,18 @@ class CallflowVoice(models.AbstractModel):
         )
 
     @api.model
-    def _apply_status_committed(self, call_id, leg, status, **kwargs):
-        """A provider's status callback, applied and committed in its own
-        READ COMMITTED transaction: the call's row lock then waits for a
-        concurrent callback of the same call and reads its result, where
-        the request's older REPEATABLE READ snapshot fails on serialization
-        (an ERROR in PostgreSQL's log, and the whole request replayed)."""
-        with self.env.registry.cursor() as cr:
-            if not self.env.registry.in_test_mode():  # tests share one txn
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            env = self.env(cr=cr)
-            call = env["callflow.call"].browse(call_id)
-            return self.with_env(env)._apply_status(call, leg, status, **kwargs)
+    def _apply_status_read_committed(self, call_id, leg, status, **kwargs):
+        """A provider's status callback, first thing its request writes: the
+        request's transaction (reads only so far) restarts in READ COMMITTED,
+        so that the call's row lock waits for a concurrent callback of the
+        same call and reads its result, where a REPEATABLE READ snapshot
+        fails on serialization (an ERROR in PostgreSQL's log, and the whole
+        request replayed). One connection, as any request."""
+        if not self.env.registry.in_test_mode():  # tests share one txn
+            self.env.cr.rollback()
+            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        call = self.env["callflow.call"].browse(call_id)
+        return self._apply_status(call, leg, status, **kwargs)
 
     @api.model
     def _apply_status(

@@ -62,13 +62,15 @@ class TestVoiceCallbackConcurrency(CommittedCase):
                 at=AT - timedelta(seconds=25),
             )
             cr2.commit()  # pylint: disable=invalid-commit
-            env1["callflow.voice"]._apply_status_committed(
+            env1["callflow.voice"]._apply_status_read_committed(
                 self.call_id, "person", "no-answer", at=AT
             )
+            cr1.commit()  # pylint: disable=invalid-commit
             # The same callback replayed changes nothing.
-            env1["callflow.voice"]._apply_status_committed(
+            env1["callflow.voice"]._apply_status_read_committed(
                 self.call_id, "person", "no-answer", at=AT
             )
+            cr1.commit()  # pylint: disable=invalid-commit
         with self.committed_env() as env:
             call = env["callflow.call"].browse(self.call_id)
             self.assertEqual(call.voice_state, "no_answer")
