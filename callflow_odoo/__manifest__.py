@@ -42,6 +42,7 @@
         "views/res_users_views.xml",
         "security/callflow_call_security.xml",
         "views/callflow_call_views.xml",
+        "views/callflow_call_report_views.xml",
         "views/callflow_call_log_views.xml",
         "views/callflow_dialer_views.xml",
         "views/callflow_ledger_export_views.xml",

@@ -93,8 +93,8 @@ class CallflowVoice(http.Controller):
         ):
             return request.make_response("Bad parameters", status=400)
         # sudo: as above, the provider is authenticated by the signature.
-        request.env["callflow.voice"].sudo()._apply_status(
-            call,
+        request.env["callflow.voice"].sudo()._apply_status_read_committed(
+            call.id,
             "operator" if leg == "operator" else "person",
             status,
             at=voice.parse_timestamp(kw.get("Timestamp")),
@@ -157,8 +157,8 @@ class CallflowVoice(http.Controller):
         )
         if not call:
             return request.make_response("Unknown call", status=404)
-        Voice._apply_status(
-            call,
+        Voice._apply_status_read_committed(
+            call.id,
             "person",
             status,
             at=voice.parse_timestamp(payload.get("timestamp")),

@@ -31,3 +31,4 @@ from . import callflow_dial_gate
 from . import callflow_voice
 from . import callflow_voice_recording
 from . import callflow_voice_screen
+from . import callflow_call_report

@@ -295,6 +295,20 @@ class CallflowVoice(models.AbstractModel):
         )
 
     @api.model
+    def _apply_status_read_committed(self, call_id, leg, status, **kwargs):
+        """A provider's status callback, first thing its request writes: the
+        request's transaction (reads only so far) restarts in READ COMMITTED,
+        so that the call's row lock waits for a concurrent callback of the
+        same call and reads its result, where a REPEATABLE READ snapshot
+        fails on serialization (an ERROR in PostgreSQL's log, and the whole
+        request replayed). One connection, as any request."""
+        if not self.env.registry.in_test_mode():  # tests share one txn
+            self.env.cr.rollback()
+            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        call = self.env["callflow.call"].browse(call_id)
+        return self._apply_status(call, leg, status, **kwargs)
+
+    @api.model
     def _apply_status(
         self, call, leg, status, at=None, duration=None, answered_by=None, sid=None
     ):
@@ -339,12 +353,7 @@ class CallflowVoice(models.AbstractModel):
     @api.model
     def _default_result(self, outcome):
         """The result logged by itself for a person not reached."""
-        xmlid = {
-            "no_answer": "callflow_odoo.call_result_no_answer",
-            "busy": "callflow_odoo.call_result_busy",
-            "voicemail": "callflow_odoo.call_result_voicemail",
-            "failed": "callflow_odoo.call_result_failed_technical",
-        }[outcome]
+        xmlid = voice.DEFAULT_RESULTS[outcome]
         result = self.env.ref(xmlid, raise_if_not_found=False)
         return result or self.env["callflow.call.result"].search(
             [("outcome_hint", "=", outcome)], limit=1

@@ -30,3 +30,5 @@ from . import test_tools_preference
 from . import test_tools_dial_gate
 from . import test_addon_structure
 from . import test_voice_recording
+from . import test_call_report
+from . import test_voice_callbacks

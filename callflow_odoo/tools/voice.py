@@ -96,6 +96,13 @@ MERGED_FIELDS = (
     "ring_seconds",
     "answered_by",
 )
+# Outcome logged by itself -> the default result's XML id.
+DEFAULT_RESULTS = {
+    "no_answer": "callflow_odoo.call_result_no_answer",
+    "busy": "callflow_odoo.call_result_busy",
+    "voicemail": "callflow_odoo.call_result_voicemail",
+    "failed": "callflow_odoo.call_result_failed_technical",
+}
 # Final voice state -> the outcome logged by itself (the person not reached).
 UNREACHED_OUTCOMES = {"busy": "busy", "no_answer": "no_answer", "failed": "failed"}
 
@@ -480,7 +487,8 @@ def merge_status(current, status, at, duration=None, answered_by=None):
     ring = current.get("ring_date") or changes.get("ring_date")
     answer = current.get("answer_date") or changes.get("answer_date")
     end = current.get("hangup_date") or changes.get("hangup_date")
-    stop = answer or (end if state in FINAL_STATES else None)
+    # The end may have come first (``no-answer`` before ``ringing``).
+    stop = answer or end
     if ring and stop and not current.get("ring_seconds"):
         changes["ring_seconds"] = max(int((stop - ring).total_seconds()), 0)
     return changes
