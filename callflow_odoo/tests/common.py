@@ -17,12 +17,13 @@ import contextlib
 import io
 import random
 import time
+from urllib.parse import urlsplit
 
 from PIL import Image
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api, sql_db
-from odoo.tests import BaseCase, new_test_user
+from odoo.tests import BaseCase, common, new_test_user
 
 from odoo.addons.callflow_odoo.tools.examples import web_opt_out
 
@@ -228,6 +229,23 @@ def record_web_opt_out(env, partner, **vals):
     return env["callflow.preference.event"]._record(
         web_opt_out(partner.phone, partner.id, **vals)
     )
+
+
+# ----------------------------------------------------------------------
+# Real local HTTP servers (fake providers) in tests
+# ----------------------------------------------------------------------
+class LocalServersMixin:
+    """Lets requests to the local fake providers (gateway_server.py,
+    voice_server.py) through untouched."""
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's test base lifts every timeout to 10 s (and cannot compare a
+        # (connect, read) tuple); timeouts are what we test here, and only
+        # local servers are let through, untouched.
+        if urlsplit(r.url).hostname == common.HOST:
+            return common._super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
 
 
 # ----------------------------------------------------------------------

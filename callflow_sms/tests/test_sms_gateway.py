@@ -1,22 +1,14 @@
 import json
-from urllib.parse import urlsplit
 
-from odoo.tests import TransactionCase, common, tagged
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.callflow_odoo.tests.common import (
+    LocalServersMixin as LocalGatewayMixin,
+)
 
 from .gateway_server import FakeGateway
 
 NUMBER = "+819012345678"
-
-
-class LocalGatewayMixin:
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo's test base lifts every timeout to 10 s (and cannot compare a
-        # (connect, read) tuple); timeouts are what we test here, and only the
-        # local fake gateway is let through untouched.
-        if urlsplit(r.url).hostname == common.HOST:
-            return common._super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
 
 
 class GatewayCase(LocalGatewayMixin, TransactionCase):
