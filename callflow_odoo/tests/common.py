@@ -231,6 +231,42 @@ def record_web_opt_out(env, partner, **vals):
     )
 
 
+def record_opt_out(env, number, **vals):
+    """The operator records that ``number`` wants no more calls (``vals``
+    override: scope, purpose, action...)."""
+    return env["callflow.preference.event"]._record(
+        [
+            dict(
+                {
+                    "number": number,
+                    "channel": "call",
+                    "scope": "all",
+                    "action": "opt_out",
+                    "source": "operator",
+                },
+                **vals,
+            )
+        ]
+    )
+
+
+def record_hours(env, number, days="12345", hours_from=10.0, hours_to=12.0):
+    """The person asked to be called only at certain times (by default
+    weekdays 10:00-12:00, their time), on the web page."""
+    return env["callflow.preference.event"]._record(
+        [
+            {
+                "number": number,
+                "action": "hours",
+                "hours_days": days,
+                "hours_from": hours_from,
+                "hours_to": hours_to,
+                "source": "web",
+            }
+        ]
+    )
+
+
 # ----------------------------------------------------------------------
 # Real local HTTP servers (fake providers) in tests
 # ----------------------------------------------------------------------
