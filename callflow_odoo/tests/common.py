@@ -290,6 +290,12 @@ class LocalServersMixin:
 class CallflowCase:
     """Asserts in the words of the ledger and the dialer."""
 
+    def save_settings(self, **values):
+        """Save ``values`` in Settings, as the Save button does."""
+        settings = self.env["res.config.settings"].create(values)
+        settings.execute()
+        return settings
+
     def _blocks(self, number, channel, purpose):
         return self.env["callflow.preference.state"]._check_numbers(
             [number], channel, purpose
