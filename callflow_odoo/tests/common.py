@@ -14,6 +14,7 @@ Mixins: combine with ``TransactionCase`` or ``HttpCase``.
 
 import base64
 import contextlib
+import importlib.util
 import io
 import random
 import time
@@ -33,6 +34,15 @@ NEW_YORK = "+12125550123"
 EVERY_DAY = {
     f"window_{day}": True for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 }
+
+
+def load_file(path, name):
+    """The Python file at ``path`` (a script ``odoo shell`` runs, a
+    migration), which is no importable module, as the module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def noisy_png(size=1200):
