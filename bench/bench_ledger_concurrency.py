@@ -17,7 +17,6 @@ Every scenario: 0 HTTP 500, nothing left pending.
 """
 
 import json
-import multiprocessing
 import re
 import statistics
 import sys
@@ -27,20 +26,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bench.bench_sms_gateway import gateway_server
-from bench.common import environment, free_port, parse_args, start_server
+from bench.common import (
+    environment,
+    free_port,
+    parse_args,
+    start_gateway,
+    start_server,
+)
 
 PAGE_NUMBER = "+819061110000"
 LINK_NUMBER = "+819061110001"
 SMS_NUMBER = "+819061110002"
 SECRET = "bench-webhook-secret"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def serve_gateway(queue):
-    with gateway_server.FakeGateway() as gateway:
-        queue.put(gateway.url)
-        gateway.thread.join()
 
 
 def setup(dbname, gateway_url):
@@ -273,11 +271,7 @@ def verify(dbname, page_counts, link_counts, sms_counts, gateway_stats, queued):
 
 def main():
     args = parse_args(__doc__)
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    gateway = ctx.Process(target=serve_gateway, args=(queue,), daemon=True)
-    gateway.start()
-    gateway_url = queue.get(timeout=10)
+    gateway, gateway_url = start_gateway()
     raw = setup(args.database, gateway_url)
     port = free_port()
     server = start_server(args, port)

@@ -8,22 +8,14 @@ phones would receive. Sending goes through Odoo's own SMS queue processing
 (``sms.sms._process_queue``: batches of 500, commit after each).
 """
 
-import importlib.util
-import multiprocessing
-import pathlib
 import resource
 import time
 
 import requests
 
-from bench.common import environment, parse_args, report
+from bench.common import environment, parse_args, report, start_gateway
 
 N = 10_000
-
-_path = pathlib.Path(__file__).parent.parent / "callflow_sms/tests/gateway_server.py"
-_spec = importlib.util.spec_from_file_location("gateway_server", _path)
-gateway_server = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gateway_server)
 
 
 def rss_mb():
@@ -34,20 +26,9 @@ def rss_mb():
     return None
 
 
-def serve(port_queue):
-    """The gateway in its own process, as a real provider would be."""
-    with gateway_server.FakeGateway(fail_ratio=0.10) as gateway:
-        port_queue.put(gateway.url)
-        gateway.thread.join()
-
-
 def main():
     args = parse_args(__doc__)
-    ctx = multiprocessing.get_context("fork")
-    port_queue = ctx.Queue()
-    server = ctx.Process(target=serve, args=(port_queue,), daemon=True)
-    server.start()
-    url = port_queue.get(timeout=10)
+    server, url = start_gateway(fail_ratio=0.10)
     try:
         run(args, url)
     finally:

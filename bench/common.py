@@ -7,8 +7,11 @@ Run them with ``make bench`` (all) or ``scripts/bench.sh bench/bench_x.py``.
 
 import argparse
 import contextlib
+import importlib.util
 import logging
+import multiprocessing
 import os
+import pathlib
 import socket
 import statistics
 import subprocess
@@ -20,6 +23,8 @@ import requests
 
 import odoo
 from odoo.tools import config
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def parse_args(description=""):
@@ -121,6 +126,28 @@ def start_server(args, port):
         "warn",
     ]
     return wait_until_up(subprocess.Popen(cmd, env=env), port)
+
+
+def _serve_gateway(queue, options):
+    spec = importlib.util.spec_from_file_location(
+        "gateway_server", ROOT / "callflow_sms" / "tests" / "gateway_server.py"
+    )
+    gateway_server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gateway_server)
+    with gateway_server.FakeGateway(**options) as gateway:
+        queue.put(gateway.url)
+        gateway.thread.join()
+
+
+def start_gateway(**options):
+    """The tests' fake SMS gateway (``FakeGateway(**options)``) in a
+    process of its own, as a real provider would be: returns the process
+    (terminate it at the end) and the gateway's URL."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    process = ctx.Process(target=_serve_gateway, args=(queue, options), daemon=True)
+    process.start()
+    return process, queue.get(timeout=10)
 
 
 def wait_until_up(server, port):

@@ -2,22 +2,18 @@
 works on the demo's dialer, and ``make demo``'s set-up (scripts/demo_setup.py)
 leaves SMS in the outbox whose personal links open on the demo's address."""
 
-import importlib.util
 from pathlib import Path
 
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.callflow_odoo.tests.common import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_demo_setup():
     """scripts/demo_setup.py as a module (odoo shell runs it as a script)."""
-    spec = importlib.util.spec_from_file_location(
-        "callflow_demo_setup", ROOT / "scripts" / "demo_setup.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(ROOT / "scripts" / "demo_setup.py", "callflow_demo_setup")
 
 
 @tagged("post_install", "-at_install")

@@ -2,7 +2,6 @@
 its readme/ fragments, so the two cannot drift apart; the generated text
 is valid reStructuredText; README.md shows the screenshots it names."""
 
-import importlib.util
 import io
 import re
 from pathlib import Path
@@ -11,18 +10,15 @@ import docutils.core
 
 from odoo.tests import BaseCase, tagged
 
+from odoo.addons.callflow_odoo.tests.common import load_file
+
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ("callflow_odoo", "callflow_optout", "callflow_sms", "callflow_event")
 FRAGMENTS = ("DESCRIPTION", "CONFIGURE", "USAGE", "CONTRIBUTORS")
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "callflow_gen_readme", ROOT / "scripts" / "gen_readme.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(ROOT / "scripts" / "gen_readme.py", "callflow_gen_readme")
 
 
 @tagged("post_install", "-at_install")

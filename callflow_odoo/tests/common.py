@@ -14,15 +14,17 @@ Mixins: combine with ``TransactionCase`` or ``HttpCase``.
 
 import base64
 import contextlib
+import importlib.util
 import io
 import random
 import time
+from urllib.parse import urlsplit
 
 from PIL import Image
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api, sql_db
-from odoo.tests import BaseCase, new_test_user
+from odoo.tests import BaseCase, common, new_test_user
 
 from odoo.addons.callflow_odoo.tools.examples import web_opt_out
 
@@ -32,6 +34,15 @@ NEW_YORK = "+12125550123"
 EVERY_DAY = {
     f"window_{day}": True for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 }
+
+
+def load_file(path, name):
+    """The Python file at ``path`` (a script ``odoo shell`` runs, a
+    migration), which is no importable module, as the module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def noisy_png(size=1200):
@@ -230,11 +241,70 @@ def record_web_opt_out(env, partner, **vals):
     )
 
 
+def record_opt_out(env, number, **vals):
+    """The operator records that ``number`` wants no more calls (``vals``
+    override: scope, purpose, action...)."""
+    return env["callflow.preference.event"]._record(
+        [
+            dict(
+                {
+                    "number": number,
+                    "channel": "call",
+                    "scope": "all",
+                    "action": "opt_out",
+                    "source": "operator",
+                },
+                **vals,
+            )
+        ]
+    )
+
+
+def record_hours(env, number, days="12345", hours_from=10.0, hours_to=12.0):
+    """The person asked to be called only at certain times (by default
+    weekdays 10:00-12:00, their time), on the web page."""
+    return env["callflow.preference.event"]._record(
+        [
+            {
+                "number": number,
+                "action": "hours",
+                "hours_days": days,
+                "hours_from": hours_from,
+                "hours_to": hours_to,
+                "source": "web",
+            }
+        ]
+    )
+
+
+# ----------------------------------------------------------------------
+# Real local HTTP servers (fake providers) in tests
+# ----------------------------------------------------------------------
+class LocalServersMixin:
+    """Lets requests to the local fake providers (gateway_server.py,
+    voice_server.py) through untouched."""
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's test base lifts every timeout to 10 s (and cannot compare a
+        # (connect, read) tuple); timeouts are what we test here, and only
+        # local servers are let through, untouched.
+        if urlsplit(r.url).hostname == common.HOST:
+            return common._super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
+
+
 # ----------------------------------------------------------------------
 # The chain
 # ----------------------------------------------------------------------
 class CallflowCase:
     """Asserts in the words of the ledger and the dialer."""
+
+    def save_settings(self, **values):
+        """Save ``values`` in Settings, as the Save button does."""
+        settings = self.env["res.config.settings"].create(values)
+        settings.execute()
+        return settings
 
     def _blocks(self, number, channel, purpose):
         return self.env["callflow.preference.state"]._check_numbers(

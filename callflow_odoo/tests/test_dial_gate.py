@@ -6,7 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
-from .common import MOBILE, TOKYO, CallflowCommon
+from .common import MOBILE, TOKYO, CallflowCommon, record_hours, record_opt_out
 
 # Wednesday 25 Nov 2026, 03:00 UTC = 12:00 in Tokyo
 NOON_TOKYO = datetime(2026, 11, 25, 3, 0)
@@ -49,20 +49,7 @@ class DialGateCase(CallflowCommon):
             self.assertIn(word, decision.message)
 
     def opt_out(self, number=MOBILE, **vals):
-        return self.env["callflow.preference.event"]._record(
-            [
-                dict(
-                    {
-                        "number": number,
-                        "channel": "call",
-                        "scope": "all",
-                        "action": "opt_out",
-                        "source": "operator",
-                    },
-                    **vals,
-                )
-            ]
-        )
+        return record_opt_out(self.env, number, **vals)
 
 
 @tagged("post_install", "-at_install")
@@ -158,18 +145,7 @@ class TestDialGate(DialGateCase, TransactionCase):
             self.assertAllowed(self.check(TOKYO, tz="America/New_York"))
 
     def test_preferred_hours(self):
-        self.env["callflow.preference.event"]._record(
-            [
-                {
-                    "number": MOBILE,
-                    "action": "hours",
-                    "hours_days": "12345",
-                    "hours_from": 10.0,
-                    "hours_to": 12.0,
-                    "source": "web",
-                }
-            ]
-        )
+        record_hours(self.env, MOBILE)
         with freeze_time(datetime(2026, 11, 25, 0, 59)):  # 09:59 in Tokyo
             self.assertRefused(
                 self.check(entry=self.entry), "hours", "Mon–Fri 10:00–12:00"

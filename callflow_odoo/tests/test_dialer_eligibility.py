@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, tagged
 
-from .common import MOBILE, NEW_YORK, TOKYO, CallflowCommon
+from .common import MOBILE, NEW_YORK, TOKYO, CallflowCommon, record_hours
 
 # Wednesday 25 Nov 2026, 03:00 UTC = 12:00 in Tokyo, 22:00 (Tue) in New York
 NOON_TOKYO = datetime(2026, 11, 25, 3, 0)
@@ -141,19 +141,7 @@ class TestDialerEligibility(CallflowCommon, TransactionCase):
         """ "Only at certain times" (weekdays 10:00-12:00, the person's time)
         keeps the entry back outside those hours without suppressing it."""
         entry = self.make_entry(self.list, MOBILE, tz="Asia/Tokyo")
-        Event = self.env["callflow.preference.event"]
-        Event._record(
-            [
-                {
-                    "number": MOBILE,
-                    "action": "hours",
-                    "hours_days": "12345",
-                    "hours_from": 10.0,
-                    "hours_to": 12.0,
-                    "source": "web",
-                }
-            ]
-        )
+        record_hours(self.env, MOBILE)
         wed = datetime(2026, 11, 25)  # a Wednesday; Tokyo is UTC+9
         with freeze_time(wed.replace(hour=0, minute=59)):  # 09:59 in Tokyo
             self.assertFalse(self.pick())
@@ -167,7 +155,9 @@ class TestDialerEligibility(CallflowCommon, TransactionCase):
         with freeze_time(datetime(2026, 11, 28, 1, 30)):  # Saturday 10:30
             self.assertFalse(self.pick())
         # A later preferred-hours event without days lifts the restriction.
-        Event._record([{"number": MOBILE, "action": "hours", "source": "web"}])
+        self.env["callflow.preference.event"]._record(
+            [{"number": MOBILE, "action": "hours", "source": "web"}]
+        )
         with freeze_time(datetime(2026, 11, 28, 1, 30)):
             self.assertEqual(self.pick(), entry)
 

@@ -6,21 +6,8 @@ of the call, before the person's phone rings."""
 from odoo import fields
 from odoo.tests import tagged
 
+from .common import record_opt_out
 from .test_voice import VoiceTwilioCase
-
-
-def opt_out(env, number):
-    env["callflow.preference.event"]._record(
-        [
-            {
-                "number": number,
-                "channel": "call",
-                "scope": "all",
-                "action": "opt_out",
-                "source": "operator",
-            }
-        ]
-    )
 
 
 @tagged("post_install", "-at_install")
@@ -69,14 +56,14 @@ class TestVoiceGate(VoiceTwilioCase):
 
     def test_opted_out_number_refused_at_call(self):
         entry = self._pick()
-        opt_out(self.env, entry.number)
+        record_opt_out(self.env, entry.number)
         self.assertRefusedAtCall(entry, "Opted out")
 
     def test_opt_out_between_call_and_twiml_stops_the_persons_leg(self):
         entry, call, action = self._call()
         self.assertEqual(action["params"]["type"], "info")
         self.assertEqual(call.voice_state, "initiated")
-        opt_out(self.env, entry.number)
+        record_opt_out(self.env, entry.number)
         self.assertRefusedAtTwiml(call, "Opted out")
         self.assertFalse(call.outcome, "no attempt on the person")
 
@@ -146,7 +133,7 @@ class TestVoiceClickToCall(VoiceTwilioCase):
         self.assertEqual(call.talk_seconds, 42)
 
     def test_opted_out_click_reaches_no_provider(self):
-        opt_out(self.env, "+819022220003")
+        record_opt_out(self.env, "+819022220003")
         answer = self.click()
         self.assertFalse(answer["allowed"])
         self.assertIn("Opted out", answer["message"])

@@ -4,13 +4,13 @@ clients' retry rules against a real local provider."""
 import socket
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from lxml import etree
 
-from odoo.tests import BaseCase, common
+from odoo.tests import BaseCase
 
 from ..tools import voice
+from .common import LocalServersMixin as LocalVoiceMixin
 from .voice_server import FakeVoiceProvider
 
 SID, TOKEN = "ACtools", "tools-token"
@@ -24,17 +24,6 @@ def _call():
         "url": "http://127.0.0.1/twiml",
         "status_callback": "http://127.0.0.1/status",
     }
-
-
-class LocalVoiceMixin:
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo's test base lifts every timeout to 10 s (and cannot compare a
-        # (connect, read) tuple); timeouts are what we test here, and only
-        # local servers are let through, untouched.
-        if urlsplit(r.url).hostname == common.HOST:
-            return common._super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
 
 
 class TestVoiceTools(LocalVoiceMixin, BaseCase):

@@ -107,6 +107,13 @@ class OptoutCase(CallflowCase, HttpCase):
             self.env["phone.blacklist"].search([("number", "=", self.number)]).active
         )
 
+    def assertLastAnswer(self, **expected):
+        """The answer recorded last has the ``expected`` values (answer,
+        state, review_state...); returns it."""
+        answer = self.Response.search([], limit=1)
+        self.assertEqual({name: answer[name] for name in expected}, expected)
+        return answer
+
     def assertDncEverywhere(self):
         """The number is do-not-call on calls and SMS, and blacklisted."""
         for channel in ("call", "sms"):

@@ -54,10 +54,11 @@ class TestOptoutLimits(OptoutCase):
         self.assertEqual(held.status_code, 202)
         self.assertIn("will be checked", held.text)
         self.assertIn("earlier choice stays in force", held.text)
-        answer = self.Response.search([], limit=1)
-        self.assertEqual(
-            (answer.answer, answer.state, answer.review_state, answer.review_reason),
-            ("keep_contacting", "held", "to_review", "token"),
+        self.assertLastAnswer(
+            answer="keep_contacting",
+            state="held",
+            review_state="to_review",
+            review_reason="token",
         )
         self.assertEqual(self.events(), events)
         self.assertEqual(self.token.last_answer, "no_sms")
@@ -65,10 +66,8 @@ class TestOptoutLimits(OptoutCase):
         stop = self.post_answer(f"/o/{self.raw}", answer="stop_all")
         self.assertEqual(stop.status_code, 200)
         self.assertIn("your choice is saved", stop.text)
-        answer = self.Response.search([], limit=1)
-        self.assertEqual(
-            (answer.answer, answer.state, answer.review_state),
-            ("stop_all", "applied", "to_review"),
+        self.assertLastAnswer(
+            answer="stop_all", state="applied", review_state="to_review"
         )
         new = self.events() - events
         self.assertEqual({(e.channel, e.action) for e in new}, {("all", "opt_out")})
@@ -121,10 +120,8 @@ class TestOptoutLimits(OptoutCase):
         )
         self.assertEqual(held.status_code, 202)
         self.assertIn("many answers for this number", held.text)
-        answer = self.Response.search([], limit=1)
-        self.assertEqual(
-            (answer.state, answer.review_state, answer.review_reason),
-            ("held", "to_review", "number"),
+        answer = self.assertLastAnswer(
+            state="held", review_state="to_review", review_reason="number"
         )
         self.assertEqual(answer.number, self.number)
         # Another number from the same network is not concerned.

@@ -12,11 +12,6 @@ from .common import OptoutCase
 
 @tagged("post_install", "-at_install")
 class TestOptoutSettings(OptoutCase):
-    def save_settings(self, **values):
-        settings = self.env["res.config.settings"].create(values)
-        settings.execute()
-        return settings
-
     def test_limit_per_link_saved_in_settings_holds_the_next_answer(self):
         self.save_settings(callflow_optout_rate_limit_token=1)
         self.assertEqual(

@@ -13,6 +13,17 @@ from .test_sms_gateway import LocalGatewayMixin
 WEBHOOK_SECRET = "json-secret"
 
 
+def set_sms_params(env, **values):
+    """Set the ``callflow_sms.<name>`` system parameters to ``values``, as
+    an administrator does in Settings; returns ``ir.config_parameter`` (as
+    superuser) to set more."""
+    # sudo: system parameters are an administrator's, not the test user's
+    params = env["ir.config_parameter"].sudo()
+    for name, value in values.items():
+        params.set_param(f"callflow_sms.{name}", value)
+    return params
+
+
 class CallflowSMSCase(CallflowCommon):
     """Asserts on the SMS queue."""
 
@@ -41,9 +52,9 @@ class JsonGatewayMixin(LocalGatewayMixin):
 
     def setUp(self):
         super().setUp()
-        self.params = self.env["ir.config_parameter"].sudo()
-        self.params.set_param("callflow_sms.provider", "http_json")
-        self.params.set_param("callflow_sms.webhook_secret", WEBHOOK_SECRET)
+        self.params = set_sms_params(
+            self.env, provider="http_json", webhook_secret=WEBHOOK_SECRET
+        )
         self.gateway = FakeGateway().__enter__()
         self.addCleanup(self.gateway.__exit__)
         self.params.set_param("callflow_sms.http_url", self.gateway.url + "/send")

@@ -1,22 +1,14 @@
 import json
-from urllib.parse import urlsplit
 
-from odoo.tests import TransactionCase, common, tagged
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.callflow_odoo.tests.common import (
+    LocalServersMixin as LocalGatewayMixin,
+)
 
 from .gateway_server import FakeGateway
 
 NUMBER = "+819012345678"
-
-
-class LocalGatewayMixin:
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo's test base lifts every timeout to 10 s (and cannot compare a
-        # (connect, read) tuple); timeouts are what we test here, and only the
-        # local fake gateway is let through untouched.
-        if urlsplit(r.url).hostname == common.HOST:
-            return common._super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
 
 
 class GatewayCase(LocalGatewayMixin, TransactionCase):
@@ -51,14 +43,23 @@ class GatewayCase(LocalGatewayMixin, TransactionCase):
         sms.send(unlink_sent=False)
         return sms
 
+    def _send_answered(self, *plan, default=None, body="Hello from Callflow"):
+        """A new SMS (``body``) sent to a local gateway that answers each of
+        ``plan`` (status, body, delay) in turn, then ``default`` (or
+        success); returns the SMS and the gateway."""
+        with FakeGateway() as gw:
+            gw.plan = list(plan)
+            gw.default = default
+            sms = self._send(gw, self._sms(body))
+        return sms, gw
+
 
 @tagged("post_install", "-at_install")
 class TestTwilioGateway(GatewayCase):
     provider = "twilio"
 
     def test_success_form_post_with_basic_auth(self):
-        with FakeGateway() as gw:
-            sms = self._send(gw, self._sms("Hi ¥"))
+        sms, gw = self._send_answered(body="Hi ¥")
         self.assertEqual(sms.state, "pending")
         self.assertFalse(sms.failure_type)
         self.assertEqual(len(gw.requests), 1)
@@ -71,9 +72,7 @@ class TestTwilioGateway(GatewayCase):
         self.assertEqual(request["key"], sms.uuid)
 
     def test_500_then_success_delivers_once(self):
-        with FakeGateway() as gw:
-            gw.plan = [(500, "{}", 0)]
-            sms = self._send(gw, self._sms())
+        sms, gw = self._send_answered((500, "{}", 0))
         self.assertEqual(sms.state, "pending")
         self.assertEqual(len(gw.requests), 2)
         self.assertEqual(len(gw.delivered), 1)
@@ -91,17 +90,13 @@ class TestTwilioGateway(GatewayCase):
         self.assertEqual(len(gw.delivered), 1)
 
     def test_malformed_json_success_is_not_resent(self):
-        with FakeGateway() as gw:
-            gw.plan = [(201, "<html>ok", 0)]
-            sms = self._send(gw, self._sms())
+        sms, gw = self._send_answered((201, "<html>ok", 0))
         self.assertEqual(sms.state, "pending")
         self.assertEqual(len(gw.requests), 1)
         self.assertIn("Unreadable", sms.callflow_provider_error)
 
     def test_malformed_json_error_is_failed(self):
-        with FakeGateway() as gw:
-            gw.plan = [(400, "not json", 0)]
-            sms = self._send(gw, self._sms())
+        sms, _gw = self._send_answered((400, "not json", 0))
         self.assertEqual(sms.state, "error")
         self.assertEqual(sms.failure_type, "sms_server")
         self.assertEqual(sms.callflow_provider_error, "not json")
@@ -110,9 +105,7 @@ class TestTwilioGateway(GatewayCase):
         body = json.dumps(
             {"code": 21211, "message": "The 'To' number is not a valid phone number."}
         )
-        with FakeGateway() as gw:
-            gw.plan = [(400, body, 0)]
-            sms = self._send(gw, self._sms())
+        sms, gw = self._send_answered((400, body, 0))
         self.assertEqual(sms.state, "error")
         self.assertEqual(sms.failure_type, "sms_number_format")
         self.assertIn("not a valid phone number", sms.callflow_provider_error)
@@ -120,9 +113,7 @@ class TestTwilioGateway(GatewayCase):
 
     def test_auth_error(self):
         body = json.dumps({"code": 20003, "message": "Authenticate"})
-        with FakeGateway() as gw:
-            gw.plan = [(401, body, 0)]
-            sms = self._send(gw, self._sms())
+        sms, _gw = self._send_answered((401, body, 0))
         self.assertEqual(sms.state, "error")
         self.assertEqual(sms.failure_type, "sms_acc")
 
@@ -132,8 +123,7 @@ class TestHttpJsonGateway(GatewayCase):
     provider = "http_json"
 
     def test_success_json_body_and_auth_header(self):
-        with FakeGateway() as gw:
-            sms = self._send(gw, self._sms('Quote " and 日本語'))
+        sms, gw = self._send_answered(body='Quote " and 日本語')
         self.assertEqual(sms.state, "pending")
         request = gw.requests[0]
         self.assertEqual(request["params"]["to"], NUMBER)
@@ -143,45 +133,35 @@ class TestHttpJsonGateway(GatewayCase):
         self.assertEqual(request["key"], sms.uuid)
 
     def test_500_then_success_delivers_once(self):
-        with FakeGateway() as gw:
-            gw.plan = [(503, "{}", 0), (500, "oops", 0)]
-            sms = self._send(gw, self._sms())
+        sms, gw = self._send_answered((503, "{}", 0), (500, "oops", 0))
         self.assertEqual(sms.state, "pending")
         self.assertEqual(len(gw.requests), 3)
         self.assertEqual(len(gw.delivered), 1)
 
     def test_persistent_500_stays_queued(self):
-        with FakeGateway() as gw:
-            gw.default = (500, "{}", 0)
-            sms = self._send(gw, self._sms())
+        sms, gw = self._send_answered(default=(500, "{}", 0))
         self.assertEqual(sms.state, "outgoing")
         self.assertEqual(len(gw.requests), 3, "bounded: 1 try + 2 retries")
 
     def test_timeout_stays_queued(self):
-        with FakeGateway() as gw:
-            gw.default = (200, None, 1.0)
-            sms = self._send(gw, self._sms())
+        sms, _gw = self._send_answered(default=(200, None, 1.0))
         self.assertEqual(sms.state, "outgoing")
 
     def test_malformed_json(self):
-        with FakeGateway() as gw:
-            gw.plan = [(422, "{broken", 0)]
-            sms = self._send(gw, self._sms())
+        sms, _gw = self._send_answered((422, "{broken", 0))
         self.assertEqual(sms.state, "error")
         self.assertEqual(sms.callflow_provider_error, "{broken")
 
     def test_4xx_permanent_with_provider_message(self):
-        with FakeGateway() as gw:
-            gw.plan = [(400, '{"error": "Destination number is invalid"}', 0)]
-            sms = self._send(gw, self._sms())
+        sms, _gw = self._send_answered(
+            (400, '{"error": "Destination number is invalid"}', 0)
+        )
         self.assertEqual(sms.state, "error")
         self.assertEqual(sms.failure_type, "sms_number_format")
         self.assertEqual(sms.callflow_provider_error, "Destination number is invalid")
 
     def test_402_credit(self):
-        with FakeGateway() as gw:
-            gw.plan = [(402, '{"error": "Payment required"}', 0)]
-            sms = self._send(gw, self._sms())
+        sms, _gw = self._send_answered((402, '{"error": "Payment required"}', 0))
         self.assertEqual(sms.failure_type, "sms_credit")
 
 

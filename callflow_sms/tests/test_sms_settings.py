@@ -6,14 +6,11 @@ from datetime import datetime
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 
+from odoo.addons.callflow_odoo.tests.common import CallflowCase
+
 
 @tagged("post_install", "-at_install")
-class TestSmsSettings(TransactionCase):
-    def save_settings(self, **values):
-        settings = self.env["res.config.settings"].create(values)
-        settings.execute()
-        return settings
-
+class TestSmsSettings(CallflowCase, TransactionCase):
     def test_sending_hours_saved_in_settings_hold_messages(self):
         Sender = self.env["callflow.sms.sender"]
         noon_tokyo = datetime(2026, 12, 1, 3, 0)  # 12:00 in Tokyo

@@ -16,7 +16,7 @@ from odoo.addons.callflow_odoo.tests.common import CallflowCommon
 from odoo.addons.callflow_odoo.tools import signatures
 from odoo.addons.sms.tools.sms_api import SmsApi
 
-from .common import JsonGatewayMixin
+from .common import JsonGatewayMixin, set_sms_params
 from .gateway_server import FakeGateway
 from .test_sms_gateway import LocalGatewayMixin
 
@@ -384,11 +384,13 @@ class TestWebhookTrust(JsonWebhookMixin, HttpCase):
 class TestGatewayClientTrust(LocalGatewayMixin, TransactionCase):
     def setUp(self):
         super().setUp()
-        self.params = self.env["ir.config_parameter"].sudo()
-        self.params.set_param("callflow_sms.provider", "http_json")
-        self.params.set_param("callflow_sms.backoff", "0.01")
-        self.params.set_param("callflow_sms.http_auth_header_name", "X-Api-Key")
-        self.params.set_param("callflow_sms.http_auth_header_value", "k3y")
+        self.params = set_sms_params(
+            self.env,
+            provider="http_json",
+            backoff="0.01",
+            http_auth_header_name="X-Api-Key",
+            http_auth_header_value="k3y",
+        )
 
     def _send(self, gateway, body="hello"):
         self.params.set_param("callflow_sms.http_url", gateway.url + "/send")

@@ -3,7 +3,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.callflow_odoo.tools import signatures
 from odoo.addons.callflow_sms.tools import sms_gateway
 
-from .common import JsonGatewayMixin
+from .common import JsonGatewayMixin, set_sms_params
 from .gateway_server import FakeGateway
 from .test_sms_gateway import LocalGatewayMixin
 
@@ -38,12 +38,14 @@ class TestKeywords(LocalGatewayMixin, HttpCase):
 class TestTwilioWebhook(LocalGatewayMixin, HttpCase):
     def setUp(self):
         super().setUp()
-        self.params = self.env["ir.config_parameter"].sudo()
-        self.params.set_param("callflow_sms.provider", "twilio")
-        self.params.set_param("callflow_sms.twilio_account_sid", "AC1")
-        self.params.set_param("callflow_sms.twilio_auth_token", TOKEN)
-        self.params.set_param("callflow_sms.twilio_from_number", "+815000000000")
-        self.params.set_param("callflow_sms.backoff", "0.01")
+        self.params = set_sms_params(
+            self.env,
+            provider="twilio",
+            twilio_account_sid="AC1",
+            twilio_auth_token=TOKEN,
+            twilio_from_number="+815000000000",
+            backoff="0.01",
+        )
         self.gateway = FakeGateway().__enter__()
         self.addCleanup(self.gateway.__exit__)
         self.params.set_param("callflow_sms.twilio_base_url", self.gateway.url)
