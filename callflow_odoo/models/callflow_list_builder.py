@@ -6,7 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools.list_rows import EntryRow, SourceRow, source_number, source_query
-from ..tools.phone import NOT_A_NUMBER, number_time_zone
+from ..tools.phone import NOT_A_NUMBER
 from ..tools.phone_errors import parse_error_message
 
 SOURCE_CHUNK = 20000
@@ -136,7 +136,7 @@ class CallflowListBuilder(models.AbstractModel):
                 if parsed.number:
                     seen_numbers.add(parsed.number)
                     state, reason = "pending", None
-                    tz = source.tz or number_time_zone(parsed.number) or company_tz
+                    tz = source.tz or parsed.zone or company_tz
                 else:
                     state, reason = "invalid", self._invalid_reason(parsed.error)
                     tz = source.tz or company_tz

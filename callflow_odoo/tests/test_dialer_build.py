@@ -143,6 +143,52 @@ class TestDialerBuild(CallflowCommon, TransactionCase):
         self.assertEqual(call_list.entry_ids.number, "+81751234567")
         self.assertEqual(call_list.entry_ids.tz, "Asia/Tokyo")
 
+    def test_time_zone_per_exchange(self):
+        """Numbers of one area code in two time zones each get their own:
+        Idaho's 208 spans Denver and Los Angeles, its exchange 201 is in
+        Denver, and a number whose exchange spans both gets the company's."""
+        self.company.partner_id.tz = "Asia/Tokyo"
+        call_list = self.env["callflow.list"].create(
+            {
+                "name": "Idaho",
+                "source_model": "res.partner",
+                "source_domain": "[('name', 'like', 'Idaho ')]",
+            }
+        )
+        us = self.env.ref("base.us")
+        self.env["res.partner"].create(
+            [
+                {
+                    "name": "Idaho Denver",
+                    "phone": "+1 208-201-1234",
+                    "country_id": us.id,
+                    "tz": False,
+                },
+                {
+                    "name": "Idaho both",
+                    "phone": "+1 208-209-1234",
+                    "country_id": us.id,
+                    "tz": False,
+                },
+                {
+                    "name": "Idaho LA",
+                    "phone": "+1 208-215-1234",
+                    "country_id": us.id,
+                    "tz": False,
+                },
+            ]
+        )
+        call_list._build_entries()
+        zones = {e.partner_id.name: e.tz for e in call_list.entry_ids}
+        self.assertEqual(
+            zones,
+            {
+                "Idaho Denver": "America/Denver",
+                "Idaho both": "Asia/Tokyo",
+                "Idaho LA": "America/Los_Angeles",
+            },
+        )
+
     def test_caller_number_must_be_published(self):
         hidden = self.env["callflow.caller.number"].create(
             {"name": "Hidden", "number": "03-6000-0002", "is_published": False}

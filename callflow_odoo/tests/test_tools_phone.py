@@ -17,3 +17,10 @@ class TestToolsPhone(BaseCase):
         # No guess from a bare country code or an unknown one.
         self.assertIsNone(number_time_zone("+1"))
         self.assertIsNone(number_time_zone("+999"))
+
+    def test_time_zone_by_exchange(self):
+        """Zones known per exchange are not shared by a shorter prefix:
+        +1 208-201 is Denver, +1 208-209 spans two zones (no guess)."""
+        self.assertEqual(number_time_zone("+12082011234"), "America/Denver")
+        self.assertIsNone(number_time_zone("+12082091234"))
+        self.assertEqual(number_time_zone("+12082151234"), "America/Los_Angeles")

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from odoo.tools import SQL
 
-from .phone import EMPTY, try_parse_number
+from .phone import EMPTY, try_parse_number_zone
 
 
 class SourceRow(NamedTuple):
@@ -37,18 +37,21 @@ class ParsedNumber(NamedTuple):
     raw: str  # what was typed, stripped
     number: str | None  # E.164, or None
     error: str | None  # why not (the parser's reason), or None
+    zone: str | None = None  # time zone guessed from the number, or None
 
 
 def source_number(phone, mobile, region):
     """The number to call of a contact: its phone, else its mobile, parsed
     for ``region``; the mobile is also tried when the phone is invalid."""
     raw = (phone or mobile or "").strip()
-    e164, error = try_parse_number(raw, region) if raw else (False, EMPTY)
+    (e164, zone), error = (
+        try_parse_number_zone(raw, region) if raw else ((False, None), EMPTY)
+    )
     if not e164 and mobile and phone:
-        alt, _error = try_parse_number(mobile, region)
+        (alt, alt_zone), _error = try_parse_number_zone(mobile, region)
         if alt:
-            e164, error, raw = alt, None, mobile
-    return ParsedNumber(raw, e164 or None, None if e164 else error)
+            e164, zone, error, raw = alt, alt_zone, None, mobile
+    return ParsedNumber(raw, e164 or None, None if e164 else error, zone)
 
 
 def source_query(source_model, ids):
