@@ -25,8 +25,6 @@ bench database's backends count: the server may be shared.
 import argparse
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -41,11 +39,10 @@ from bench.common import (
     free_port,
     parse_args,
     run_threads,
-    wait_until_up,
+    start_odoo_server,
 )
 
 WORKERS = 4
-ROOT = Path(__file__).resolve().parent.parent
 SERIALIZATION = "could not serialize access"
 LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] (ERROR|STATEMENT):")
 
@@ -54,25 +51,9 @@ def start_server(args, port, workers=WORKERS):
     """Odoo in prefork mode with ``workers`` HTTP workers, as production
     runs (0: Odoo's threaded server); returns the master process once it
     answers."""
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "odoo-server"),
-            "-c",
-            args.config,
-            "-d",
-            args.database,
-            f"--workers={workers}",
-            "--max-cron-threads=0",
-            f"--http-port={port}",
-            f"--gevent-port={free_port()}",
-            "--http-interface=127.0.0.1",
-            "--limit-time-real=600",
-            "--limit-time-cpu=600",
-            "--log-level=warn",
-        ],
+    return start_odoo_server(
+        args, port, workers, "--limit-time-real=600", "--limit-time-cpu=600"
     )
-    return wait_until_up(server, port)
 
 
 def server_log(env, named):

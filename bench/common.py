@@ -128,6 +128,29 @@ def start_server(args, port):
     return wait_until_up(subprocess.Popen(cmd, env=env), port)
 
 
+def start_odoo_server(args, port, workers, *options):
+    """Odoo through ``scripts/odoo-server`` with ``workers`` HTTP workers
+    (0: threaded), no cron, on 127.0.0.1:``port``, warnings only, plus the
+    bench's own command-line ``options``; returns the process once it
+    answers."""
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "odoo-server"),
+        "-c",
+        args.config,
+        "-d",
+        args.database,
+        f"--workers={workers}",
+        "--max-cron-threads=0",
+        f"--http-port={port}",
+        f"--gevent-port={free_port()}",
+        "--http-interface=127.0.0.1",
+        "--log-level=warn",
+        *options,
+    ]
+    return wait_until_up(subprocess.Popen(cmd), port)
+
+
 def _serve_gateway(queue, options):
     spec = importlib.util.spec_from_file_location(
         "gateway_server", ROOT / "callflow_sms" / "tests" / "gateway_server.py"
