@@ -33,7 +33,13 @@ import requests
 from odoo.tools import SQL
 
 from bench.bench_dialer_http import failed_statements, server_log
-from bench.common import environment, free_port, parse_args, start_odoo_server
+from bench.common import (
+    BackendWatcher,
+    environment,
+    free_port,
+    parse_args,
+    start_odoo_server,
+)
 
 SID = "ACbenchvoice00000000000000000000000"
 TOKEN = "bench-voice-token"
@@ -312,20 +318,7 @@ def main():
         notes_before = chatter_counts(env, partner_ids)
         pg_log = server_log(env, options.pg_log)
     server = start_server(args, port, options.workers, log_file)
-    pids = set()
-    done = threading.Event()
-
-    def backends():
-        with environment(dbname) as env:
-            while not done.is_set():
-                env.cr.execute(
-                    SQL("SELECT pid FROM pg_stat_activity WHERE datname = %s", dbname)
-                )
-                pids.update(pid for (pid,) in env.cr.fetchall())
-                env.cr.rollback()
-                time.sleep(0.1)
-
-    watcher = threading.Thread(target=backends)
+    watcher = BackendWatcher(dbname)
     watcher.start()
     try:
         session = requests.Session()
@@ -387,8 +380,7 @@ def main():
             thread.join()
         elapsed = time.perf_counter() - start
     finally:
-        done.set()
-        watcher.join()
+        watcher.stop()
         server.terminate()
         server.wait(30)
     with environment(dbname) as env:
@@ -397,7 +389,7 @@ def main():
     for code, _ms in answers:
         codes[code] = codes.get(code, 0) + 1
     if pg_log:
-        serialization, other, _size = failed_statements(pg_log, pg_offset, pids)
+        serialization, other, _size = failed_statements(pg_log, pg_offset, watcher.pids)
     else:
         serialization = other = "PostgreSQL's log not found"
     result.update(
