@@ -216,6 +216,22 @@ def lead_call_list(env, name, desk_number, operator, leads, **vals):
     return call_list
 
 
+def log_call(env, operator, entry, result, outcome="answered", **vals):
+    """``operator`` logs the call with ``entry`` in the call-log wizard
+    (``vals`` add to it) and clicks "Log & next": returns its action."""
+    wizard = (
+        env["callflow.call.log"]
+        .with_user(operator)
+        .create(
+            dict(
+                {"entry_id": entry.id, "outcome": outcome, "result_id": result.id},
+                **vals,
+            )
+        )
+    )
+    return wizard.action_log_next()
+
+
 def make_operator(env, login, name):
     """An operator of the dialer (found again when it exists), in a company
     in Japan without caps."""
