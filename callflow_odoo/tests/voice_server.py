@@ -336,6 +336,11 @@ class FakeVoiceProvider(LocalHTTPServer):
             if dial.get("record") and answered:
                 self._post_recording(dial, sid, replay)
             self._end_dial(sid, DIAL_STATUS.get(scenario, scenario))
+        self._end_call(base, status_url, clock)
+        return twiml
+
+    def _end_call(self, base, status_url, clock):
+        """The operator's leg completes: the call's last callback."""
         self.post(
             status_url,
             dict(
@@ -345,7 +350,6 @@ class FakeVoiceProvider(LocalHTTPServer):
                 Timestamp=format_datetime(clock + timedelta(seconds=60)),
             ),
         )
-        return twiml
 
     def _post_recording(self, dial, sid, replay):
         """The recording callback, after the person's leg completed."""
@@ -397,12 +401,4 @@ class FakeVoiceProvider(LocalHTTPServer):
         if dial.get("record"):
             self._post_recording(dial, sid, False)
         self._end_dial(sid, "completed")
-        self.post(
-            status_url,
-            dict(
-                base,
-                CallStatus="completed",
-                CallDuration=str(self.talk_seconds + 10),
-                Timestamp=format_datetime(clock + timedelta(seconds=60)),
-            ),
-        )
+        self._end_call(base, status_url, clock)
