@@ -27,6 +27,7 @@ from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import BaseCase, common, new_test_user
 
 from odoo.addons.callflow_odoo.tools.examples import web_opt_out
+from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
 
 TOKYO = "+81312345678"
 MOBILE = "+819012345678"
@@ -230,6 +231,14 @@ def log_call(env, operator, entry, result, outcome="answered", **vals):
         )
     )
     return wizard.action_log_next()
+
+
+def twilio_post(case, url, params, token, signature=None):
+    """A form POST from the HttpCase ``case`` to ``url``, signed as Twilio
+    signs it with ``token`` (``signature``: another, a forged one)."""
+    if signature is None:
+        signature = twilio_signature(url, params, token)
+    return case.url_open(url, data=params, headers={"X-Twilio-Signature": signature})
 
 
 def make_operator(env, login, name):
