@@ -25,10 +25,6 @@ bench database's backends count: the server may be shared.
 import argparse
 import os
 import re
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import requests
@@ -37,15 +33,15 @@ from odoo.tools import SQL
 
 from bench.bench_dialer import OPERATORS, TAKE, fill, setup_list
 from bench.common import (
+    BackendWatcher,
     environment,
     free_port,
     parse_args,
     run_threads,
-    wait_until_up,
+    start_odoo_server,
 )
 
 WORKERS = 4
-ROOT = Path(__file__).resolve().parent.parent
 SERIALIZATION = "could not serialize access"
 LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] (ERROR|STATEMENT):")
 
@@ -54,25 +50,9 @@ def start_server(args, port, workers=WORKERS):
     """Odoo in prefork mode with ``workers`` HTTP workers, as production
     runs (0: Odoo's threaded server); returns the master process once it
     answers."""
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "odoo-server"),
-            "-c",
-            args.config,
-            "-d",
-            args.database,
-            f"--workers={workers}",
-            "--max-cron-threads=0",
-            f"--http-port={port}",
-            f"--gevent-port={free_port()}",
-            "--http-interface=127.0.0.1",
-            "--limit-time-real=600",
-            "--limit-time-cpu=600",
-            "--log-level=warn",
-        ],
+    return start_odoo_server(
+        args, port, workers, "--limit-time-real=600", "--limit-time-cpu=600"
     )
-    return wait_until_up(server, port)
 
 
 def server_log(env, named):
@@ -230,27 +210,10 @@ def main():
     port = free_port()
     server = start_server(args, port, options.workers)
     url = f"http://127.0.0.1:{port}"
-    pids = set()
-    done = threading.Event()
-
-    def backends():
-        """The bench database's backends (Odoo's pooled connections)."""
-        with environment(dbname) as env:
-            while not done.is_set():
-                env.cr.execute(
-                    SQL(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = %s",
-                        dbname,
-                    )
-                )
-                pids.update(pid for (pid,) in env.cr.fetchall())
-                env.cr.rollback()
-                time.sleep(0.1)
-
+    watcher = BackendWatcher(dbname)
     try:
         operators = [Operator(url, dbname, login) for login in logins]
         offset = log_path.stat().st_size if log_path else 0
-        watcher = threading.Thread(target=backends)
         watcher.start()
         taken = [[] for _operator in operators]
         errors = []
@@ -264,16 +227,15 @@ def main():
                 errors.append(exc)
 
         elapsed = run_threads(work, len(operators))
-        done.set()
-        watcher.join()
+        watcher.stop()
     finally:
-        done.set()
+        watcher.stop()
         server.terminate()
         server.wait(30)
     all_taken = [entry_id for ids in taken for entry_id in ids]
     duplicates = len(all_taken) - len(set(all_taken))
     if log_path:
-        serialization, other, size = failed_statements(log_path, offset, pids)
+        serialization, other, size = failed_statements(log_path, offset, watcher.pids)
         failures = (
             f"{serialization} serialization errors in PostgreSQL's log "
             f"({serialization / max(len(all_taken), 1):.2f} per pick), "

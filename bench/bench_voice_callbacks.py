@@ -22,8 +22,6 @@ import hashlib
 import random
 import re
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -35,9 +33,14 @@ import requests
 from odoo.tools import SQL
 
 from bench.bench_dialer_http import failed_statements, server_log
-from bench.common import environment, free_port, parse_args, wait_until_up
+from bench.common import (
+    BackendWatcher,
+    environment,
+    free_port,
+    parse_args,
+    start_odoo_server,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SID = "ACbenchvoice00000000000000000000000"
 TOKEN = "bench-voice-token"
 CALLS = 100
@@ -76,25 +79,9 @@ TIMING = re.compile(r'"(?:POST|GET) (\S+) HTTP/1\.1" (\d+) - (\d+) ([\d.]+) ([\d
 def start_server(args, port, workers, log_file):
     """Odoo with ``workers`` HTTP workers (0: threaded), logging each request
     with its timing (``odoo.http`` at info) to ``log_file``."""
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "odoo-server"),
-            "-c",
-            args.config,
-            "-d",
-            args.database,
-            f"--workers={workers}",
-            "--max-cron-threads=0",
-            f"--http-port={port}",
-            f"--gevent-port={free_port()}",
-            "--http-interface=127.0.0.1",
-            "--log-level=warn",
-            "--log-handler=werkzeug:INFO",
-            f"--logfile={log_file}",
-        ],
+    return start_odoo_server(
+        args, port, workers, "--log-handler=werkzeug:INFO", f"--logfile={log_file}"
     )
-    return wait_until_up(server, port)
 
 
 def setup(env, url, count):
@@ -331,20 +318,7 @@ def main():
         notes_before = chatter_counts(env, partner_ids)
         pg_log = server_log(env, options.pg_log)
     server = start_server(args, port, options.workers, log_file)
-    pids = set()
-    done = threading.Event()
-
-    def backends():
-        with environment(dbname) as env:
-            while not done.is_set():
-                env.cr.execute(
-                    SQL("SELECT pid FROM pg_stat_activity WHERE datname = %s", dbname)
-                )
-                pids.update(pid for (pid,) in env.cr.fetchall())
-                env.cr.rollback()
-                time.sleep(0.1)
-
-    watcher = threading.Thread(target=backends)
+    watcher = BackendWatcher(dbname)
     watcher.start()
     try:
         session = requests.Session()
@@ -406,8 +380,7 @@ def main():
             thread.join()
         elapsed = time.perf_counter() - start
     finally:
-        done.set()
-        watcher.join()
+        watcher.stop()
         server.terminate()
         server.wait(30)
     with environment(dbname) as env:
@@ -416,7 +389,7 @@ def main():
     for code, _ms in answers:
         codes[code] = codes.get(code, 0) + 1
     if pg_log:
-        serialization, other, _size = failed_statements(pg_log, pg_offset, pids)
+        serialization, other, _size = failed_statements(pg_log, pg_offset, watcher.pids)
     else:
         serialization = other = "PostgreSQL's log not found"
     result.update(

@@ -22,7 +22,7 @@ import time
 import requests
 
 import odoo
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -128,7 +128,32 @@ def start_server(args, port):
     return wait_until_up(subprocess.Popen(cmd, env=env), port)
 
 
+def start_odoo_server(args, port, workers, *options):
+    """Odoo through ``scripts/odoo-server`` with ``workers`` HTTP workers
+    (0: threaded), no cron, on 127.0.0.1:``port``, warnings only, plus the
+    bench's own command-line ``options``; returns the process once it
+    answers."""
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "odoo-server"),
+        "-c",
+        args.config,
+        "-d",
+        args.database,
+        f"--workers={workers}",
+        "--max-cron-threads=0",
+        f"--http-port={port}",
+        f"--gevent-port={free_port()}",
+        "--http-interface=127.0.0.1",
+        "--log-level=warn",
+        *options,
+    ]
+    return wait_until_up(subprocess.Popen(cmd), port)
+
+
 def _serve_gateway(queue, options):
+    # The gateway's base class (local_server.py) is imported as a plain file.
+    sys.path.insert(0, str(ROOT / "callflow_odoo" / "tests"))
     spec = importlib.util.spec_from_file_location(
         "gateway_server", ROOT / "callflow_sms" / "tests" / "gateway_server.py"
     )
@@ -162,6 +187,36 @@ def wait_until_up(server, port):
             time.sleep(0.5)
     server.kill()
     raise RuntimeError("the Odoo server did not start")
+
+
+class BackendWatcher(threading.Thread):
+    """The bench database's backends (Odoo's pooled connections), polled
+    until ``stop()``: their ``pids`` tell the bench's errors in PostgreSQL's
+    log from those of others sharing the server."""
+
+    def __init__(self, dbname):
+        super().__init__()
+        self.dbname = dbname
+        self.pids = set()
+        self.done = threading.Event()
+
+    def run(self):
+        with environment(self.dbname) as env:
+            while not self.done.is_set():
+                env.cr.execute(
+                    SQL(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                        self.dbname,
+                    )
+                )
+                self.pids.update(pid for (pid,) in env.cr.fetchall())
+                env.cr.rollback()
+                time.sleep(0.1)
+
+    def stop(self):
+        self.done.set()
+        if self.ident is not None:  # started
+            self.join()
 
 
 def run_threads(work, count):

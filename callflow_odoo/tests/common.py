@@ -27,6 +27,7 @@ from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import BaseCase, common, new_test_user
 
 from odoo.addons.callflow_odoo.tools.examples import web_opt_out
+from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
 
 TOKYO = "+81312345678"
 MOBILE = "+819012345678"
@@ -214,6 +215,30 @@ def lead_call_list(env, name, desk_number, operator, leads, **vals):
     call_list._build_entries()
     call_list.action_start()
     return call_list
+
+
+def log_call(env, operator, entry, result, outcome="answered", **vals):
+    """``operator`` logs the call with ``entry`` in the call-log wizard
+    (``vals`` add to it) and clicks "Log & next": returns its action."""
+    wizard = (
+        env["callflow.call.log"]
+        .with_user(operator)
+        .create(
+            dict(
+                {"entry_id": entry.id, "outcome": outcome, "result_id": result.id},
+                **vals,
+            )
+        )
+    )
+    return wizard.action_log_next()
+
+
+def twilio_post(case, url, params, token, signature=None):
+    """A form POST from the HttpCase ``case`` to ``url``, signed as Twilio
+    signs it with ``token`` (``signature``: another, a forged one)."""
+    if signature is None:
+        signature = twilio_signature(url, params, token)
+    return case.url_open(url, data=params, headers={"X-Twilio-Signature": signature})
 
 
 def make_operator(env, login, name):

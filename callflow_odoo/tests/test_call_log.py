@@ -10,7 +10,7 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import SQL
 from odoo.tools.misc import file_path
 
-from .common import CallflowCommon
+from .common import CallflowCommon, log_call
 
 
 @tagged("post_install", "-at_install")
@@ -26,17 +26,7 @@ class TestCallLog(CallflowCommon, TransactionCase):
         return entry.with_env(self.env)  # assertions read as the admin
 
     def _log(self, entry, result, outcome="answered", **kw):
-        wizard = (
-            self.env["callflow.call.log"]
-            .with_user(self.operator)
-            .create(
-                dict(
-                    {"entry_id": entry.id, "outcome": outcome, "result_id": result.id},
-                    **kw,
-                )
-            )
-        )
-        return wizard.action_log_next()
+        return log_call(self.env, self.operator, entry, result, outcome, **kw)
 
     def test_log_and_next_opens_the_next_entry(self):
         first = self._pick()

@@ -11,7 +11,7 @@ from odoo.tools import SQL, sql
 
 from odoo.addons.callflow_odoo.tools.phone import display_number
 
-from .common import lead_call_list
+from .common import lead_call_list, log_call
 
 OPERATOR_GROUPS = "base.group_user,callflow_odoo.group_callflow_operator"
 
@@ -182,18 +182,7 @@ class TestOperatorDay(OperatorDayCase, TransactionCase):
         Entry = self.env["callflow.list.entry"].with_user(self.operator)
         first = Entry.action_start_calling()
         entry = Entry.browse(first["res_id"])
-        wizard = (
-            self.env["callflow.call.log"]
-            .with_user(self.operator)
-            .create(
-                {
-                    "entry_id": entry.id,
-                    "outcome": "answered",
-                    "result_id": self.result("interested").id,
-                }
-            )
-        )
-        action = wizard.action_log_next()
+        action = log_call(self.env, self.operator, entry, self.result("interested"))
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(
             action["params"]["message"],

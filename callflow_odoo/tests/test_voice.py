@@ -10,7 +10,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.callflow_odoo.tools import signatures
 
-from .common import CallflowCommon
+from .common import CallflowCommon, log_call, twilio_post
 from .test_voice_tools import LocalVoiceMixin
 from .voice_server import FakeVoiceProvider
 
@@ -111,18 +111,7 @@ class TestVoiceTwilio(VoiceTwilioCase):
         # A conversation: the operator logs it, on this very call.
         self.assertFalse(call.result_id)
         self.assertEqual(entry.state, "in_call")
-        wizard = (
-            self.env["callflow.call.log"]
-            .with_user(self.operator)
-            .create(
-                {
-                    "entry_id": entry.id,
-                    "outcome": "answered",
-                    "result_id": self.result["interested"].id,
-                }
-            )
-        )
-        wizard.action_log_next()
+        log_call(self.env, self.operator, entry, self.result["interested"])
         self.env.invalidate_all()
         calls = self.env["callflow.call"].search([("entry_id", "=", entry.id)])
         self.assertEqual(calls, call, "one call per attempt")
@@ -208,13 +197,7 @@ class TestVoiceTwilio(VoiceTwilioCase):
             self.assertEqual(response.text, "Forbidden")
         # A valid signature with another call's token.
         wrong = status_url.split("?t=")[0] + "?t=guess&leg=person"
-        response = self.url_open(
-            wrong,
-            data=params,
-            headers={
-                "X-Twilio-Signature": signatures.twilio_signature(wrong, params, TOKEN)
-            },
-        )
+        response = twilio_post(self, wrong, params, TOKEN)
         self.assertEqual(response.status_code, 403)
         for url in (sent["Url"], status_url):
             self.assertEqual(self.url_open(url).status_code, 405, "POST only")

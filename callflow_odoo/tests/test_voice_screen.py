@@ -7,6 +7,7 @@ from odoo.tests import tagged
 
 from odoo.addons.bus.websocket import dispatch
 
+from .common import log_call
 from .test_voice import VoiceTwilioCase
 
 
@@ -76,18 +77,8 @@ class TestVoiceScreen(VoiceTwilioCase):
         self.call_list.write({"power_mode": True, "wrap_up_seconds": 7})
         entry, call, _action = self._call()
         self._play(call, "answered")
-        wizard = (
-            self.env["callflow.call.log"]
-            .with_user(self.operator)
-            .create(
-                {
-                    "entry_id": entry.id,
-                    "outcome": "answered",
-                    "result_id": self.result["interested"].id,
-                }
-            )
-        )
-        action = wizard.action_log_next()["params"]["next"]
+        action = log_call(self.env, self.operator, entry, self.result["interested"])
+        action = action["params"]["next"]
         self.assertEqual(action["context"], {"callflow_power_dial": True})
         nxt = self.env["callflow.list.entry"].browse(action["res_id"])
         self.assertNotEqual(nxt, entry)

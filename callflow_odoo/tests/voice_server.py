@@ -20,13 +20,18 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
 import requests
 
 from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
+
+if __package__:  # the addon's tests
+    from .local_server import LocalHTTPServer
+else:  # a plain file (scripts/voice_sim.py puts this folder on sys.path)
+    from local_server import LocalHTTPServer
 
 CALLS_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls\.json$")
 RECORDING_RE = re.compile(
@@ -65,7 +70,7 @@ DIAL_STATUS = {
 }
 
 
-class FakeVoiceProvider:
+class FakeVoiceProvider(LocalHTTPServer):
     def __init__(
         self, account_sid, auth_token, auto_play=None, talk_seconds=42, port=0
     ):
@@ -128,25 +133,14 @@ class FakeVoiceProvider:
             def do_GET(self):
                 self._recording("GET")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
+        super().__init__(Handler, port)
 
     def __exit__(self, *exc):
         # A call still playing posts to the test's server: let it end first,
         # or its callbacks land in the next test.
         for thread in self.threads:
             thread.join(60)
-        self.server.shutdown()
-        self.server.server_close()
+        return super().__exit__(*exc)
 
     # -- the REST API ----------------------------------------------------
     def _handle(self, handler, raw):
@@ -342,6 +336,11 @@ class FakeVoiceProvider:
             if dial.get("record") and answered:
                 self._post_recording(dial, sid, replay)
             self._end_dial(sid, DIAL_STATUS.get(scenario, scenario))
+        self._end_call(base, status_url, clock)
+        return twiml
+
+    def _end_call(self, base, status_url, clock):
+        """The operator's leg completes: the call's last callback."""
         self.post(
             status_url,
             dict(
@@ -351,7 +350,6 @@ class FakeVoiceProvider:
                 Timestamp=format_datetime(clock + timedelta(seconds=60)),
             ),
         )
-        return twiml
 
     def _post_recording(self, dial, sid, replay):
         """The recording callback, after the person's leg completed."""
@@ -403,12 +401,4 @@ class FakeVoiceProvider:
         if dial.get("record"):
             self._post_recording(dial, sid, False)
         self._end_dial(sid, "completed")
-        self.post(
-            status_url,
-            dict(
-                base,
-                CallStatus="completed",
-                CallDuration=str(self.talk_seconds + 10),
-                Timestamp=format_datetime(clock + timedelta(seconds=60)),
-            ),
-        )
+        self._end_call(base, status_url, clock)

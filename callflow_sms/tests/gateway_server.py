@@ -11,11 +11,16 @@ import socket
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
+if __package__:  # the addon's tests
+    from odoo.addons.callflow_odoo.tests.local_server import LocalHTTPServer
+else:  # a plain file (bench/common.py puts callflow_odoo/tests on sys.path)
+    from local_server import LocalHTTPServer
 
-class FakeGateway:
+
+class FakeGateway(LocalHTTPServer):
     def __init__(self, fail_ratio=0.0, seed=42):
         self.plan = []
         self.default = None
@@ -76,9 +81,7 @@ class FakeGateway:
                 except OSError:
                     self.close_connection = True  # the client gave up (timeout)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def stats(self):
         with self.lock:
@@ -88,18 +91,6 @@ class FakeGateway:
                 "accepted": sum(self.accepted.values()),
                 "duplicates": sum(1 for n in self.accepted.values() if n > 1),
             }
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     def _handle(self, handler, raw):
         key = handler.headers.get("I-Twilio-Idempotency-Token") or handler.headers.get(

@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from odoo.addons.callflow_odoo.tools import signatures
+from odoo.addons.callflow_odoo.tests.common import twilio_post
 from odoo.addons.callflow_optout.tests.common import OptoutCase
 
 from .gateway_server import FakeGateway
@@ -78,13 +78,7 @@ class TestPersonLiftsWithSms(LocalGatewayMixin, OptoutCase):
         self.assertDncEverywhere()
         url = self.base_url() + "/callflow_sms/twilio/inbound"
         params = {"From": self.number, "Body": "START", "MessageSid": "SMstart"}
-        response = self.url_open(
-            url,
-            data=params,
-            headers={
-                "X-Twilio-Signature": signatures.twilio_signature(url, params, TOKEN)
-            },
-        )
+        response = twilio_post(self, url, params, TOKEN)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.blocked(), {"call": "dnc", "sms": None})
         self.assertFalse(self.blacklisted())

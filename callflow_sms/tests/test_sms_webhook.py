@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.callflow_odoo.tools import signatures
+from odoo.addons.callflow_odoo.tests.common import twilio_post
 from odoo.addons.callflow_sms.tools import sms_gateway
 
 from .common import JsonGatewayMixin, set_sms_params
@@ -51,12 +51,7 @@ class TestTwilioWebhook(LocalGatewayMixin, HttpCase):
         self.params.set_param("callflow_sms.twilio_base_url", self.gateway.url)
 
     def _post(self, path, params, signature=None):
-        url = self.base_url() + path
-        if signature is None:
-            signature = signatures.twilio_signature(url, params, TOKEN)
-        return self.url_open(
-            url, data=params, headers={"X-Twilio-Signature": signature}
-        )
+        return twilio_post(self, self.base_url() + path, params, TOKEN, signature)
 
     def _inbound(self, text, number=NUMBER, sid="SM1", signature=None):
         params = {

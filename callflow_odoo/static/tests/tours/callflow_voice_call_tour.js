@@ -1,5 +1,21 @@
 import { registry } from "@web/core/registry";
 
+// In the open call-log dialog: the result "Interested", then Log & next.
+function logInterestedAndNext() {
+    return [
+        {
+            content: "Interested",
+            trigger: ".modal .o_field_widget[name=result_id] .o_radio_item:contains('Interested'):not(:contains('Not')) input",
+            run: "click",
+        },
+        {
+            content: "Log and go to the next person",
+            trigger: ".modal button.o_callflow_log_next",
+            run: "click",
+        },
+    ];
+}
+
 // With a Twilio-compatible provider (the tests' local server), the operator
 // presses Call and follows the call live, through the bus: ringing them, in
 // call with the timer, ended with the talk time; then logs the result.
@@ -31,16 +47,7 @@ registry.category("web_tour.tours").add("callflow_voice_call_tour", {
             trigger: ".o_callflow_dialer:not(:has(.o_callflow_hangup)) button.o_callflow_log",
             run: "click",
         },
-        {
-            content: "Interested",
-            trigger: ".modal .o_field_widget[name=result_id] .o_radio_item:contains('Interested'):not(:contains('Not')) input",
-            run: "click",
-        },
-        {
-            content: "Log and go to the next person",
-            trigger: ".modal button.o_callflow_log_next",
-            run: "click",
-        },
+        ...logInterestedAndNext(),
         {
             content: "The next person is on screen",
             trigger: ".o_callflow_dialer:not(:has(.modal)) .o_callflow_dialer_name:contains('Sato')",
@@ -59,16 +66,7 @@ registry.category("web_tour.tours").add("callflow_voice_power_tour", {
             run: "press alt+l",
             timeout: 30000,
         },
-        {
-            content: "Interested",
-            trigger: ".modal .o_field_widget[name=result_id] .o_radio_item:contains('Interested'):not(:contains('Not')) input",
-            run: "click",
-        },
-        {
-            content: "Log and go to the next person",
-            trigger: ".modal button.o_callflow_log_next",
-            run: "click",
-        },
+        ...logInterestedAndNext(),
         {
             content: "The next person, and the wrap-up countdown",
             trigger: ".o_callflow_dialer:has(.o_callflow_dialer_name:contains('Sato')) .o_callflow_countdown:contains('Next call in')",
