@@ -6,6 +6,7 @@ import phonenumbers
 
 from odoo.tests import BaseCase
 
+from odoo.addons.callflow_odoo.tools import phone, phone_fast
 from odoo.addons.callflow_odoo.tools.phone import parse_number
 from odoo.addons.callflow_odoo.tools.phone_fast import quick_parse
 
@@ -58,8 +59,6 @@ class TestToolsPhoneFast(BaseCase):
     def test_without_the_library_internals_every_number_still_parses(self):
         """A phonenumbers release without the internals the shortcut uses
         makes it step aside: numbers parse the same, through the library."""
-        from odoo.addons.callflow_odoo.tools import phone, phone_fast
-
         expected = parse_number("03-1234-5678", "JP")
         phone._parse_cached.cache_clear()
         try:
