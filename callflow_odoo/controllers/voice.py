@@ -52,7 +52,14 @@ class CallflowVoice(http.Controller):
             request.httprequest.headers.get("X-Twilio-Signature"),
         ):
             return None
-        call = request.env["callflow.call"].sudo().browse(call_id).exists()
+        # One statement checks the call exists and reads what is checked.
+        call = (
+            request.env["callflow.call"]
+            .sudo()
+            .search_fetch(
+                [("id", "=", call_id)], ["voice_provider", "voice_token_hash"]
+            )
+        )
         token = request.httprequest.args.get("t")
         if (
             not call

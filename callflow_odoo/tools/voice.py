@@ -20,6 +20,8 @@ from xml.sax.saxutils import escape, quoteattr
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from odoo.tools import SQL
+
 PLACED, FAILED, UNKNOWN = "placed", "failed", "unknown"
 
 VOICE_PROVIDERS = [
@@ -534,3 +536,30 @@ def outcome_to_log(was_final, state, answered_by, reported_by, logged):
 def handling_minutes(start, end):
     """Minutes from ``start`` to ``end``, never negative."""
     return max((end - start).total_seconds() / 60.0, 0.0)
+
+
+def lockable_columns(fields):
+    """The fields read with a call's row lock: plain stored columns (no
+    translations, binaries, company-dependent or group-restricted fields,
+    which Odoo reads its own way), so the lock reads what a callback uses."""
+    return [
+        field
+        for field in fields
+        if field.store
+        and field.column_type
+        and field.name != "id"
+        and not field.translate
+        and not field.company_dependent
+        and not field.groups
+        and field.type != "binary"
+    ]
+
+
+def lock_call_sql(columns, call_id):
+    """Lock a call's row and read its ``columns`` and its user's partner."""
+    return SQL(
+        "SELECT %s, (SELECT partner_id FROM res_users WHERE id = user_id)"
+        " FROM callflow_call WHERE id = %s FOR UPDATE OF callflow_call",
+        SQL(", ").join(SQL.identifier(field.name) for field in columns),
+        call_id,
+    )
