@@ -233,6 +233,20 @@ def log_call(env, operator, entry, result, outcome="answered", **vals):
     return wizard.action_log_next()
 
 
+def set_twilio_voice(case, sid, token, base_url=None):
+    """Callflow's voice provider set to Twilio-compatible with ``sid`` and
+    ``token`` (and the provider at ``base_url``), its callbacks on the test
+    server's URL."""
+    params = case.env["ir.config_parameter"].sudo()
+    params.set_param("web.base.url", case.base_url())
+    params.set_param("web.base.url.freeze", True)
+    params.set_param("callflow_odoo.voice_provider", "twilio")
+    params.set_param("callflow_odoo.voice_twilio_account_sid", sid)
+    params.set_param("callflow_odoo.voice_twilio_auth_token", token)
+    if base_url:
+        params.set_param("callflow_odoo.voice_twilio_base_url", base_url)
+
+
 def twilio_post(case, url, params, token, signature=None):
     """A form POST from the HttpCase ``case`` to ``url``, signed as Twilio
     signs it with ``token`` (``signature``: another, a forged one)."""

@@ -10,7 +10,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.callflow_odoo.tools import signatures
 
-from .common import CallflowCommon, log_call, twilio_post
+from .common import CallflowCommon, log_call, set_twilio_voice, twilio_post
 from .test_voice_tools import LocalVoiceMixin
 from .voice_server import FakeVoiceProvider
 
@@ -32,13 +32,7 @@ class VoiceTwilioCase(LocalVoiceMixin, CallflowCommon, HttpCase):
     def setUp(self):
         super().setUp()
         self.provider = self.enterContext(FakeVoiceProvider(SID, TOKEN))
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("web.base.url", self.base_url())
-        params.set_param("web.base.url.freeze", True)
-        params.set_param("callflow_odoo.voice_provider", "twilio")
-        params.set_param("callflow_odoo.voice_twilio_account_sid", SID)
-        params.set_param("callflow_odoo.voice_twilio_auth_token", TOKEN)
-        params.set_param("callflow_odoo.voice_twilio_base_url", self.provider.url)
+        set_twilio_voice(self, SID, TOKEN, self.provider.url)
 
     def _pick(self):
         entry = self.env["callflow.dialer"].with_user(self.operator)._pick_next()

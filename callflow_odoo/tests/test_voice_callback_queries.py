@@ -4,7 +4,7 @@ added to its path fail here rather than in the benchmark."""
 
 from odoo.tests import HttpCase, tagged
 
-from .common import twilio_post
+from .common import set_twilio_voice, twilio_post
 
 SID = "ACtest0000000000000000000000000000"
 TOKEN = "voice-auth-token"
@@ -15,12 +15,7 @@ RAW = "callback-queries-token"
 class TestVoiceCallbackQueries(HttpCase):
     def setUp(self):
         super().setUp()
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("web.base.url", self.base_url())
-        params.set_param("web.base.url.freeze", True)
-        params.set_param("callflow_odoo.voice_provider", "twilio")
-        params.set_param("callflow_odoo.voice_twilio_account_sid", SID)
-        params.set_param("callflow_odoo.voice_twilio_auth_token", TOKEN)
+        set_twilio_voice(self, SID, TOKEN)
         Voice = self.env["callflow.voice"]
         self.call = self.env["callflow.call"].create(
             {
