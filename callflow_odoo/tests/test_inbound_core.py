@@ -141,3 +141,20 @@ class TestInboundCore(CallflowCommon, common.TransactionCase):
         )
         users = self.operator | self.operator2 | self.manager
         self.assertEqual(self.Inbound._available(users), self.operator)
+
+    def test_number_never_called_is_found_through_an_index(self):
+        """A stranger's number is looked up among every contact: the digits
+        match runs on a trigram index, not a scan of the contacts table."""
+        self.assertTrue(self.env.registry.has_trigram)
+        # Odoo's own trigram index on the raw phone (a partial one, for its
+        # search box) would tempt the planner on this small test table; the
+        # rows a real database has make ours the cheap one (bench_inbound).
+        self.env.cr.execute("DROP INDEX IF EXISTS res_partner_phone_partial_tgm")
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        query = self.env["res.partner"]._callflow_digits_sql("phone")
+        self.env.cr.execute(
+            f"EXPLAIN SELECT id FROM res_partner WHERE {query.code} LIKE %s",
+            [*query.params, "%312345678%"],
+        )
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("res_partner_callflow_phone_digits", plan)
