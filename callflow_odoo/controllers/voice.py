@@ -289,7 +289,10 @@ class CallflowVoice(http.Controller):
         if not sid:
             return request.not_found()
         # sudo: the credentials are system parameters, used server-side only.
-        client = voice.TwilioVoiceClient(request.env["callflow.voice"].sudo()._config())
+        config = request.env["callflow.voice"].sudo()._config()
+        if call.voice_provider == "http":
+            return self._pbx_recording(call, config)
+        client = voice.TwilioVoiceClient(config)
         try:
             response = requests.get(
                 client.recording_url(sid, "mp3"),
@@ -305,4 +308,30 @@ class CallflowVoice(http.Controller):
         return request.make_response(
             response.content,
             [("Content-Type", "audio/mpeg"), ("Cache-Control", "private, no-store")],
+        )
+
+    def _pbx_recording(self, call, config):
+        """A PBX's recording, from the URL its signed webhook gave; the
+        authentication header goes only to the PBX's own host."""
+        client = voice.HttpClickToCall(config)
+        url = call.recording_url
+        try:
+            response = requests.get(
+                url,
+                headers=client.recording_headers(url),
+                timeout=client.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as e:
+            _logger.warning("Recording of call %s not fetched: %s", call.id, e)
+            response = None
+        if response is None or not response.ok:
+            return request.make_response("Recording unavailable", status=502)
+        kind = response.headers.get("Content-Type", "")
+        return request.make_response(
+            response.content,
+            [
+                ("Content-Type", kind if kind.startswith("audio/") else "audio/mpeg"),
+                ("Cache-Control", "private, no-store"),
+            ],
         )

@@ -17,6 +17,7 @@ else:  # pragma: no cover
     from local_server import LocalHTTPServer
 
 API_KEY = "pbx-key"
+AUDIO = b"RIFF\x24\x00\x00\x00WAVEfake-pbx-audio"
 
 
 class FakePbx(LocalHTTPServer):
@@ -54,7 +55,29 @@ class FakePbx(LocalHTTPServer):
             def do_DELETE(self):
                 self._serve("DELETE")
 
+            def do_GET(self):
+                status, body = pbx._audio(self)
+                self.send_response(status)
+                self.send_header("Content-Type", "audio/wav")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
         super().__init__(Handler, port)
+
+    def _audio(self, handler):
+        """GET ``/pbx/recordings/<id>.wav``: the audio, with the API key."""
+        path = urlsplit(handler.path).path
+        with self.lock:
+            self.requests.append(
+                {"method": "GET", "path": path, "headers": dict(handler.headers)}
+            )
+            rec_id = path.rsplit("/", 1)[-1].removesuffix(".wav")
+            if handler.headers.get("X-Api-Key") != API_KEY:
+                return 401, b""
+            if not path.startswith("/pbx/recordings/") or rec_id not in self.recordings:
+                return 404, b""
+        return 200, AUDIO
 
     def _handle(self, method, handler, raw):
         parts = urlsplit(handler.path)

@@ -10,10 +10,10 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from odoo.addons.callflow_odoo.tools import signatures
+from odoo.addons.callflow_odoo.tools import signatures, voice
 
 from .common import CallflowCommon
-from .pbx_server import API_KEY, FakePbx
+from .pbx_server import API_KEY, AUDIO, FakePbx
 from .test_voice_tools import LocalVoiceMixin
 
 SECRET = "pbx-secret"
@@ -173,6 +173,23 @@ class TestVoiceHttpPbx(LocalVoiceMixin, CallflowCommon, HttpCase):
         )
         self.assertEqual(as_manager.recording_duration, 40)
         self.assertEqual(as_manager.recording_date, recorded_at)
+
+    def test_managers_play_the_pbx_recording_through_callflow(self):
+        _entry, call = self._recorded_call()
+        self.authenticate("cf_pbx_manager", "cf_pbx_manager")
+        response = self.url_open(f"/callflow/voice/recording/{call.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, AUDIO)
+        self.assertEqual(response.headers["Content-Type"], "audio/wav")
+        fetched = self.pbx.requests[-1]
+        self.assertEqual(fetched["path"], "/pbx/recordings/rec-7.wav")
+        self.assertEqual(fetched["headers"]["X-Api-Key"], API_KEY)
+        # The API key only ever goes to the PBX's own host.
+        client = voice.HttpClickToCall(self.env["callflow.voice"]._config())
+        self.assertFalse(client.recording_headers("https://elsewhere.example/r"))
+        self.authenticate("cf_dialer_operator", "cf_dialer_operator")
+        response = self.url_open(f"/callflow/voice/recording/{call.id}")
+        self.assertEqual(response.status_code, 404, "managers only")
 
     def test_unsigned_or_malformed_recording_is_refused(self):
         self.call_list.record_calls = True

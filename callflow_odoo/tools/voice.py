@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import requests
@@ -476,6 +476,15 @@ class HttpClickToCall(VoiceClient):
         except (ValueError, KeyError) as e:
             return f"Invalid recording deletion URL: {e}"
         return self._send("delete", url, ok=(200, 202, 204, 404))
+
+    def recording_headers(self, url):
+        """The headers to fetch a recording at ``url``: the authentication
+        header only when ``url`` is on the click-to-call URL's host, so
+        that it never leaves for another server."""
+        pbx = urlsplit(self.config.get("url_template") or "")
+        target = urlsplit(url or "")
+        same = (pbx.scheme, pbx.netloc) == (target.scheme, target.netloc)
+        return self._headers() if same and pbx.netloc else {}
 
     def _send(self, method, url, ok=None):
         """One authenticated request to the PBX, with the timeouts and the
