@@ -78,6 +78,8 @@ class CallflowVoiceRecording(models.AbstractModel):
         call.ensure_one()
         Voice = self.env["callflow.voice"]
         Voice._lock(call)
+        if call.recording_requested:
+            return True  # a replayed request: the recording runs already
         if not call.provider_leg_sid and leg_sid != call.provider_call_sid:
             call.provider_leg_sid = leg_sid
         client = voice.TwilioVoiceClient(Voice._config())
@@ -92,6 +94,8 @@ class CallflowVoiceRecording(models.AbstractModel):
                 detail=error,
             )
             Voice._send_state(call)
+        else:
+            call.recording_requested = True
         return not error
 
     @api.model

@@ -140,6 +140,17 @@ class TestVoiceRecording(VoiceTwilioCase):
         self.assertFalse(call.with_user(self.manager).recording_sid)
         self.assertEqual(entry.state, "in_call", "a conversation to log")
 
+    def test_replayed_announcement_end_starts_no_second_recording(self):
+        """The provider retries the request that starts the recording: the
+        recording runs once, and the call does not claim it failed."""
+        _entry, call, _twiml = self._recorded_call()
+        started = dict(self.provider.recording_starts)
+        self.provider.record_plan = [500]  # a second start would fail
+        Recording = self.env["callflow.voice.recording"]
+        self.assertTrue(Recording._start_recording(call, call.provider_leg_sid, "x"))
+        self.assertEqual(self.provider.recording_starts, started)
+        self.assertFalse(call.voice_message)
+
     def test_recording_lands_on_the_call_for_managers_only(self):
         _entry, call, _twiml = self._recorded_call(replay=True)
         rec_sid = next(iter(self.provider.recordings))
