@@ -3,7 +3,7 @@ from odoo import fields, models
 
 class CrmLead(models.Model):
     _name = "crm.lead"
-    _inherit = ["crm.lead", "callflow.preference.mixin"]
+    _inherit = ["crm.lead", "callflow.preference.mixin", "callflow.complaint.mixin"]
 
     # The mixin's fields, with help that speaks of the lead.
     callflow_preference_count = fields.Integer(
@@ -13,3 +13,7 @@ class CrmLead(models.Model):
         help="Where and when each of the lead's numbers was obtained, from its "
         "first contact preference event.",
     )
+
+    def _callflow_complaint_people(self):
+        # The lead's own complaints and its contact's.
+        return self.partner_id, self._origin, set()
