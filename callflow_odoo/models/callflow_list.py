@@ -161,7 +161,7 @@ class CallflowList(models.Model):
     )
     # Complaints (issue #14): people with a recent complaint wait.
     skip_complaints = fields.Boolean("Skip recent complaints", help=SKIP_HELP[0])
-    skip_complaint_days = fields.Integer("Days", default=90, help=SKIP_HELP[1])
+    skip_complaint_days = fields.Integer("Days to skip", default=90, help=SKIP_HELP[1])
 
     _sql_constraints = [
         (

@@ -66,11 +66,24 @@ class TestComplaintLogged(CallflowCommon, TransactionCase):
         self.assertEqual(
             self.partner._callflow_complaint_text(), f"Complaint on {day}: {REASON}"
         )
-        # A salesperson without Callflow rights sees the warning too.
+        # A salesperson without Callflow rights sees the warning too, in red
+        # above the contact's and the lead's buttons.
         sales = new_test_user(
             self.env, "cf_complaint_sales", groups="sales_team.group_sale_salesman"
         )
         self.assertIn(REASON, self.partner.with_user(sales).callflow_complaint_warning)
+        for model in ("res.partner", "crm.lead"):
+            arch = etree.fromstring(
+                self.env[model].with_user(sales).get_view(view_type="form")["arch"]
+            )
+            self.assertTrue(
+                arch.xpath(
+                    "//div[contains(@class, 'alert-danger')]"
+                    "[field[@name='callflow_complaint_warning']]"
+                    "/following-sibling::div[@name='button_box']"
+                ),
+                model,
+            )
         # Resolved: archived, no longer shown.
         complaint.active = False
         self.assertFalse(self.partner.callflow_complaint_warning)
