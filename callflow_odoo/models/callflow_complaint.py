@@ -36,11 +36,11 @@ class CallflowComplaint(models.Model):
         store=True,
         index="btree_not_null",
     )
-    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null")
     number = fields.Char(
         index="btree_not_null", help="The number called, normalised to E.164."
     )
-    call_id = fields.Many2one("callflow.call", "Call", readonly=True)
+    call_id = fields.Many2one("callflow.call", readonly=True)
     list_id = fields.Many2one("callflow.list", "Call list", readonly=True)
     user_id = fields.Many2one(
         "res.users", "Operator", required=True, default=lambda self: self.env.user
