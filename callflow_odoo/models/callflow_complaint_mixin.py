@@ -80,7 +80,9 @@ class CallflowComplaintMixin(models.AbstractModel):
     def _callflow_complaint_text(self):
         """The newest complaint on record on one line ("Complaint on
         2026-11-03: shouted about repeated calls"), "" when none: the
-        inbound screen pop shows it."""
+        inbound screen pop shows it (also "" for no record at all)."""
+        if not self:
+            return ""
         self.ensure_one()
         return self._callflow_complaints()[self]._summary()
 
