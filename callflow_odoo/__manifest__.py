@@ -55,6 +55,7 @@
         "demo/callflow_caller_number_demo.xml",
         "demo/callflow_dialer_demo.xml",
         "demo/callflow_complaint_demo.xml",
+        "demo/callflow_inbound_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [
