@@ -268,3 +268,17 @@ class TestComplaintSkip(CallflowCommon, TransactionCase):
         # Another company's complaint does not count.
         self.complaint.company_id = self.env["res.company"].create({"name": "B K.K."})
         self.assertPicked(True)
+
+    def test_screen_pop_shows_the_complaint_but_no_block(self):
+        """The person rings back: the pop says they complained, in one line,
+        and that they are not blocked (a complaint is no opt-out)."""
+        Inbound = self.env["callflow.inbound"]
+        call = Inbound._receive(MOBILE, self.caller_number, provider="http", sid="c1")
+        payload = Inbound._pop_payload(call)
+        day = fields.Datetime.context_timestamp(
+            self.env["res.partner"], self.complaint.date
+        ).strftime("%Y-%m-%d")
+        self.assertEqual(payload["complaint"], f"Complaint on {day}: {REASON}")
+        self.assertFalse(payload["blocked"])
+        self.complaint.active = False
+        self.assertEqual(Inbound._pop_payload(call)["complaint"], "")
