@@ -235,6 +235,15 @@ class TestComplaintSkip(CallflowCommon, TransactionCase):
         self.assertFalse(fresh.skip_complaints)
         self.assertEqual(fresh.skip_complaint_days, 90)
 
+    def test_lists_that_did_not_choose_still_call_them(self):
+        """A list created without the option (and the lists from before it)
+        call as before."""
+        self.call_list.action_done()
+        other = self.make_list("Default list")
+        entry = self.make_entry(other, MOBILE, partner_id=self.person.id)
+        self.assertEqual(self.pick(lists=other), entry)
+        self.assertFalse(entry.blocked_reason)
+
     def test_recent_complaint_skipped_with_its_reason(self):
         self.assertPicked(False)
         self.assertEqual(self.entry.blocked_reason, "Complaint within 90 days")

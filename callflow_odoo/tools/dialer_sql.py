@@ -127,11 +127,12 @@ def list_gap(now):
 def recent_complaint(now):
     """``l`` skips people with a recent complaint and ``e``'s person has an
     active one within ``l``'s days: on the number, the contact, the lead or
-    the lead's contact, in the list's company. A few index probes per
-    candidate (callflow_complaint is small)."""
+    the lead's contact, in the list's company. Never NULL (a list that
+    never chose has NULL there). A few index probes per candidate."""
     return SQL(
         """
-        (l.skip_complaints AND l.skip_complaint_days > 0 AND EXISTS (
+        (l.skip_complaints IS TRUE AND COALESCE(l.skip_complaint_days, 0) > 0
+         AND EXISTS (
             SELECT 1 FROM callflow_complaint k
              WHERE k.active AND k.company_id = l.company_id
                AND k.date >= %s - make_interval(days => l.skip_complaint_days)
