@@ -43,6 +43,8 @@
         "security/callflow_call_security.xml",
         "views/callflow_call_views.xml",
         "views/callflow_call_report_views.xml",
+        "security/callflow_complaint_security.xml",
+        "views/callflow_complaint_views.xml",
         "views/callflow_call_log_views.xml",
         "views/callflow_dialer_views.xml",
         "views/callflow_ledger_export_views.xml",
@@ -52,6 +54,7 @@
         "demo/callflow_preference_event_demo.xml",
         "demo/callflow_caller_number_demo.xml",
         "demo/callflow_dialer_demo.xml",
+        "demo/callflow_complaint_demo.xml",
         "demo/callflow_inbound_demo.xml",
     ],
     "assets": {

@@ -14,6 +14,7 @@ class CallflowCallLog(models.TransientModel):
     outcome = fields.Selection(OUTCOMES, required=True, default="answered")
     result_id = fields.Many2one("callflow.call.result", required=True)
     schedule_callback = fields.Boolean(related="result_id.schedule_callback")
+    is_complaint = fields.Boolean(related="result_id.is_complaint")
     note = fields.Text("Notes")
     callback_at = fields.Datetime("Call back at")
 
