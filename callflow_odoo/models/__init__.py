@@ -32,3 +32,5 @@ from . import callflow_voice
 from . import callflow_voice_recording
 from . import callflow_voice_screen
 from . import callflow_call_report
+from . import callflow_callback
+from . import callflow_list_entry_callback
