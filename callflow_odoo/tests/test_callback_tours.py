@@ -133,13 +133,23 @@ class TestCallbackTours(CallflowCommon, HttpCase):
                 "preference": "Opted out of all calls",
                 "complaint": "Rude on the phone",
                 "last_calls": [
-                    {"date": "2026-11-20 01:00:00", "result": "Interested", "user": "Aoki"},
-                    {"date": "2026-11-19 01:00:00", "result": "Call back", "user": "Aoki"},
-                    {"date": "2026-11-18 01:00:00", "result": "No answer", "user": "Baba"},
+                    {
+                        "date": "2026-11-20 01:00:00",
+                        "result": "Interested",
+                        "user": "Aoki",
+                    },
+                    {
+                        "date": "2026-11-19 01:00:00",
+                        "result": "Call back",
+                        "user": "Aoki",
+                    },
+                    {
+                        "date": "2026-11-18 01:00:00",
+                        "result": "No answer",
+                        "user": "Baba",
+                    },
                 ],
-                "leads": [
-                    {"id": self.lead.id, "name": self.lead.name, "stage": "New"}
-                ],
+                "leads": [{"id": self.lead.id, "name": self.lead.name, "stage": "New"}],
                 "known": True,
             },
             {

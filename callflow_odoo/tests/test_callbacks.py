@@ -139,9 +139,7 @@ class TestCallbacks(CallflowCommon, TransactionCase):
         with self.assertRaises(AccessError):
             entry.with_user(self.operator2).action_callback_snooze()
         with self.assertRaises(AccessError):
-            entry.with_user(self.operator2).action_callback_reassign(
-                self.operator2.id
-            )
+            entry.with_user(self.operator2).action_callback_reassign(self.operator2.id)
         self.assertEqual(entry.operator_id, self.operator)
         self.assertEqual(entry.next_attempt, DUE)
         with freeze_time(DUE):
