@@ -33,4 +33,4 @@ from . import callflow_voice_recording
 from . import callflow_voice_screen
 from . import callflow_call_report
 from . import callflow_callback
-from . import callflow_list_entry_callback
+from . import callflow_callback_notice

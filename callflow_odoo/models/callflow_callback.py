@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools.phone import display_number
@@ -20,7 +21,7 @@ class CallflowCallback(models.AbstractModel):
     <name> now" on the bus when a promised callback is due, and the list's
     manager hears it after a grace period when that operator was offline.
     A service of its own so that the dialer keeps the queue and the entry
-    its fields; the state it keeps is two dates on the entry."""
+    its fields; what it remembers is in ``callflow.callback.notice``."""
 
     _name = "callflow.callback"
     _description = "Callflow callbacks at their minute"
@@ -78,25 +79,28 @@ class CallflowCallback(models.AbstractModel):
         statement, and return them. A callback is told of once per time:
         snoozed or logged anew, its time passes its mark and it is due
         again."""
+        self.env["callflow.callback.notice"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE callflow_list_entry
-                   SET callback_notified_at = %(now)s
-                 WHERE state = 'callback_due'
-                   AND operator_id IS NOT NULL
-                   AND next_attempt <= %(now)s
-                   AND (callback_notified_at IS NULL
-                        OR callback_notified_at < next_attempt)
-             RETURNING id
+                INSERT INTO callflow_callback_notice (entry_id, notified_at)
+                SELECT e.id, %(now)s
+                  FROM callflow_list_entry e
+             LEFT JOIN callflow_callback_notice n ON n.entry_id = e.id
+                 WHERE e.state = 'callback_due'
+                   AND e.operator_id IS NOT NULL
+                   AND e.next_attempt <= %(now)s
+                   AND (n.notified_at IS NULL OR n.notified_at < e.next_attempt)
+                ON CONFLICT (entry_id) DO UPDATE
+                   SET notified_at = EXCLUDED.notified_at, escalate_at = NULL
+             RETURNING entry_id
                 """,
                 now=now,
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        Entry = self.env["callflow.list.entry"]
-        Entry.invalidate_model(["callback_notified_at"])
-        return Entry.browse(ids)
+        self.env["callflow.callback.notice"].invalidate_model()
+        return self.env["callflow.list.entry"].browse(ids)
 
     @api.model
     def _offline_operators(self, users):
@@ -131,17 +135,18 @@ class CallflowCallback(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE callflow_list_entry
-                   SET callback_escalate_at = next_attempt + %(grace)s
-                 WHERE id = ANY(%(ids)s)
-             RETURNING callback_escalate_at
+                UPDATE callflow_callback_notice n
+                   SET escalate_at = e.next_attempt + %(grace)s
+                  FROM callflow_list_entry e
+                 WHERE e.id = n.entry_id AND n.entry_id = ANY(%(ids)s)
+             RETURNING n.escalate_at
                 """,
                 grace=grace,
                 ids=late.ids,
             )
         )
         times = [row[0] for row in self.env.cr.fetchall()]
-        late.invalidate_recordset(["callback_escalate_at"])
+        self.env["callflow.callback.notice"].invalidate_model()
         self._schedule([t for t in times if t > now])
 
     @api.model
@@ -151,18 +156,18 @@ class CallflowCallback(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE callflow_list_entry
-                   SET callback_escalate_at = NULL
-                 WHERE callback_escalate_at <= %(now)s
-             RETURNING id, state = 'callback_due'
+                UPDATE callflow_callback_notice n
+                   SET escalate_at = NULL
+                  FROM callflow_list_entry e
+                 WHERE e.id = n.entry_id AND n.escalate_at <= %(now)s
+             RETURNING n.entry_id, e.state = 'callback_due'
                 """,
                 now=now,
             )
         )
         ids = [entry_id for entry_id, still_due in self.env.cr.fetchall() if still_due]
-        Entry = self.env["callflow.list.entry"]
-        Entry.invalidate_model(["callback_escalate_at"])
-        return Entry.browse(ids)
+        self.env["callflow.callback.notice"].invalidate_model()
+        return self.env["callflow.list.entry"].browse(ids)
 
     # ------------------------------------------------------------------
     # The notifications
@@ -270,3 +275,109 @@ class CallflowCallback(models.AbstractModel):
             limit=10,
         )
         return [self._payload(entry) for entry in entries]
+
+    # ------------------------------------------------------------------
+    # The notification's buttons (and the reassign dialog)
+    # ------------------------------------------------------------------
+    @api.model
+    def _callback_entry(self, entry_id):
+        """The callback ``entry_id``, if the user may move it: its operator
+        or a manager (record rules apply), and still waiting."""
+        entry = self.env["callflow.list.entry"].browse(int(entry_id)).exists()
+        if not entry:
+            raise UserError(self.env._("This callback no longer exists."))
+        entry.check_access("write")
+        user = self.env.user
+        if not (self.env.su or user.has_group(MANAGER_GROUP)) and (
+            entry.operator_id != user
+        ):
+            raise AccessError(
+                self.env._(
+                    "%(entry)s is a callback of %(user)s: only they or a "
+                    "manager may move it.",
+                    entry=entry.display_name,
+                    user=entry.operator_id.name or "-",
+                )
+            )
+        if entry.state != "callback_due":
+            raise UserError(
+                self.env._(
+                    "%(entry)s is no callback waiting to be made.",
+                    entry=entry.display_name,
+                )
+            )
+        return entry
+
+    @api.model
+    def _notices(self, entries):
+        # sudo: the notices are the cron's bookkeeping, moved with the
+        # entry the user was allowed to move (see _callback_entry).
+        return (
+            self.env["callflow.callback.notice"]
+            .sudo()
+            .search([("entry_id", "in", entries.ids)])
+        )
+
+    @api.model
+    def snooze(self, entry_id, minutes=SNOOZE_MINUTES):
+        """Call back ``minutes`` later (from now): told again then. Returns
+        the new time, as the web client shows it."""
+        entry = self._callback_entry(entry_id)
+        when = fields.Datetime.now().replace(microsecond=0) + timedelta(
+            minutes=int(minutes)
+        )
+        entry._dialer_write({"next_attempt": when})
+        self._notices(entry).write({"escalate_at": False})
+        self._schedule([when])
+        return fields.Datetime.to_string(when)
+
+    @api.model
+    def reassign(self, entry_id, user_id):
+        """Give the callback to ``user_id``, who must work its list (record
+        rules: they must see the entry); told at once when it is due."""
+        entry = self._callback_entry(entry_id)
+        user = self.env["res.users"].browse(int(user_id)).exists()
+        if not user:
+            raise UserError(self.env._("Choose the operator to call back."))
+        if not entry.with_user(user).has_access("read"):
+            raise AccessError(
+                self.env._(
+                    "%(user)s does not work the list %(list)s.",
+                    user=user.name,
+                    list=entry.list_id.name,
+                )
+            )
+        entry._dialer_write({"operator_id": user.id})
+        self._notices(entry).unlink()
+        self._schedule([max(entry.next_attempt, fields.Datetime.now())])
+        self._plan(entry)
+        return True
+
+    @api.model
+    def call(self, entry_id):
+        """The dialer on the callback, held for the user as a pick would
+        hold it (eligibility, ledger, one hold per number); when it cannot
+        be held now, the dialer on what the user holds or may call next."""
+        entry = self._callback_entry(entry_id)
+        Entry = self.env["callflow.list.entry"]
+        Dialer = self.env["callflow.dialer"]
+        held = Entry.search(
+            [("state", "=", "in_call"), ("held_by_id", "=", self.env.uid)], limit=1
+        )
+        if not held:
+            self.env.flush_all()
+            now = fields.Datetime.now()
+            eligible = Dialer._eligibility_sql(now)
+            condition = SQL("e.id = %s", entry.id)
+            if Dialer._pick_from(entry.list_id, condition, eligible, now):
+                return entry._action_open_dialer()
+        return Entry.action_start_calling(list_ids=entry.list_id.ids)
+
+    @api.model
+    def _logged(self, entries):
+        """Callbacks just logged: run the cron at their very minute and tell
+        the operators' open web clients."""
+        callbacks = entries.filtered(lambda e: e.state == "callback_due")
+        if callbacks:
+            self._schedule(callbacks.mapped("next_attempt"))
+            self._plan(callbacks)

@@ -58,6 +58,11 @@ class TestCallbacks(CallflowCommon, TransactionCase):
                 payloads.append(message["payload"])
         return payloads
 
+    def notice(self, entry):
+        return self.env["callflow.callback.notice"].search(
+            [("entry_id", "=", entry.id)]
+        )
+
     def set_online(self, user):
         self.env["bus.presence"].create({"user_id": user.id, "status": "online"})
 
@@ -87,8 +92,8 @@ class TestCallbacks(CallflowCommon, TransactionCase):
             },
         )
         self.assertFalse(self.sent(self.operator2, "callflow.callback/due"))
-        self.assertEqual(entry.callback_notified_at, DUE + timedelta(seconds=5))
-        self.assertFalse(later.callback_notified_at)
+        self.assertEqual(self.notice(entry).notified_at, DUE + timedelta(seconds=5))
+        self.assertFalse(self.notice(later))
 
     def test_logged_callback_runs_the_cron_at_its_minute(self):
         entry = self.callback(at=False, state="pending")
@@ -114,7 +119,7 @@ class TestCallbacks(CallflowCommon, TransactionCase):
         other = self.make_entry(self.list, "+819011114444", priority="3")
         with freeze_time(DUE + timedelta(minutes=1)):
             self.Callback._cron_notify()
-            snoozed = entry.with_user(self.operator).action_callback_snooze()
+            snoozed = self.Callback.with_user(self.operator).snooze(entry.id)
         self.assertEqual(snoozed, "2026-11-25 06:41:00")
         self.assertEqual(entry.next_attempt, DUE + timedelta(minutes=11))
         self.assertEntryState(entry, "callback_due")
@@ -137,13 +142,15 @@ class TestCallbacks(CallflowCommon, TransactionCase):
     def test_only_the_operator_or_a_manager_moves_a_callback(self):
         entry = self.callback()
         with self.assertRaises(AccessError):
-            entry.with_user(self.operator2).action_callback_snooze()
+            self.Callback.with_user(self.operator2).snooze(entry.id)
         with self.assertRaises(AccessError):
-            entry.with_user(self.operator2).action_callback_reassign(self.operator2.id)
+            self.Callback.with_user(self.operator2).reassign(
+                entry.id, self.operator2.id
+            )
         self.assertEqual(entry.operator_id, self.operator)
         self.assertEqual(entry.next_attempt, DUE)
         with freeze_time(DUE):
-            entry.with_user(self.manager).action_callback_snooze()
+            self.Callback.with_user(self.manager).snooze(entry.id)
         self.assertEqual(entry.next_attempt, DUE + timedelta(minutes=10))
 
     def test_reassign_to_an_operator_of_the_list_only(self):
@@ -152,10 +159,10 @@ class TestCallbacks(CallflowCommon, TransactionCase):
             self.env, "cf_op3", groups=OPERATOR_GROUPS, name="Op Three"
         )
         with self.assertRaises(AccessError), self.cr.savepoint():
-            entry.with_user(self.operator).action_callback_reassign(outsider.id)
+            self.Callback.with_user(self.operator).reassign(entry.id, outsider.id)
         with freeze_time(DUE + timedelta(minutes=1)):
             self.Callback._cron_notify()
-            entry.with_user(self.operator).action_callback_reassign(self.operator2.id)
+            self.Callback.with_user(self.operator).reassign(entry.id, self.operator2.id)
             self.assertEqual(entry.operator_id, self.operator2)
             self.Callback._cron_notify()
         self.assertEqual(len(self.sent(self.operator, "callflow.callback/due")), 1)
@@ -179,8 +186,8 @@ class TestCallbacks(CallflowCommon, TransactionCase):
         with freeze_time(DUE):
             self.Callback._cron_notify()
         self.assertEqual(len(self.sent(self.operator, "callflow.callback/due")), 1)
-        self.assertEqual(entry.callback_escalate_at, DUE + timedelta(minutes=20))
-        self.assertFalse(online.callback_escalate_at, "online: no manager needed")
+        self.assertEqual(self.notice(entry).escalate_at, DUE + timedelta(minutes=20))
+        self.assertFalse(self.notice(online).escalate_at, "online: no manager needed")
         with freeze_time(DUE + timedelta(minutes=19)):
             self.Callback._cron_notify()
         self.assertFalse(self.sent(self.manager, "callflow.callback/late"))
@@ -206,7 +213,7 @@ class TestCallbacks(CallflowCommon, TransactionCase):
         entry = self.callback()
         with freeze_time(DUE):
             self.Callback._cron_notify()
-        self.assertTrue(entry.callback_escalate_at)
+        self.assertTrue(self.notice(entry).escalate_at)
         with freeze_time(DUE + timedelta(minutes=2)):
             self.assertEqual(self.pick(), entry)
             entry._register_attempt(

@@ -34,5 +34,5 @@ class CallflowCallbackReassign(models.TransientModel):
 
     def action_reassign(self):
         self.ensure_one()
-        self.entry_id.action_callback_reassign(self.user_id.id)
+        self.env["callflow.callback"].reassign(self.entry_id.id, self.user_id.id)
         return {"type": "ir.actions.act_window_close"}

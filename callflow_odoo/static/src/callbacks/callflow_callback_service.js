@@ -42,18 +42,14 @@ export const callflowCallbackService = {
 
         async function call(payload) {
             close(payload.entry_id);
-            const result = await orm.call("callflow.list.entry", "action_callback_call", [
-                [payload.entry_id],
-            ]);
+            const result = await orm.call("callflow.callback", "call", [payload.entry_id]);
             if (result) {
                 await action.doAction(result);
             }
         }
 
         async function snooze(payload) {
-            const at = await orm.call("callflow.list.entry", "action_callback_snooze", [
-                [payload.entry_id],
-            ]);
+            const at = await orm.call("callflow.callback", "snooze", [payload.entry_id]);
             close(payload.entry_id);
             notification.add(_t("%(name)s: call back at %(time)s", {
                 name: payload.name,
