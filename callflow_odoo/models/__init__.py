@@ -32,5 +32,7 @@ from . import callflow_voice
 from . import callflow_voice_recording
 from . import callflow_voice_screen
 from . import callflow_call_report
+from . import callflow_call_chatter
+from . import callflow_inbound
 from . import callflow_callback
 from . import callflow_callback_notice

@@ -8,12 +8,21 @@ class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "callflow.preference.mixin"]
 
+    def init(self):
+        super().init()
+        self._callflow_index_digits()
+
     callflow_former_number_ids = fields.One2many(
         "callflow.former.number",
         "partner_id",
         string="Former Numbers",
         help="Numbers this contact no longer has (left the company, wrong "
         "person): they cannot be entered again on the contact.",
+    )
+    callflow_phonetic_name = fields.Char(
+        string="Phonetic Reading",
+        help="How the name is read, e.g. in katakana (ヤマダ タロウ): shown "
+        "when they ring, so the operator greets them by the right name.",
     )
 
     def _callflow_partner(self):
