@@ -12,7 +12,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.addons.bus.models.bus import channel_with_db, hashable
 from odoo.addons.bus.websocket import dispatch
 
-from .common import CallflowCommon
+from .common import CallflowCommon, record_opt_out
 
 OPERATOR_GROUPS = (
     "base.group_user,sales_team.group_sale_salesman,"
@@ -118,63 +118,48 @@ class TestCallbackTours(CallflowCommon, HttpCase):
         self.env["res.lang"]._activate_lang("ja_JP")
         self.env["ir.module.module"]._load_module_terms(["callflow_odoo"], ["ja_JP"])
         self.user_a.lang = "ja_JP"
-        payloads = [
+        self.partner.write(
             {
-                "call_id": 1001,
-                "number": "+819011112222",
-                "name": "山田 花子",
-                "company": "山田商事",
+                "parent_id": self.env["res.partner"]
+                .create({"name": "山田商事", "is_company": True})
+                .id,
                 "function": "部長",
-                "phonetic": "ヤマダ ハナコ",
-                "partner_id": self.partner.id,
-                "lead_id": False,
-                "entry_id": False,
-                "blocked": True,
-                "preference": "Opted out of all calls",
-                "complaint": "Rude on the phone",
-                "last_calls": [
-                    {
-                        "date": "2026-11-20 01:00:00",
-                        "result": "Interested",
-                        "user": "Aoki",
-                    },
-                    {
-                        "date": "2026-11-19 01:00:00",
-                        "result": "Call back",
-                        "user": "Aoki",
-                    },
-                    {
-                        "date": "2026-11-18 01:00:00",
-                        "result": "No answer",
-                        "user": "Baba",
-                    },
-                ],
-                "leads": [{"id": self.lead.id, "name": self.lead.name, "stage": "New"}],
-                "known": True,
-            },
-            {
-                "call_id": 1002,
-                "number": "+81312340000",
-                "name": "",
-                "company": "",
-                "function": "",
-                "phonetic": "",
-                "partner_id": False,
-                "lead_id": False,
-                "entry_id": False,
-                "blocked": False,
-                "preference": "",
-                "complaint": "",
-                "last_calls": [],
-                "leads": [],
-                "known": False,
-            },
-        ]
+                "callflow_phonetic_name": "ヤマダ ハナコ",
+            }
+        )
+        record_opt_out(self.env, "+819011112222")
+        results = ("interested", "callback", "no_answer")
+        for days, result in enumerate(results, start=1):
+            self.env["callflow.call"].create(
+                {
+                    "dialed_number": "+819011112222",
+                    "partner_id": self.partner.id,
+                    "user_id": self.user_b.id,
+                    "outcome": "no_answer" if result == "no_answer" else "answered",
+                    "result_id": self.env.ref(f"callflow_odoo.call_result_{result}").id,
+                    "date_start": datetime.now() - timedelta(days=days),
+                }
+            )
+        desk = self.caller_number
+        Inbound = self.env["callflow.inbound"]
+        known = Inbound._receive(
+            "090-1111-2222", desk, provider="twilio", sid="CAknown", user=self.user_a
+        )
+        unknown = Inbound._receive(
+            "03-1234-0000", desk, provider="twilio", sid="CAunknown", user=self.user_a
+        )
+        self.env.flush_all()
 
         def pop(env):
+            inbound = env["callflow.inbound"]
             user = env["res.users"].browse(self.user_a.id)
-            for payload in payloads:
-                user._bus_send("callflow.inbound/pop", payload)
+            # The complaint of the complaints' branch, as the payload will
+            # carry it (res.partner._callflow_complaint_text).
+            payload = inbound._pop_payload(known.with_env(env))
+            user._bus_send(
+                "callflow.inbound/pop", dict(payload, complaint="Rude on the phone")
+            )
+            inbound._pop(unknown.with_env(env), user)
 
         sender = BusThread(self, self.user_a, pop)
         sender.start()
@@ -183,5 +168,8 @@ class TestCallbackTours(CallflowCommon, HttpCase):
         if sender.error:
             raise sender.error
         popped = self.bus_rows(self.user_a, "callflow.inbound/pop")
-        self.assertEqual([p["call_id"] for p in popped], [1001, 1002])
+        self.assertEqual([p["call_id"] for p in popped], [known.id, unknown.id])
+        self.assertEqual(popped[0]["leads"][0]["id"], self.lead.id)
+        self.assertTrue(popped[0]["blocked"])
+        self.assertFalse(popped[1]["known"])
         self.assertFalse(self.bus_rows(self.user_b, "callflow.inbound/pop"))

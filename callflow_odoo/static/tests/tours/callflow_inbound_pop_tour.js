@@ -25,7 +25,7 @@ registry.category("web_tour.tours").add("callflow_inbound_pop_tour", {
         },
         {
             content: "The preference on record, in red",
-            trigger: `${KNOWN} .o_callflow_pop_preference.text-danger:contains('登録済みの連絡希望'):contains('Opted out of all calls')`,
+            trigger: `${KNOWN} .o_callflow_pop_preference.text-danger:contains('登録済みの連絡希望')`,
         },
         {
             content: "The complaint on record, in red",
