@@ -232,3 +232,35 @@ class TestCallbacks(CallflowCommon, TransactionCase):
         mine = self.Callback.with_user(self.operator).upcoming()
         self.assertEqual([p["entry_id"] for p in mine], [soon.id])
         self.assertEqual(self.Callback.with_user(self.manager).upcoming(), [])
+
+    def test_call_button_opens_the_dialer_on_the_callback(self):
+        entry = self.callback()
+        self.make_entry(self.list, "+819011114444", priority="3")
+        with self.assertRaises(AccessError):
+            self.Callback.with_user(self.operator2).call(entry.id)
+        with freeze_time(DUE + timedelta(minutes=1)):
+            action = self.Callback.with_user(self.operator).call(entry.id)
+        self.assertEqual(action["res_model"], "callflow.list.entry")
+        self.assertEqual(action["res_id"], entry.id, "this callback, not the queue's")
+        self.assertEqual(
+            action["views"][0][0],
+            self.env.ref("callflow_odoo.callflow_list_entry_view_form_dialer").id,
+        )
+        self.assertEntryState(entry, "in_call")
+        self.assertEqual(entry.held_by_id, self.operator)
+
+    def test_missed_inbound_call_tells_its_operator_at_the_next_tick(self):
+        call = self.env["callflow.inbound"]._receive(
+            "090-1111-2222",
+            self.caller_number,
+            provider="twilio",
+            sid="CAmissed",
+            user=self.operator,
+        )
+        call.inbound_status = "missed"
+        entry = self.env["callflow.inbound"]._missed(call)
+        self.assertEntryState(entry, "callback_due")
+        with freeze_time(datetime.now() + timedelta(minutes=1)):
+            self.Callback._cron_notify()
+        told = self.sent(self.operator, "callflow.callback/due")
+        self.assertEqual([p["entry_id"] for p in told], [entry.id])
