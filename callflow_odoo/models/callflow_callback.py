@@ -339,7 +339,11 @@ class CallflowCallback(models.AbstractModel):
         user = self.env["res.users"].browse(int(user_id)).exists()
         if not user:
             raise UserError(self.env._("Choose the operator to call back."))
-        if not entry.with_user(user).has_access("read"):
+        # As the new operator, in their companies (not the caller's).
+        as_user = entry.with_user(user).with_context(
+            allowed_company_ids=user.company_ids.ids
+        )
+        if not as_user.has_access("read"):
             raise AccessError(
                 self.env._(
                     "%(user)s does not work the list %(list)s.",
