@@ -233,11 +233,6 @@ class CallflowCallback(models.AbstractModel):
             record = entry.lead_id or entry.partner_id
             if not (record and managers):
                 continue
-            summary = self.env._(
-                "Callback missed: %(operator)s was offline (%(list)s)",
-                operator=entry.operator_id.name,
-                list=entry.list_id.name,
-            )
             Activity.create(
                 [
                     {
@@ -246,7 +241,12 @@ class CallflowCallback(models.AbstractModel):
                         "activity_type_id": self.env.ref(
                             "mail.mail_activity_data_call"
                         ).id,
-                        "summary": summary,
+                        # In the manager's language: the cron's is English.
+                        "summary": self.with_context(lang=manager.lang).env._(
+                            "Callback missed: %(operator)s was offline (%(list)s)",
+                            operator=entry.operator_id.name,
+                            list=entry.list_id.name,
+                        ),
                         "user_id": manager.id,
                         "date_deadline": fields.Date.context_today(self),
                     }
