@@ -34,6 +34,7 @@
         "data/callflow_list_cron.xml",
         "data/callflow_preference_cron.xml",
         "data/callflow_recording_cron.xml",
+        "data/callflow_callback_cron.xml",
         "views/callflow_list_views.xml",
         "views/callflow_list_entry_views.xml",
         "views/callflow_call_result_views.xml",
@@ -47,6 +48,7 @@
         "views/callflow_complaint_views.xml",
         "views/callflow_call_log_views.xml",
         "views/callflow_dialer_views.xml",
+        "views/callflow_callback_reassign_views.xml",
         "views/callflow_ledger_export_views.xml",
         "report/callflow_ledger_export_report.xml",
     ],
@@ -64,6 +66,8 @@
         "web.assets_backend": [
             "callflow_odoo/static/src/fields/*",
             "callflow_odoo/static/src/call_state/*",
+            "callflow_odoo/static/src/callbacks/*",
+            "callflow_odoo/static/src/inbound_pop/*",
         ],
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
@@ -73,6 +77,8 @@
             "callflow_odoo/static/tests/tours/callflow_operator_day_tour.js",
             "callflow_odoo/static/tests/tours/callflow_click_to_call_tour.js",
             "callflow_odoo/static/tests/tours/callflow_voice_call_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_callback_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_inbound_pop_tour.js",
         ],
     },
     "application": True,

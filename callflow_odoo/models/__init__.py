@@ -36,3 +36,5 @@ from . import callflow_call_report
 from . import callflow_complaint
 from . import callflow_call_chatter
 from . import callflow_inbound
+from . import callflow_callback
+from . import callflow_callback_notice
