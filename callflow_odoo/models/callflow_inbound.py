@@ -213,13 +213,15 @@ class CallflowInbound(models.AbstractModel):
     def _pop(self, call, users):
         """Pop the caller on ``users``' screens at once (the bus), and only
         theirs: the payload goes to each user's own partner channel."""
-        if not users:
-            return
-        payload = self._pop_payload(call)
-        for user in users:
-            self.env["bus.bus"]._sendone(
-                user.partner_id, "callflow.inbound/pop", payload
+        for lang, group in users.grouped(lambda user: user.lang or "en_US").items():
+            # Labels (preference, results) in each operator's own language.
+            payload = self.with_context(lang=lang)._pop_payload(
+                call.with_context(lang=lang)
             )
+            for user in group:
+                self.env["bus.bus"]._sendone(
+                    user.partner_id, "callflow.inbound/pop", payload
+                )
 
     @api.model
     def _available(self, users):
@@ -312,6 +314,8 @@ class CallflowInbound(models.AbstractModel):
                 }
             )
         call.write({"entry_id": entry.id, "inbound_callback_done": True})
+        # The owner hears of the callback at once, not at the next minute.
+        self.env["callflow.callback"]._logged(entry)
         record = call.lead_id or call.partner_id
         if record:
             record.activity_schedule(
