@@ -47,6 +47,8 @@
         "views/callflow_dialer_views.xml",
         "views/callflow_ledger_export_views.xml",
         "report/callflow_ledger_export_report.xml",
+        "security/callflow_operator_state_security.xml",
+        "views/callflow_live_board_views.xml",
     ],
     "demo": [
         "demo/callflow_preference_event_demo.xml",
@@ -60,6 +62,7 @@
         "web.assets_backend": [
             "callflow_odoo/static/src/fields/*",
             "callflow_odoo/static/src/call_state/*",
+            "callflow_odoo/static/src/live_board/*",
         ],
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
@@ -69,6 +72,7 @@
             "callflow_odoo/static/tests/tours/callflow_operator_day_tour.js",
             "callflow_odoo/static/tests/tours/callflow_click_to_call_tour.js",
             "callflow_odoo/static/tests/tours/callflow_voice_call_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_live_board_tour.js",
         ],
     },
     "application": True,

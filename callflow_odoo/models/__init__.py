@@ -32,3 +32,9 @@ from . import callflow_voice
 from . import callflow_voice_recording
 from . import callflow_voice_screen
 from . import callflow_call_report
+from . import callflow_operator_state
+from . import callflow_live_board
+from . import callflow_voice_board
+from . import callflow_list_entry_board
+from . import callflow_dialer_board
+from . import ir_websocket
