@@ -32,6 +32,8 @@ from . import callflow_voice
 from . import callflow_voice_recording
 from . import callflow_voice_screen
 from . import callflow_call_report
+from . import callflow_call_chatter
+from . import callflow_inbound
 from . import callflow_operator_state
 from . import callflow_live_board
 from . import callflow_voice_board

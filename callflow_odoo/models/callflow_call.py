@@ -25,6 +25,24 @@ class CallflowCall(models.Model):
     _order = "date_start desc, id desc"
 
     name = fields.Char(compute="_compute_name")
+    direction = fields.Selection(
+        [("outbound", "Outbound"), ("inbound", "Inbound")],
+        required=True,
+        default="outbound",
+        index=True,
+        help="Inbound: the person rang a published number.",
+    )
+    inbound_status = fields.Selection(
+        [
+            ("ringing", "Ringing"),
+            ("answered", "Answered"),
+            ("missed", "Missed"),
+            ("voicemail", "Voicemail"),
+        ],
+        readonly=True,
+        copy=False,
+    )
+    inbound_callback_done = fields.Boolean(readonly=True, copy=False)
     entry_id = fields.Many2one("callflow.list.entry", index="btree_not_null")
     list_id = fields.Many2one("callflow.list", "Call list", index=True)
     company_id = fields.Many2one(
@@ -359,37 +377,5 @@ class CallflowCall(models.Model):
                 }
             )
 
-    def _chatter_body(self):
-        outcome = dict(OUTCOMES)[self.outcome]
-        parts = [
-            Markup("<b>%s</b>: %s")
-            % (self.env._("Call"), f"{outcome} – {self.result_id.name or ''}"),
-            Markup("%s %s, %s %s")
-            % (
-                self.env._("By"),
-                self.user_id.name,
-                self.env._("from"),
-                self.caller_number_id.number_international or "-",
-            ),
-            Markup("%s: %s") % (self.env._("List"), self.list_id.name or "-"),
-        ]
-        if self.handling_time:
-            parts.append(
-                Markup("%s: %.1f min")
-                % (self.env._("Handling time"), self.handling_time)
-            )
-        if self.callback_at:
-            parts.append(
-                Markup("%s: %s")
-                % (self.env._("Callback"), fields.Datetime.to_string(self.callback_at))
-            )
-        if self.note:
-            parts.append(escape(self.note))
-        return Markup("<br/>").join(parts)
-
     def _post_on_chatter(self):
-        body = self._chatter_body()
-        for record in self._crm_records():
-            if record:
-                record._message_log(body=body)
-        self.env["crm.lead"].sudo().env.flush_all()
+        self.env["callflow.call.chatter"]._post(self)

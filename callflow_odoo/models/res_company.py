@@ -70,3 +70,9 @@ class ResCompany(models.Model):
         help="A stale number sent a re-confirmation SMS that gets no reply "
         "within this many days is marked obsolete.",
     )
+    callflow_inbound_list_id = fields.Many2one(
+        "callflow.list",
+        string="Inbound Callbacks List",
+        help="Where missed inbound calls from people on no list become "
+        "callbacks. Made on the first missed call.",
+    )

@@ -15,6 +15,11 @@ class ResPartner(models.Model):
         help="Numbers this contact no longer has (left the company, wrong "
         "person): they cannot be entered again on the contact.",
     )
+    callflow_phonetic_name = fields.Char(
+        string="Phonetic Reading",
+        help="How the name is read, e.g. in katakana (ヤマダ タロウ): shown "
+        "when they ring, so the operator greets them by the right name.",
+    )
 
     def _callflow_partner(self):
         # A contact's own events count; ``_origin``: the form's new record.
