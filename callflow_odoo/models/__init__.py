@@ -40,3 +40,5 @@ from . import callflow_voice_board
 from . import callflow_list_entry_board
 from . import callflow_dialer_board
 from . import ir_websocket
+from . import callflow_call_board
+from . import callflow_inbound_board

@@ -111,10 +111,17 @@ class CallflowOperatorState(models.Model):
         """A call's voice state changed: ringing, in call, then wrap-up
         until the operator logs the result (available once logged)."""
         for call in calls:
-            target = board_sql.state_of_call(call.voice_state, bool(call.result_id))
+            if call.direction == "inbound":
+                target = board_sql.state_of_inbound(
+                    call.inbound_status, call.voice_state
+                )
+            else:
+                target = board_sql.state_of_call(call.voice_state, bool(call.result_id))
             if not target:
                 continue
             keep = target != "available"
+            if call.direction == "inbound" and call.inbound_status != "ringing":
+                self._release_ringing(call)
             self._set(
                 call.user_id,
                 call.company_id,
@@ -122,6 +129,15 @@ class CallflowOperatorState(models.Model):
                 call=call if keep else None,
                 entry=call.entry_id if keep else None,
             )
+
+    @api.model
+    def _release_ringing(self, call):
+        self.env.cr.execute(
+            board_sql.release_ringing(
+                call.id, call.user_id.id, fields.Datetime.now(), self.env.uid
+            )
+        )
+        return self._announce(self.env.cr.fetchall())
 
     # ------------------------------------------------------------------
     # Pause / resume (RPC)

@@ -30,6 +30,18 @@ def state_of_call(voice_state, has_result):
     return None
 
 
+def state_of_inbound(inbound_status, voice_state):
+    """The answering operator's state for an inbound call, or None: no
+    result to log after an inbound call, so available once it is over."""
+    if inbound_status == "ringing":
+        return "ringing"
+    if inbound_status == "answered":
+        return "available" if voice_state in FINAL_CALL_STATES else "in_call"
+    if inbound_status in ("missed", "voicemail"):
+        return "available"
+    return None
+
+
 def state_payload(row):
     """The bus payload of a ``RETURNING`` row (see ``RETURNING``)."""
     _id, company_id, user_id, state, since, paused, call_id, entry_id = row
@@ -129,6 +141,27 @@ def upsert_paused(user_id, company_id, paused, now, uid):
         now=now,
         uid=uid,
         new=new,
+        returning=RETURNING,
+    )
+
+
+def release_ringing(call_id, keep_user_id, now, uid):
+    """The other operators an inbound call rang: available again (paused
+    ones paused) once someone answered or nobody did."""
+    return SQL(
+        """
+        UPDATE callflow_operator_state AS s
+           SET state = CASE WHEN s.paused THEN 'paused' ELSE 'available' END,
+               since = %(now)s, call_id = NULL, entry_id = NULL,
+               write_uid = %(uid)s, write_date = %(now)s
+         WHERE s.call_id = %(call)s AND s.state = 'ringing'
+           AND s.user_id IS DISTINCT FROM %(keep)s
+        %(returning)s
+        """,
+        now=now,
+        uid=uid,
+        call=call_id,
+        keep=keep_user_id,
         returning=RETURNING,
     )
 
