@@ -36,9 +36,4 @@ from . import callflow_call_chatter
 from . import callflow_inbound
 from . import callflow_operator_state
 from . import callflow_live_board
-from . import callflow_voice_board
-from . import callflow_list_entry_board
-from . import callflow_dialer_board
 from . import ir_websocket
-from . import callflow_call_board
-from . import callflow_inbound_board

@@ -1,5 +1,8 @@
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
 from ..tools import board_sql
@@ -17,6 +20,7 @@ MANAGER = "callflow_odoo.group_callflow_manager"
 # (ir.websocket authorises it), operators cannot.
 BOARD_CHANNEL = "callflow_board"
 BUS_TYPE = "callflow.operator/state"
+INBOUND_FIELDS = {"direction", "inbound_status", "voice_state", "user_id"}
 
 
 class CallflowOperatorState(models.Model):
@@ -68,9 +72,9 @@ class CallflowOperatorState(models.Model):
         """Move ``user`` to ``state`` in ``company`` (one upsert; a paused
         operator becoming available stays paused). Notifies the company's
         boards once when something changed. Returns whether it did."""
-        if not (user and company):
+        if not (user and company) or user._is_superuser():
             return False
-        self.env.cr.execute(
+        return self._upsert(
             board_sql.upsert_state(
                 user.id,
                 company.id,
@@ -81,16 +85,39 @@ class CallflowOperatorState(models.Model):
                 self.env.uid,
             )
         )
-        return self._announce(self.env.cr.fetchall())
 
     @api.model
     def _set_paused(self, user, company, paused):
-        self.env.cr.execute(
+        return self._upsert(
             board_sql.upsert_paused(
                 user.id, company.id, bool(paused), fields.Datetime.now(), self.env.uid
             )
         )
-        return self._announce(self.env.cr.fetchall())
+
+    @api.model
+    def _upsert(self, query):
+        """Run one upsert and announce its change. Should another
+        transaction have changed the operator's row since this one's
+        snapshot (a provider's callback, in READ COMMITTED), the upsert
+        cannot apply here: it is applied once this transaction commits, on
+        a cursor of its own, rather than failing the whole request."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(query, log_exceptions=False)
+                rows = cr.fetchall()
+        except psycopg2.errors.SerializationFailure:
+            dbname, uid, context = cr.dbname, self.env.uid, self.env.context
+
+            @cr.postcommit.add
+            def apply_after_commit():
+                with Registry(dbname).cursor() as fresh:
+                    env = api.Environment(fresh, uid, context)
+                    fresh.execute(query)
+                    env[self._name]._announce(fresh.fetchall())
+
+            return False
+        return self._announce(rows)
 
     @api.model
     def _announce(self, rows):
@@ -131,13 +158,42 @@ class CallflowOperatorState(models.Model):
             )
 
     @api.model
+    def _on_inbound(self, calls, vals=None):
+        """An inbound call was logged or its status written, whoever wrote
+        it: its operator rings, is in call, then is available again."""
+        if vals is not None and not INBOUND_FIELDS.intersection(vals):
+            return
+        inbound = calls.filtered(lambda call: call.direction == "inbound")
+        if inbound:
+            self._on_calls(inbound)
+
+    @api.model
+    def _on_hold(self, entry_id):
+        """The dialer held an entry for the user. Without a voice provider
+        the operator dials by hand: holding it is being on its call (with
+        one, the call's own states tell). Returns True (the hold's result)."""
+        if self.env["callflow.voice"]._config()["provider"] == "manual":
+            entry = self.env["callflow.list.entry"].browse(entry_id)
+            self._set(self.env.user, entry.company_id, "in_call", entry=entry)
+        return True
+
+    @api.model
+    def _free_entries(self, entries):
+        """The entries were logged or given back: the operators on them are
+        available again (paused ones paused). Returns True."""
+        if entries:
+            self._upsert(
+                board_sql.free_entries(entries.ids, fields.Datetime.now(), self.env.uid)
+            )
+        return True
+
+    @api.model
     def _release_ringing(self, call):
-        self.env.cr.execute(
+        return self._upsert(
             board_sql.release_ringing(
                 call.id, call.user_id.id, fields.Datetime.now(), self.env.uid
             )
         )
-        return self._announce(self.env.cr.fetchall())
 
     # ------------------------------------------------------------------
     # Pause / resume (RPC)

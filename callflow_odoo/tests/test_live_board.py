@@ -248,41 +248,36 @@ class TestLiveBoard(BoardBusMixin, CallflowCommon, TransactionCase):
         mine = self.Board.with_user(self.operator2).load()
         self.assertEqual([c["id"] for c in mine["callbacks"]], [self.entries[1].id])
 
-    def test_inbound_call_rings_then_frees_operators_paused_not_available(self):
+    def test_inbound_call_rings_then_whoever_answers_is_in_call(self):
         Inbound = self.env["callflow.inbound"]
-        both = self.operator | self.operator2
-        self.env["bus.presence"].create(
-            [{"user_id": user.id, "status": "online"} for user in both]
-        )
-        self.assertEqual(Inbound._available(both), both)
         start = self._bus_mark()
         call = Inbound._receive(
-            "+81901234999", self.caller_number, provider="twilio", sid="CAboard1"
+            "+81901234999",
+            self.caller_number,
+            provider="twilio",
+            sid="CAboard1",
+            user=self.operator,
         )
-        Inbound._pop(call, both)
         self.assertEqual(self._state(self.operator).state, "ringing")
-        self.assertEqual(self._state(self.operator2).call_id, call)
+        self.assertEqual(self._state(self.operator).call_id, call)
+        # The second operator answers it: the first one rings no more.
         call.write(
             {
                 "inbound_status": "answered",
                 "voice_state": "in_progress",
-                "user_id": self.operator.id,
+                "user_id": self.operator2.id,
             }
         )
-        self.assertEqual(self._state(self.operator).state, "in_call")
-        self.assertEqual(self._state(self.operator2).state, "available")
-        call.write({"voice_state": "completed"})
+        self.assertEqual(self._state(self.operator2).state, "in_call")
         self.assertEqual(self._state(self.operator).state, "available")
+        call.write({"voice_state": "completed"})
+        self.assertEqual(self._state(self.operator2).state, "available")
         self.assertEqual(
-            self._board_states(start, self.operator),
-            ["ringing", "in_call", "available"],
+            self._board_states(start, self.operator), ["ringing", "available"]
         )
         self.assertEqual(
-            self._board_states(start, self.operator2), ["ringing", "available"]
+            self._board_states(start, self.operator2), ["in_call", "available"]
         )
-        # The manager pauses the second operator: no inbound call for them.
-        self.State.with_user(self.manager).action_pause(self.operator2.id)
-        self.assertEqual(Inbound._available(both), self.operator)
         # The board lists the inbound call while it rings, then once missed.
         missed = Inbound._receive(
             "+81901234998", self.caller_number, provider="twilio", sid="CAboard2"

@@ -166,6 +166,26 @@ def release_ringing(call_id, keep_user_id, now, uid):
     )
 
 
+def free_entries(entry_ids, now, uid):
+    """The operators on these entries (dialling by hand, ringing, in call
+    or wrapping up): available again, paused ones paused."""
+    return SQL(
+        """
+        UPDATE callflow_operator_state AS s
+           SET state = CASE WHEN s.paused THEN 'paused' ELSE 'available' END,
+               since = %(now)s, call_id = NULL, entry_id = NULL,
+               write_uid = %(uid)s, write_date = %(now)s
+         WHERE s.entry_id = ANY(%(entries)s)
+           AND s.state IN ('ringing', 'in_call', 'wrap_up')
+        %(returning)s
+        """,
+        now=now,
+        uid=uid,
+        entries=list(entry_ids),
+        returning=RETURNING,
+    )
+
+
 # ----------------------------------------------------------------------
 # The board's first load
 # ----------------------------------------------------------------------
