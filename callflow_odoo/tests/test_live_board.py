@@ -248,6 +248,25 @@ class TestLiveBoard(BoardBusMixin, CallflowCommon, TransactionCase):
         mine = self.Board.with_user(self.operator2).load()
         self.assertEqual([c["id"] for c in mine["callbacks"]], [self.entries[1].id])
 
+    def test_each_company_has_its_own_board(self):
+        other = self.env["res.company"].create({"name": "Osaka branch"})
+        for user in (self.operator, self.manager):
+            user.write({"company_ids": [(4, other.id)]})
+        start = self._bus_mark()
+        self.State._set(self.operator, other, "in_call")
+        self.assertEqual(self._board_states(start, self.operator), ["in_call"])
+        self.env.cr.precommit.run()
+        note = self.env["bus.bus"].search([("id", ">", start)], order="id desc")[0]
+        self.assertEqual(json.loads(note.channel)[2], other.id, "Osaka's channel")
+        Board = self.Board.with_user(self.manager)
+        here = {o["user_id"]: o for o in Board.load()["operators"]}
+        self.assertEqual(here[self.operator.id]["state"], "available")
+        there = Board.with_company(other).load()
+        self.assertEqual(there["company_id"], other.id)
+        lines = {o["user_id"]: o for o in there["operators"]}
+        self.assertEqual(lines[self.operator.id]["state"], "in_call")
+        self.assertNotIn(self.operator2.id, lines, "not an Osaka operator")
+
     def test_inbound_call_rings_then_whoever_answers_is_in_call(self):
         Inbound = self.env["callflow.inbound"]
         start = self._bus_mark()
