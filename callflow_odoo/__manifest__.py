@@ -51,6 +51,8 @@
         "views/callflow_callback_reassign_views.xml",
         "views/callflow_ledger_export_views.xml",
         "report/callflow_ledger_export_report.xml",
+        "security/callflow_operator_state_security.xml",
+        "views/callflow_live_board_views.xml",
     ],
     "demo": [
         "demo/callflow_preference_event_demo.xml",
@@ -68,6 +70,7 @@
             "callflow_odoo/static/src/call_state/*",
             "callflow_odoo/static/src/callbacks/*",
             "callflow_odoo/static/src/inbound_pop/*",
+            "callflow_odoo/static/src/live_board/*",
         ],
         "web.assets_tests": [
             "callflow_odoo/static/tests/tours/callflow_numbers_tour.js",
@@ -79,6 +82,7 @@
             "callflow_odoo/static/tests/tours/callflow_voice_call_tour.js",
             "callflow_odoo/static/tests/tours/callflow_callback_tour.js",
             "callflow_odoo/static/tests/tours/callflow_inbound_pop_tour.js",
+            "callflow_odoo/static/tests/tours/callflow_live_board_tour.js",
         ],
     },
     "application": True,

@@ -38,3 +38,6 @@ from . import callflow_call_chatter
 from . import callflow_inbound
 from . import callflow_callback
 from . import callflow_callback_notice
+from . import callflow_operator_state
+from . import callflow_live_board
+from . import ir_websocket

@@ -385,3 +385,14 @@ class CallflowCall(models.Model):
 
     def _post_on_chatter(self):
         self.env["callflow.call.chatter"]._post(self)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        calls = super().create(vals_list)
+        self.env["callflow.operator.state"]._on_inbound(calls)  # the live board
+        return calls
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env["callflow.operator.state"]._on_inbound(self, vals)
+        return res

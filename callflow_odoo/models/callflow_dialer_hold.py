@@ -60,7 +60,7 @@ class CallflowDialerHold(models.AbstractModel):
         if not cr.fetchone():
             return False
         self.env["callflow.list.entry"].browse(entry_id).invalidate_recordset()
-        return True
+        return self.env["callflow.operator.state"]._on_hold(entry_id)
 
     def _claim_current(self, entry_id, number):
         """Whether the hold of the entry can be taken without a failing

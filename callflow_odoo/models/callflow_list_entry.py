@@ -234,7 +234,7 @@ class CallflowListEntry(models.Model):
         for entry in self:
             entry._dialer_write(Dialer._attempt_vals(entry, result, callback_at, now))
         self.env["callflow.number.attempt"]._log(self, outcome, now)
-        return True
+        return self.env["callflow.operator.state"]._free_entries(self)
 
     def _release(self, skip=False):
         """Drop the hold without counting an attempt; ``skip`` puts the
@@ -252,7 +252,7 @@ class CallflowListEntry(models.Model):
         (held - callbacks)._dialer_write(
             {"state": "pending", "held_by_id": False, "held_since": False}
         )
-        return True
+        return self.env["callflow.operator.state"]._free_entries(held)
 
     @api.model
     def _cron_release_stale_holds(self):

@@ -423,3 +423,4 @@ class CallflowVoice(models.AbstractModel):
                 "callflow.call/state",
                 self.env["callflow.voice.screen"]._state(call),
             )
+        self.env["callflow.operator.state"]._on_calls(calls)  # the live board

@@ -86,6 +86,7 @@ class TestInboundCore(CallflowCommon, common.TransactionCase):
         call = self.Inbound._receive(
             PERSON, self.caller_number, provider="http", sid="pbx-1"
         )
+        self.env.cr.precommit.run()  # earlier notifications (live board) first
         self.env["bus.bus"].search([]).unlink()
         self.Inbound._pop(call, self.operator)
         self.env.cr.precommit.run()  # the bus writes its rows at commit
