@@ -222,15 +222,21 @@ class CallflowInbound(models.AbstractModel):
                 self.env["bus.bus"]._sendone(
                     user.partner_id, "callflow.inbound/pop", payload
                 )
+        State = self.env["callflow.operator.state"]
+        for user in users:
+            State._set(user, call.company_id, "ringing", call=call)
 
     @api.model
-    def _available(self, users):
-        """Who of ``users`` can take a call now: online in Odoo and not on
-        a call (ringing or talking)."""
+    def _available(self, users, company=None):
+        """Who of ``users`` can take a call now: online in Odoo, not paused
+        on the live board and not on a call (ringing or talking)."""
         users = users.filtered("active")
         if not users:
             return users
         online = users.filtered(lambda user: user.im_status == "online")
+        online -= self.env["callflow.operator.state"]._paused_users(
+            online, company or self.env.company
+        )
         if not online:
             return online
         busy = (

@@ -90,7 +90,13 @@ class TestInboundCore(CallflowCommon, common.TransactionCase):
         self.env["bus.bus"].search([]).unlink()
         self.Inbound._pop(call, self.operator)
         self.env.cr.precommit.run()  # the bus writes its rows at commit
-        sent = self.env["bus.bus"].search([])
+        sent = (
+            self.env["bus.bus"]
+            .search([])
+            .filtered(
+                lambda row: json.loads(row.message)["type"] == "callflow.inbound/pop"
+            )
+        )
         self.assertEqual(len(sent), 1)
         self.assertIn(f'"res.partner",{self.operator.partner_id.id}]', sent.channel)
         payload = self.Inbound._pop_payload(call)
@@ -187,6 +193,7 @@ class TestInboundCore(CallflowCommon, common.TransactionCase):
         by_partner = {
             json.loads(row.channel)[-1]: json.loads(row.message)["payload"]
             for row in self.env["bus.bus"].search([])
+            if json.loads(row.message)["type"] == "callflow.inbound/pop"
         }
         japanese = by_partner[self.operator.partner_id.id]["preference"]
         english = by_partner[self.operator2.partner_id.id]["preference"]
@@ -198,3 +205,23 @@ class TestInboundCore(CallflowCommon, common.TransactionCase):
             .with_context(lang="ja_JP")
             ._reason_label("opt_out"),
         )
+
+    def test_paused_operator_is_not_rung_and_a_pop_shows_ringing(self):
+        self.env["bus.presence"].create(
+            [
+                {"user_id": self.operator.id, "status": "online"},
+                {"user_id": self.operator2.id, "status": "online"},
+            ]
+        )
+        State = self.env["callflow.operator.state"]
+        State._set_paused(self.operator2, self.company, True)
+        users = self.operator | self.operator2
+        self.assertEqual(self.Inbound._available(users), self.operator)
+        call = self.Inbound._receive(
+            PERSON, self.caller_number, provider="http", sid="pbx-ring"
+        )
+        self.Inbound._pop(call, self.operator)
+        row = State.search(
+            [("user_id", "=", self.operator.id), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(row.state, "ringing")
