@@ -34,3 +34,4 @@ from . import callflow_voice_screen
 from . import callflow_call_report
 from . import callflow_call_chatter
 from . import callflow_inbound
+from . import callflow_inbound_voice

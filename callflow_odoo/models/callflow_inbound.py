@@ -102,12 +102,15 @@ class CallflowInbound(models.AbstractModel):
     # The inbound call record
     # ------------------------------------------------------------------
     @api.model
-    def _receive(self, number, called_number, *, provider, sid=None, user=None):
+    def _receive(
+        self, number, called_number, *, provider, sid=None, user=None, match=None
+    ):
         """Log the inbound call of ``number`` on the published
         ``called_number`` (a ``callflow.caller.number``): one call per
         (provider, sid), so a replayed webhook returns the same call.
         ``user`` is who answers or is rung first (else the last operator who
-        spoke to them). Called as superuser (see ``_lookup``)."""
+        spoke to them); ``match``: the caller's ``_lookup``, when the
+        caller has it already. Called as superuser (see ``_lookup``)."""
         Call = self.env["callflow.call"]
         company = called_number.company_id or self.env.company
         if sid:
@@ -120,7 +123,7 @@ class CallflowInbound(models.AbstractModel):
             )
             if known:
                 return known
-        match = self._lookup(number, company)
+        match = match or self._lookup(number, company)
         user = user or match["last_user"] or self.env.user
         call = Call.create(
             {
@@ -147,12 +150,13 @@ class CallflowInbound(models.AbstractModel):
     # The screen pop
     # ------------------------------------------------------------------
     @api.model
-    def _pop_payload(self, call):
-        """What the operator's pop-up shows of the caller."""
+    def _pop_payload(self, call, match=None):
+        """What the operator's pop-up shows of the caller (``match``: its
+        ``_lookup``, when the caller has it already)."""
         call.ensure_one()
         partner = call.partner_id
         lead = call.lead_id
-        match = self._lookup(call.dialed_number, call.company_id)
+        match = match or self._lookup(call.dialed_number, call.company_id)
         previous = self.env["callflow.call"].search(
             [
                 ("dialed_number", "=", call.dialed_number),
@@ -210,12 +214,12 @@ class CallflowInbound(models.AbstractModel):
         }
 
     @api.model
-    def _pop(self, call, users):
+    def _pop(self, call, users, match=None):
         """Pop the caller on ``users``' screens at once (the bus), and only
         theirs: the payload goes to each user's own partner channel."""
         if not users:
             return
-        payload = self._pop_payload(call)
+        payload = self._pop_payload(call, match=match)
         for user in users:
             self.env["bus.bus"]._sendone(
                 user.partner_id, "callflow.inbound/pop", payload
