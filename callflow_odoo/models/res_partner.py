@@ -21,6 +21,10 @@ class ResPartner(models.Model):
         "when they ring, so the operator greets them by the right name.",
     )
 
+    def init(self):
+        super().init()
+        self._callflow_index_numbers()
+
     def _callflow_partner(self):
         # A contact's own events count; ``_origin``: the form's new record.
         return self._origin

@@ -1,0 +1,250 @@
+"""The inbound webhook's decision with 100,000 contacts (issue #14).
+
+A call rings a published number: the provider posts the signed webhook
+``/callflow/voice/inbound`` and Callflow looks the caller up (calls, list
+entries, contacts and leads in any number format, the ledger), logs the
+inbound call on the chatter, pops the screens of the operators rung and
+answers the routing TwiML. Server time per webhook, from Odoo's request log
+(query time + the rest, as bench_voice_callbacks.py), for four kinds of
+caller: a person called before (their last operator rings), a contact never
+called (the any-format contact search), an unknown number and an anonymous
+caller. Goal: median and p95 <= 50 ms for each.
+
+    scripts/bench.sh bench/bench_inbound.py
+"""
+
+import random
+import time
+from pathlib import Path
+
+import requests
+
+from odoo.tools import SQL
+
+from bench.bench_voice_callbacks import percentiles, server_times, start_server
+from bench.common import environment, free_port, parse_args
+
+SID = "ACbenchinbound000000000000000000000"
+TOKEN = "bench-inbound-token"
+CONTACTS = 100_000
+KNOWN = 200
+PER_KIND = 60
+WARMUP = 10
+GOAL_MS = 50
+# Contacts' numbers, typed as people type them: 090-2xxx-xxxx, +81 90 …,
+# full-width digits.
+WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def national(i):
+    return f"090{20000000 + i:08d}"
+
+
+def typed(i):
+    digits = national(i)
+    kind = i % 3
+    if kind == 0:
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    if kind == 1:
+        return f"+81 {digits[1:3]} {digits[3:7]} {digits[7:]}"
+    return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}".translate(WIDE)
+
+
+def e164(i):
+    return "+81" + national(i)[1:]
+
+
+def insert_contacts(env, count):
+    """``count`` contacts in one statement (the ORM would take minutes)."""
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO res_partner
+                (name, complete_name, active, type, is_company, phone, lang,
+                 create_date, write_date, create_uid, write_uid)
+            SELECT 'Bench inbound ' || n, 'Bench inbound ' || n, true,
+                   'contact', false, phone, 'en_US',
+                   now(), now(), 1, 1
+              FROM unnest(%s::int[], %s::text[]) AS t(n, phone)
+            RETURNING id
+            """,
+            list(range(count)),
+            [typed(i) for i in range(count)],
+        )
+    )
+    ids = [row[0] for row in env.cr.fetchall()]
+    env.cr.execute(
+        SQL(
+            "UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)",
+            ids,
+        )
+    )
+    env.cr.execute("ANALYZE res_partner")
+    return ids
+
+
+def setup(env, url):
+    """The provider's settings, a published number, five operators online
+    on a list, 100,000 contacts, and ``KNOWN`` of them called before."""
+    params = env["ir.config_parameter"]
+    for key, value in {
+        "web.base.url": url,
+        "web.base.url.freeze": "True",
+        "callflow_odoo.voice_provider": "twilio",
+        "callflow_odoo.voice_twilio_account_sid": SID,
+        "callflow_odoo.voice_twilio_auth_token": TOKEN,
+    }.items():
+        params.set_param(key, value)
+    company = env.ref("base.main_company")
+    company.country_id = env.ref("base.jp")
+    company.callflow_inbound_fallback = "sip:desk@pbx.example.com"
+    group = env.ref("callflow_odoo.group_callflow_operator")
+    operators = env["res.users"].create(
+        [
+            {
+                "name": f"Bench inbound operator {i}",
+                "login": f"bench_inbound_{i}_{random.randrange(10**9)}",
+                "groups_id": [(6, 0, [env.ref("base.group_user").id, group.id])],
+                "callflow_ring_target": f"client:bench{i}",
+            }
+            for i in range(5)
+        ]
+    )
+    env["bus.presence"].create(
+        [{"user_id": user.id, "status": "online"} for user in operators]
+    )
+    caller = env["callflow.caller.number"].create(
+        {
+            "name": "Bench inbound desk",
+            "number": f"+8150{random.randrange(10**7, 10**8)}",
+            "purpose": "sales",
+            "is_published": True,
+            "company_id": company.id,
+        }
+    )
+    call_list = env["callflow.list"].create(
+        {
+            "name": "Bench inbound",
+            "purpose": "sales",
+            "caller_number_id": caller.id,
+            "company_id": company.id,
+            "user_ids": [(6, 0, operators.ids)],
+        }
+    )
+    ids = insert_contacts(env, CONTACTS)
+    entries = env["callflow.list.entry"].create(
+        [
+            {
+                "list_id": call_list.id,
+                "number": e164(i),
+                "name": f"Bench inbound {i}",
+                "partner_id": ids[i],
+                "state": "done",
+            }
+            for i in range(KNOWN)
+        ]
+    )
+    env["callflow.call"].create(
+        [
+            {
+                "entry_id": entry.id,
+                "list_id": call_list.id,
+                "company_id": company.id,
+                "partner_id": entry.partner_id.id,
+                "user_id": operators[i % len(operators)].id,
+                "caller_number_id": caller.id,
+                "dialed_number": entry.number,
+                "outcome": "answered",
+            }
+            for i, entry in enumerate(entries)
+        ]
+    )
+    return caller.number
+
+
+def webhook(session, url, caller, called, sid):
+    from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
+
+    target = f"{url}/callflow/voice/inbound"
+    form = {
+        "AccountSid": SID,
+        "CallSid": sid,
+        "From": caller,
+        "To": called,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
+    start = time.perf_counter()
+    answer = session.post(
+        target,
+        data=form,
+        headers={"X-Twilio-Signature": twilio_signature(target, form, TOKEN)},
+        timeout=120,
+    )
+    return answer, (time.perf_counter() - start) * 1000
+
+
+def main():
+    args = parse_args(__doc__)
+    dbname = args.database
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_file = Path(args.config).with_suffix(f".inbound-{port}.log")
+    started = time.perf_counter()
+    with environment(dbname) as env:
+        called = setup(env, url)
+    print(
+        f"set-up: {CONTACTS} contacts in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    rng = random.Random(14)
+    kinds = {
+        "called_before": [e164(rng.randrange(KNOWN)) for _ in range(PER_KIND)],
+        "contact_never_called": [
+            typed(rng.randrange(KNOWN, CONTACTS)).translate(
+                str.maketrans("０１２３４５６７８９", "0123456789")
+            )
+            for _ in range(PER_KIND)
+        ],
+        "unknown_number": [
+            f"+8180{rng.randrange(10**7, 10**8)}" for _ in range(PER_KIND)
+        ],
+        "anonymous": ["anonymous"] * PER_KIND,
+    }
+    server = start_server(args, port, 0, log_file)
+    figures, ok, dials = {}, True, {}
+    try:
+        session = requests.Session()
+        for i in range(WARMUP):
+            webhook(session, url, e164(i), called, f"CAwarm{port}{i}")
+        for kind, numbers in kinds.items():
+            offset = log_file.stat().st_size
+            rtt, statuses = [], set()
+            for i, number in enumerate(numbers):
+                answer, ms = webhook(session, url, number, called, f"CA{kind}{port}{i}")
+                statuses.add(answer.status_code)
+                rtt.append(ms)
+                dials.setdefault(kind, answer.text.count("<Client"))
+            time.sleep(0.5)
+            odoo_ms = server_times(log_file, offset, "/callflow/voice/inbound")
+            stats = percentiles(odoo_ms) if odoo_ms else {"median_ms": None}
+            figures[kind] = {
+                "odoo_time": stats,
+                "round_trip": percentiles(rtt),
+                "http_status": sorted(statuses),
+            }
+            ok = ok and bool(odoo_ms) and stats["p95_ms"] <= GOAL_MS
+    finally:
+        server.terminate()
+        server.wait(30)
+    for kind, values in figures.items():
+        print(f"inbound webhook, {kind} (Clients rung: {dials[kind]}): {values}")
+    print(
+        f"inbound decision with {CONTACTS} contacts: "
+        f"{'OK' if ok else 'OVER'} the {GOAL_MS} ms goal (p95 of each kind)",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
