@@ -113,12 +113,13 @@ class CallflowInboundVoice(models.AbstractModel):
                 env._("Sorry, this number does not take calls. Goodbye."), language
             )
         company = called.company_id
+        caller = routing.caller_of(params.get("From"))
         Inbound = self.env["callflow.inbound"].with_company(company)
-        match = Inbound._lookup(params.get("From"), company)
+        match = Inbound._lookup(caller, company)
         stages = self._stages(company, match)
         stage, rung = routing.next_stage(stages, routing.STAGE_LAST)
         call = Inbound._receive(
-            params.get("From"),
+            caller,
             called,
             provider="twilio",
             sid=params.get("CallSid"),

@@ -22,8 +22,9 @@ class ResPartner(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         self._callflow_index_numbers()
+        return res
 
     def _callflow_partner(self):
         # A contact's own events count; ``_origin``: the form's new record.

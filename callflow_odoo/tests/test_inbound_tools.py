@@ -76,3 +76,8 @@ class TestInboundTools(BaseCase):
         self.assertEqual(record.get("recordingStatusCallback"), "https://r")
         self.assertEqual(inbound.caller_id_of("anonymous"), "")
         self.assertEqual(inbound.caller_id_of("+819011112222"), "+819011112222")
+
+    def test_hidden_callers_are_anonymous(self):
+        for placeholder in ("+266696687", "+7378742833", "Anonymous", "", None):
+            self.assertEqual(inbound.caller_of(placeholder), "anonymous")
+        self.assertEqual(inbound.caller_of(" +819011112222 "), "+819011112222")

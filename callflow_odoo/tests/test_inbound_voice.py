@@ -162,12 +162,13 @@ class TestInboundVoice(CallflowCommon, HttpCase):
     def test_anonymous_caller_goes_to_voicemail_in_the_company_language(self):
         self.company.callflow_inbound_fallback = False
         self.company.partner_id.lang = "ja_JP"
-        life, call = self._ring(caller="anonymous", answer=None)
+        life, call = self._ring(caller="+266696687", answer=None)
         self.assertEqual(len(life["twiml"]), 2)
         self.assertIn("<Record", life["twiml"][0])
         self.assertIn('<Say language="ja-JP">', life["twiml"][0])
         self.assertEqual(call.dialed_number, "anonymous")
         self.assertEqual(call.inbound_status, "voicemail")
+        self.assertFalse(call.entry_id, "nobody to call back")
 
     def test_blocked_caller_rings_and_is_logged(self):
         self._spoke_to(self.operator)

@@ -24,6 +24,31 @@ ANSWERED_DIAL_STATUS = ("completed", "answered", "in-progress")
 # Events of the rung legs Callflow hears (who answers, when it ends).
 LEG_EVENTS = "answered completed"
 
+# What providers put in ``From`` when the caller hides their number
+# (Twilio's placeholders: +266696687 "anonymous", +7378742833 "restricted",
+# +2562533 "blocked", +8656696 "unavailable").
+HIDDEN_CALLERS = {
+    "+266696687",
+    "+7378742833",
+    "+2562533",
+    "+8656696",
+    "anonymous",
+    "restricted",
+    "blocked",
+    "unavailable",
+    "unknown",
+    "private",
+}
+
+
+def caller_of(from_number):
+    """The caller's number as the webhook gives it, or ``anonymous`` when
+    they hide it: a placeholder is nobody to look up or call back."""
+    number = (from_number or "").strip()
+    if not number or number.lower() in HIDDEN_CALLERS:
+        return "anonymous"
+    return number
+
 
 def ring_noun(target, status_url=None):
     """The TwiML noun that rings ``target``, as an operator's "Ring me at"
