@@ -226,3 +226,31 @@ class TestInboundVoice(CallflowCommon, HttpCase):
         life, call = self._ring(called="+81399999999")
         self.assertFalse(call)
         self.assertIn("<Hangup/>", life["twiml"][0])
+
+    def test_garbage_in_signed_requests_gets_a_clear_answer(self):
+        self._online(self.operator)
+        life, call = self._ring(answer=OP1)
+        action = life["twiml"][0].split('action="')[1].split('"')[0]
+        action = action.replace("&amp;", "&")
+        nasty = ["", "０９０－１１１１－２２２２", "' OR 1=1 --", "x" * 5000, "\x00"]
+        for value in nasty:
+            for params in (
+                {"CallSid": "CAgarbage", "From": value, "To": "+81360000001"},
+                {"CallSid": "CAgarbage2", "From": PERSON, "To": value},
+                {"CallSid": value, "From": PERSON, "To": "+81360000001"},
+            ):
+                response = self.provider.post(self.webhook, params)
+                self.assertIn(response.status_code, (200, 400), params)
+            for query in ("&stage=", "&stage=x1", "&stage=99", "&stage=-3"):
+                response = self.provider.post(
+                    action.split("&stage=")[0] + query,
+                    {"CallSid": life["sid"], "DialCallStatus": value[:50]},
+                )
+                self.assertIn(response.status_code, (200, 400))
+            response = self.provider.post(
+                action.replace("/next/", "/recorded/").split("&stage=")[0],
+                {"RecordingSid": value[:64], "RecordingDuration": value[:20]},
+            )
+            self.assertIn(response.status_code, (204, 400))
+        self.env.invalidate_all()
+        self.assertEqual(call.inbound_status, "answered")
