@@ -73,6 +73,11 @@ class TestInboundVoice(CallflowCommon, HttpCase):
         return popped
 
     def test_known_caller_rings_their_last_operator_first(self):
+        self.assertEqual(
+            self.caller_number.inbound_voice_url,
+            f"{self.base_url()}/callflow/voice/inbound",
+            "the number's form shows the URL to paste at the provider",
+        )
         self._spoke_to(self.operator2)
         self._online(self.operator, self.operator2)
         life, call = self._ring(answer=OP2)
