@@ -36,13 +36,16 @@ KNOWN = 200
 PER_KIND = 60
 WARMUP = 10
 GOAL_MS = 50
-# Contacts' numbers, typed as people type them: 090-2xxx-xxxx, +81 90 …,
+# Contacts' numbers, typed as people type them: 090-xxxx-xxxx, +81 90 …,
 # full-width digits.
 WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def national(i):
-    return f"090{20000000 + i:08d}"
+    """The ``i``-th contact's mobile number: 090 and eight digits spread as
+    real numbers are (a permutation of 0..10^8: all distinct), not a block
+    of consecutive numbers sharing their first digits."""
+    return f"090{(i * 7919 + 12345678) % 10**8:08d}"
 
 
 def typed(i):
