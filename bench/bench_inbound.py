@@ -75,27 +75,22 @@ def insert_contacts(env, count):
         SQL(
             """
             INSERT INTO res_partner
-                (name, complete_name, active, type, is_company, phone, lang,
-                 create_date, write_date, create_uid, write_uid)
-            SELECT 'Bench inbound ' || n, 'Bench inbound ' || n, true,
-                   'contact', false, phone, 'en_US',
-                   now(), now(), 1, 1
-              FROM unnest(%s::int[], %s::text[]) AS t(n, phone)
+                (id, commercial_partner_id, name, complete_name, active, type,
+                 is_company, phone, lang, create_date, write_date, create_uid,
+                 write_uid)
+            SELECT id, id, 'Bench inbound ' || n, 'Bench inbound ' || n, true,
+                   'contact', false, phone, 'en_US', now(), now(), 1, 1
+              FROM (SELECT nextval('res_partner_id_seq') AS id, n, phone
+                      FROM unnest(%s::int[], %s::text[]) AS t(n, phone)
+                     ORDER BY n) AS rows
+             ORDER BY n
             RETURNING id
             """,
             list(range(count)),
             [typed(i) for i in range(count)],
         )
     )
-    ids = sorted(row[0] for row in env.cr.fetchall())
-    env.cr.execute(
-        SQL(
-            "UPDATE res_partner SET commercial_partner_id = id"
-            " WHERE id BETWEEN %s AND %s AND commercial_partner_id IS NULL",
-            ids[0],
-            ids[-1],
-        )
-    )
+    ids = [row[0] for row in env.cr.fetchall()]
     env.cr.execute("ANALYZE res_partner")
     return ids
 
