@@ -1,6 +1,5 @@
 from odoo import api, models
 from odoo.tools import SQL
-from odoo.tools.sql import create_index
 
 from ..tools.phone import national_digits, try_parse_number
 
@@ -38,28 +37,37 @@ class Base(models.AbstractModel):
                 return e164
         return False
 
-    def _callflow_index_numbers(self):
-        """A trigram index on the digits of each stored number field (the
-        expression ``_callflow_search_e164`` filters on), so that a caller
-        is found among 100,000s of contacts without reading every row.
-        Without PostgreSQL's pg_trgm the search reads the table, as
-        before. Called from the models' ``init``."""
+    @api.model
+    def _callflow_digits_sql(self, fname, qualified=True):
+        """The digits of a number column, full-width ones included: the
+        expression the search matches and the trigram index covers."""
+        column = (
+            SQL.identifier(self._table, fname) if qualified else SQL.identifier(fname)
+        )
+        return SQL(
+            "regexp_replace(translate(%s, %s, '0123456789'), '[^0-9]', '', 'g')",
+            column,
+            _WIDE_DIGITS,
+        )
+
+    @api.model
+    def _callflow_index_digits(self):
+        """Trigram indexes on the digits of the number columns, so that a
+        number never called before is found among 100,000 contacts in a few
+        milliseconds instead of a scan (where pg_trgm is installed, as Odoo's
+        own trigram indexes require; otherwise the search scans)."""
         if not self.env.registry.has_trigram:
             return
         for fname in self._phone_get_number_fields():
-            if not (fname in self._fields and self._fields[fname].store):
+            if not self._fields[fname].store:
                 continue
-            column = SQL.identifier(fname).code
-            digits = (
-                f"regexp_replace(translate({column}, '{_WIDE_DIGITS}', "
-                "'0123456789'), '[^0-9]', '', 'g')"
-            )
-            create_index(
-                self.env.cr,
-                f"{self._table}_{fname}_callflow_digits_idx",
-                self._table,
-                [f"({digits}) gin_trgm_ops"],
-                method="gin",
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON %s USING gin ((%s) gin_trgm_ops)",
+                    SQL.identifier(f"{self._table}_callflow_{fname}_digits"),
+                    SQL.identifier(self._table),
+                    self._callflow_digits_sql(fname, qualified=False),
+                )
             )
 
     @api.model
@@ -78,13 +86,7 @@ class Base(models.AbstractModel):
             return self.browse()
         pattern = f"%{national_digits(e164)}%"
         digits_match = SQL(" OR ").join(
-            SQL(
-                "regexp_replace(translate(%s, %s, '0123456789'), '[^0-9]', '', 'g') "
-                "LIKE %s",
-                SQL.identifier(self._table, fname),
-                _WIDE_DIGITS,
-                pattern,
-            )
+            SQL("%s LIKE %s", self._callflow_digits_sql(fname), pattern)
             for fname in fnames
         )
         self.flush_model(fnames)

@@ -8,6 +8,11 @@ class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "callflow.preference.mixin"]
 
+    def init(self):
+        res = super().init()
+        self._callflow_index_digits()
+        return res
+
     callflow_former_number_ids = fields.One2many(
         "callflow.former.number",
         "partner_id",
@@ -20,11 +25,6 @@ class ResPartner(models.Model):
         help="How the name is read, e.g. in katakana (ヤマダ タロウ): shown "
         "when they ring, so the operator greets them by the right name.",
     )
-
-    def init(self):
-        res = super().init()
-        self._callflow_index_numbers()
-        return res
 
     def _callflow_partner(self):
         # A contact's own events count; ``_origin``: the form's new record.
