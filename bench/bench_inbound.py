@@ -43,9 +43,10 @@ WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
 
 def national(i):
     """The ``i``-th contact's mobile number: 090 and eight digits spread as
-    real numbers are (a permutation of 0..10^8: all distinct), not a block
-    of consecutive numbers sharing their first digits."""
-    return f"090{(i * 7919 + 12345678) % 10**8:08d}"
+    real numbers are (a permutation of 10^7..10^8 - 1: all distinct, none
+    in the unallocated 090-0xxx), not a block of consecutive numbers
+    sharing their first digits."""
+    return f"090{(i * 7919 + 12345678) % (9 * 10**7) + 10**7:08d}"
 
 
 def typed(i):
