@@ -6,6 +6,7 @@ from . import callflow_caller_number
 from . import callflow_directory
 from . import res_company
 from . import callflow_preference_mixin
+from . import callflow_complaint_mixin
 from . import res_partner
 from . import crm_lead
 from . import callflow_call_result
@@ -32,6 +33,9 @@ from . import callflow_voice
 from . import callflow_voice_recording
 from . import callflow_voice_screen
 from . import callflow_call_report
+from . import callflow_complaint
 from . import callflow_call_chatter
 from . import callflow_inbound
+from . import callflow_callback
+from . import callflow_callback_notice
 from . import callflow_inbound_voice

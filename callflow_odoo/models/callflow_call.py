@@ -76,6 +76,7 @@ class CallflowCall(models.Model):
     # Empty while a call placed through a voice provider is under way.
     outcome = fields.Selection(OUTCOMES)
     result_id = fields.Many2one("callflow.call.result")
+    is_complaint = fields.Boolean(related="result_id.is_complaint", store=True)
     note = fields.Text("Notes")
     callback_at = fields.Datetime("Callback at")
     is_connect = fields.Integer(
@@ -215,6 +216,7 @@ class CallflowCall(models.Model):
             raise UserError(self.env._("Give the date and time of the callback."))
         if callback_at and callback_at <= fields.Datetime.now():
             raise UserError(self.env._("The callback must be in the future."))
+        self.env["callflow.complaint"]._check_call_note(result, note)
         now = fields.Datetime.now()
         start = date_start or entry.held_since or now
         vals = {
@@ -289,6 +291,8 @@ class CallflowCall(models.Model):
             self._schedule_callback_activity()
         if result.is_positive:
             self._move_lead_forward()
+        if result.is_complaint:
+            self.env["callflow.complaint"]._record_call(self)
         # Recompute what these writes touched as superuser too, not later in
         # the operator's environment (see _crm_records).
         self.env["crm.lead"].sudo().env.flush_all()

@@ -79,6 +79,14 @@ class CallflowCallResult(models.Model):
         help="For positive results: convert the lead to an opportunity (or "
         "create one for a contact).",
     )
+    is_complaint = fields.Boolean(
+        string="Complaint",
+        help="The person was upset: logging this result records a complaint "
+        "(the call's note is its reason, so a note is required). It is shown "
+        "on the contact and its leads and before the next call; lists may "
+        "skip people with a recent complaint. Not an opt-out: the ledger is "
+        "untouched.",
+    )
 
     def _ends_entry(self):
         """Whether logging this result closes the list entry for good."""

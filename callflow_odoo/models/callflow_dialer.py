@@ -4,6 +4,7 @@ from typing import NamedTuple
 import psycopg2.errors
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools import dialer_sql
@@ -344,8 +345,8 @@ class CallflowDialer(models.AbstractModel):
     @api.model
     def _blocked_reasons(self, ids=None, caps_only=False):
         """``{entry_id: reason}`` for open entries blocked right now by the
-        company caps, the list gap, the calling window or a hold of the
-        number on another list."""
+        company caps, the list gap, the calling window, a hold of the
+        number on another list or a recent complaint."""
         now = fields.Datetime.now()
         where = SQL("TRUE") if ids is None else SQL("e.id = ANY(%s)", list(ids))
         self.env.flush_all()
@@ -367,10 +368,29 @@ class CallflowDialer(models.AbstractModel):
             self.env._("In a call from another list right now"),
         ]
         result = {}
-        for entry_id, *flags in self.env.cr.fetchall():
+        for entry_id, *flags, complaint_days in self.env.cr.fetchall():
             if caps_only:
                 flags = flags[:2] + [False] * (len(flags) - 2)
+                complaint_days = None
             reasons = [label for label, flag in zip(labels, flags, strict=True) if flag]
+            if complaint_days:
+                reasons.append(
+                    self.env._("Complaint within %(days)s days", days=complaint_days)
+                )
             if reasons:
                 result[entry_id] = ", ".join(reasons)
         return result
+
+    @api.model
+    def _blocked_domain(self, operator, value):
+        """Search on the entries' Blocked Now: ``!= False``: blocked now;
+        ``= 'company_cap'``: blocked by a company cap; ``= False``: not
+        blocked."""
+        if operator not in ("=", "!="):
+            raise ValidationError(self.env._("Unsupported search on Blocked Now."))
+        if value == "company_cap":
+            ids = list(self._blocked_reasons(caps_only=True))
+            return [("id", "in" if operator == "=" else "not in", ids)]
+        ids = list(self._blocked_reasons())
+        blocked = bool(value) if operator == "=" else not value
+        return [("id", "in" if blocked else "not in", ids)]

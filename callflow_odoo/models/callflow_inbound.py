@@ -150,13 +150,12 @@ class CallflowInbound(models.AbstractModel):
     # The screen pop
     # ------------------------------------------------------------------
     @api.model
-    def _pop_payload(self, call, match=None):
-        """What the operator's pop-up shows of the caller (``match``: its
-        ``_lookup``, when the caller has it already)."""
+    def _pop_payload(self, call):
+        """What the operator's pop-up shows of the caller."""
         call.ensure_one()
         partner = call.partner_id
         lead = call.lead_id
-        match = match or self._lookup(call.dialed_number, call.company_id)
+        match = self._lookup(call.dialed_number, call.company_id)
         previous = self.env["callflow.call"].search(
             [
                 ("dialed_number", "=", call.dialed_number),
@@ -214,16 +213,18 @@ class CallflowInbound(models.AbstractModel):
         }
 
     @api.model
-    def _pop(self, call, users, match=None):
+    def _pop(self, call, users):
         """Pop the caller on ``users``' screens at once (the bus), and only
         theirs: the payload goes to each user's own partner channel."""
-        if not users:
-            return
-        payload = self._pop_payload(call, match=match)
-        for user in users:
-            self.env["bus.bus"]._sendone(
-                user.partner_id, "callflow.inbound/pop", payload
+        for lang, group in users.grouped(lambda user: user.lang or "en_US").items():
+            # Labels (preference, results) in each operator's own language.
+            payload = self.with_context(lang=lang)._pop_payload(
+                call.with_context(lang=lang)
             )
+            for user in group:
+                self.env["bus.bus"]._sendone(
+                    user.partner_id, "callflow.inbound/pop", payload
+                )
 
     @api.model
     def _available(self, users):
@@ -316,6 +317,8 @@ class CallflowInbound(models.AbstractModel):
                 }
             )
         call.write({"entry_id": entry.id, "inbound_callback_done": True})
+        # The owner hears of the callback at once, not at the next minute.
+        self.env["callflow.callback"]._logged(entry)
         record = call.lead_id or call.partner_id
         if record:
             record.activity_schedule(

@@ -129,13 +129,13 @@ class CallflowInboundVoice(models.AbstractModel):
         token = self._token(call)
         if not call.voice_token_hash:  # a replayed webhook: popped already
             call.voice_token_hash = self.env["callflow.voice"]._hash(token)
-            self._pop_rung(call, rung, match)
+            self._pop_rung(call, rung)
         return self._stage_twiml(call, token, stage, rung, match)
 
     @api.model
-    def _pop_rung(self, call, rung, match=None):
+    def _pop_rung(self, call, rung):
         users = self.env["res.users"].browse([uid for uid, _target in rung if uid])
-        self.env["callflow.inbound"]._pop(call, users, match=match)
+        self.env["callflow.inbound"]._pop(call, users)
 
     @api.model
     def _stage_twiml(self, call, token, stage, rung, match):
@@ -192,7 +192,7 @@ class CallflowInboundVoice(models.AbstractModel):
         stages = self._stages(call.company_id, match, call.list_id)
         stage, rung = routing.next_stage(stages, max(stage, routing.STAGE_LAST))
         if rung:
-            self._pop_rung(call, rung, match)
+            self._pop_rung(call, rung)
         return self._stage_twiml(call, token, stage, rung, match)
 
     @api.model

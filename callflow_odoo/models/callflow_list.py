@@ -6,15 +6,14 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.translate import html_translate
 
+from ..tools.complaints import SKIP_HELP
 from ..tools.constants import OPEN_STATES
-from ..tools.hours import WINDOW_FLAGS, window_flags_to_days
+from ..tools.hours import WINDOW_DAY_FLAG, WINDOW_FLAGS, window_flags_to_days
 from ..tools.purposes import PURPOSES
 from ..tools.voice import POWER_HELP
 
 # The records a list calls: its source_model, and the add wizard's.
 SOURCE_MODELS = [("crm.lead", "Leads / Opportunities"), ("res.partner", "Contacts")]
-
-WINDOW_DAY_FLAG = {"compute": "_compute_window_day_flags", "readonly": False}
 
 
 class CallflowList(models.Model):
@@ -160,6 +159,9 @@ class CallflowList(models.Model):
     ring_timeout_seconds = fields.Integer(
         "Ring timeout (s)", default=25, help=POWER_HELP[2]
     )
+    # Complaints (issue #14): people with a recent complaint wait.
+    skip_complaints = fields.Boolean("Skip recent complaints", help=SKIP_HELP[0])
+    skip_complaint_days = fields.Integer("Days to skip", default=90, help=SKIP_HELP[1])
 
     _sql_constraints = [
         (

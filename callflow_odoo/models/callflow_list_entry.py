@@ -20,6 +20,7 @@ class CallflowListEntry(models.Model):
     """One person to call on one list, with the state of the attempts."""
 
     _name = "callflow.list.entry"
+    _inherit = ["callflow.complaint.mixin"]
     _description = "Call List Entry"
     _order = "list_id, priority desc, attempt_count, id"
     _rec_name = "name"
@@ -273,16 +274,7 @@ class CallflowListEntry(models.Model):
             entry.blocked_reason = reasons.get(entry.id, False)
 
     def _search_blocked_reason(self, operator, value):
-        """``!= False``: blocked now; ``= 'company_cap'``: blocked by a
-        company cap; ``= False``: not blocked."""
-        if operator not in ("=", "!="):
-            raise ValidationError(self.env._("Unsupported search on Blocked Now."))
-        if value == "company_cap":
-            ids = list(self.env["callflow.dialer"]._blocked_reasons(caps_only=True))
-            return [("id", "in" if operator == "=" else "not in", ids)]
-        ids = list(self.env["callflow.dialer"]._blocked_reasons())
-        blocked = bool(value) if operator == "=" else not value
-        return [("id", "in" if blocked else "not in", ids)]
+        return self.env["callflow.dialer"]._blocked_domain(operator, value)
 
     @api.model
     def _cron_refresh_staleness(self):

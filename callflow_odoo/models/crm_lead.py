@@ -3,7 +3,7 @@ from odoo import fields, models
 
 class CrmLead(models.Model):
     _name = "crm.lead"
-    _inherit = ["crm.lead", "callflow.preference.mixin"]
+    _inherit = ["crm.lead", "callflow.preference.mixin", "callflow.complaint.mixin"]
 
     def init(self):
         res = super().init()
@@ -18,3 +18,7 @@ class CrmLead(models.Model):
         help="Where and when each of the lead's numbers was obtained, from its "
         "first contact preference event.",
     )
+
+    def _callflow_complaint_people(self):
+        # The lead's own complaints and its contact's.
+        return self.partner_id, self._origin, set()

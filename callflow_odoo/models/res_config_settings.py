@@ -23,6 +23,14 @@ class ResConfigSettings(models.TransientModel):
         help="An entry an operator opened but did not log goes back to the "
         "list after this time.",
     )
+    callflow_callback_grace = fields.Integer(
+        string="Tell the Manager After (minutes)",
+        config_parameter="callflow_odoo.callback_grace_minutes",
+        default=15,
+        help="A callback falls due while its operator is offline: the list's "
+        "manager is told after this many minutes, unless it was made, "
+        "snoozed or reassigned by then.",
+    )
     callflow_stale_months = fields.Integer(
         related="company_id.callflow_stale_months", readonly=False
     )
@@ -125,6 +133,7 @@ class ResConfigSettings(models.TransientModel):
         means 0 is a meaningful value ("off", "never")."""
         return {
             "callflow_hold_timeout": (1, 24 * 60),
+            "callflow_callback_grace": (0, 24 * 60),
             "callflow_recording_retention_days": (1, 3650),
         }
 

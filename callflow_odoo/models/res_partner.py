@@ -6,7 +6,11 @@ from ..tools.phone import try_parse_number
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ["res.partner", "callflow.preference.mixin"]
+    _inherit = [
+        "res.partner",
+        "callflow.preference.mixin",
+        "callflow.complaint.mixin",
+    ]
 
     def init(self):
         res = super().init()
@@ -29,6 +33,10 @@ class ResPartner(models.Model):
     def _callflow_partner(self):
         # A contact's own events count; ``_origin``: the form's new record.
         return self._origin
+
+    def _callflow_complaint_people(self):
+        # The contact's own complaints (and its company's, its contacts').
+        return self._origin, self.env["crm.lead"], set()
 
     @api.constrains("phone", "mobile")
     def _check_callflow_former_numbers(self):

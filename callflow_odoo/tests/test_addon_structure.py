@@ -128,9 +128,17 @@ class TestAddonStructure(CallflowCommon, TransactionCase):
                 }
             ]
         )
-        state = self.env["callflow.preference.state"].search([("number", "=", MOBILE)])
+        # Read in the operator's time zone: the date is the day there.
+        self.operator.tz = "Asia/Tokyo"
+        state = (
+            self.env["callflow.preference.state"]
+            .with_context(tz="Asia/Tokyo")
+            .search([("number", "=", MOBILE)])
+        )
         self.assertTrue(state.provenance.startswith("Import, "))
         self.assertTrue(state.provenance.endswith(": " + "x" * 80 + "…"))
         entry = self.make_entry(self.make_list(), MOBILE).with_user(self.operator)
         self.assertEqual(entry.provenance, state.provenance)
-        self.assertIn(state.provenance, partner.callflow_provenance)
+        self.assertIn(
+            state.provenance, partner.with_context(tz="Asia/Tokyo").callflow_provenance
+        )

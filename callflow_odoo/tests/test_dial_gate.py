@@ -188,7 +188,8 @@ class TestDialGateCallerId(DialGateCase, TransactionCase):
         )
 
     def test_retired_or_not_yet_in_service(self):
-        today = fields.Date.context_today(self.caller_number)
+        # The operator's day (Tokyo), whatever the day is in UTC.
+        today = fields.Date.context_today(self.caller_number.with_user(self.operator))
         self.caller_number.date_end = today
         self.assertRefused(self.check(entry=self.entry), "caller_id")
         self.caller_number.date_end = today + timedelta(days=1)

@@ -1,6 +1,8 @@
 """Calls coming back: who rings, the inbound call record, the screen pop
 and the callback a missed call becomes (``callflow.inbound``)."""
 
+import json
+
 from odoo.tests import common, tagged
 
 from .common import EVERY_DAY, CallflowCommon, log_call, record_opt_out
@@ -167,3 +169,31 @@ class TestInboundCore(CallflowCommon, common.TransactionCase):
         )
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
         self.assertIn("res_partner_callflow_phone_digits", plan)
+
+    def test_pop_speaks_each_operators_language(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["callflow_odoo"], ["ja_JP"], overwrite=True
+        )
+        self.operator.lang = "ja_JP"
+        record_opt_out(self.env, PERSON)
+        call = self.Inbound._receive(
+            PERSON, self.caller_number, provider="http", sid="pbx-ja"
+        )
+        self.env["bus.bus"].search([]).unlink()
+        self.Inbound._pop(call, self.operator | self.operator2)
+        self.env.cr.precommit.run()
+        by_partner = {
+            json.loads(row.channel)[-1]: json.loads(row.message)["payload"]
+            for row in self.env["bus.bus"].search([])
+        }
+        japanese = by_partner[self.operator.partner_id.id]["preference"]
+        english = by_partner[self.operator2.partner_id.id]["preference"]
+        self.assertEqual(english, "Opted out")
+        self.assertNotEqual(japanese, english)
+        self.assertEqual(
+            japanese,
+            self.env["callflow.preference.state"]
+            .with_context(lang="ja_JP")
+            ._reason_label("opt_out"),
+        )

@@ -120,8 +120,9 @@ class TestOperatorDay(OperatorDayCase, TransactionCase):
         not_reached = [name for _id, name in Result.callflow_picker_choices("busy")]
         self.assertEqual(not_reached, ["No answer", "Busy", "Voicemail left"])
         answered = [name for _id, name in Result.callflow_picker_choices("answered")]
-        self.assertEqual(len(answered), 7)
+        self.assertEqual(len(answered), 8)
         self.assertIn("Interested", answered)
+        self.assertIn("Complaint", answered)
         self.assertIn("Meeting booked", answered)
         self.assertIn("Wrong person / left company", answered)
         self.assertNotIn("Busy", answered)

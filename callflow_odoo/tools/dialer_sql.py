@@ -96,9 +96,11 @@ def eligibility(now, stale, window, hours, local):
         AND %(window)s
         AND %(hours)s
         AND (NOT c.callflow_cap_enabled OR (%(gap)s AND %(daily)s))
+        AND NOT %(complaint)s
         """,
         now=now,
         stale=stale,
+        complaint=recent_complaint(now),
         held_elsewhere=held_elsewhere(),
         list_gap=list_gap(now),
         window=window,
@@ -117,6 +119,27 @@ def list_gap(now):
         """
         (e.state = 'callback_due' OR e.last_attempt IS NULL
          OR e.last_attempt <= %s - make_interval(secs => l.min_gap_hours * 3600))
+        """,
+        now,
+    )
+
+
+def recent_complaint(now):
+    """``l`` skips people with a recent complaint and ``e``'s person has an
+    active one within ``l``'s days: on the number, the contact, the lead or
+    the lead's contact, in the list's company. Never NULL (a list that
+    never chose has NULL there). A few index probes per candidate."""
+    return SQL(
+        """
+        (l.skip_complaints IS TRUE AND COALESCE(l.skip_complaint_days, 0) > 0
+         AND EXISTS (
+            SELECT 1 FROM callflow_complaint k
+             WHERE k.active AND k.company_id = l.company_id
+               AND k.date >= %s - make_interval(days => l.skip_complaint_days)
+               AND (k.number = e.number OR k.partner_id = e.partner_id
+                    OR k.lead_id = e.lead_id
+                    OR k.partner_id = (SELECT ld.partner_id FROM crm_lead ld
+                                        WHERE ld.id = e.lead_id))))
         """,
         now,
     )
@@ -466,8 +489,9 @@ def record_blocked_picks(ids, now):
 # ----------------------------------------------------------------------
 def blocked_flags(now, where, window, hours, local):
     """Rows (id, daily cap, company gap, list gap, window, preferred hours,
-    held elsewhere) of the open entries matching ``where``: a flag is true
-    when that rule blocks the entry now."""
+    held elsewhere, complaint days) of the open entries matching ``where``:
+    a flag is true when that rule blocks the entry now; complaint days are
+    the list's days when a recent complaint does (else NULL)."""
     return SQL(
         """
         SELECT e.id,
@@ -476,7 +500,8 @@ def blocked_flags(now, where, window, hours, local):
                NOT %(list_gap)s,
                NOT %(window)s,
                NOT %(hours)s,
-               %(held_elsewhere)s
+               %(held_elsewhere)s,
+               CASE WHEN %(complaint)s THEN l.skip_complaint_days END
           FROM callflow_list_entry e
           JOIN callflow_list l ON l.id = e.list_id
           JOIN res_company c ON c.id = l.company_id
@@ -490,6 +515,7 @@ def blocked_flags(now, where, window, hours, local):
         window=window,
         hours=hours,
         held_elsewhere=held_elsewhere(),
+        complaint=recent_complaint(now),
         where=where,
     )
 

@@ -45,6 +45,8 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # The day checkboxes of the calling window and their ISO digits: a view of
 # ``window_days``, turned into it by ``create``/``write``.
 WINDOW_FLAGS = {f"window_{day}": str(n) for n, day in enumerate(WEEKDAYS, start=1)}
+# The parameters of the day checkboxes' fields (callflow.list).
+WINDOW_DAY_FLAG = {"compute": "_compute_window_day_flags", "readonly": False}
 
 
 def window_flags_to_days(vals, days):

@@ -14,6 +14,7 @@ class CallflowCallLog(models.TransientModel):
     outcome = fields.Selection(OUTCOMES, required=True, default="answered")
     result_id = fields.Many2one("callflow.call.result", required=True)
     schedule_callback = fields.Boolean(related="result_id.schedule_callback")
+    is_complaint = fields.Boolean(related="result_id.is_complaint")
     note = fields.Text("Notes")
     callback_at = fields.Datetime("Call back at")
 
@@ -34,13 +35,16 @@ class CallflowCallLog(models.TransientModel):
 
     def _log(self):
         self.ensure_one()
-        return self.env["callflow.call"]._log_call(
+        call = self.env["callflow.call"]._log_call(
             self.entry_id,
             self.outcome,
             self.result_id,
             note=self.note,
             callback_at=self.callback_at,
         )
+        if call.callback_at:
+            self.env["callflow.callback"]._logged(self.entry_id)
+        return call
 
     def action_log_next(self):
         """Log, then open the next entry of the same list (auto-next)."""
