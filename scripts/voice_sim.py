@@ -12,6 +12,14 @@ back to Manual.
     scripts/voice_sim.py [--url http://localhost:8069] [--db callflow_demo]
         [--login admin --password admin] [--scenario answered|busy|no-answer|
         failed|machine|out-of-order] [--port 8765]
+
+    scripts/voice_sim.py --inbound 03-1234-5678 [--caller +819011112222]
+        [--answer client:demo]
+
+``--inbound``: a person (``--caller``) rings that published number once, as
+the provider does (the signed webhook, then each ``<Dial>``); ``--answer``
+names the phone that takes the call (a ring target: ``client:demo``…), else
+nobody answers and the caller leaves a voicemail.
 """
 
 import argparse
@@ -33,6 +41,9 @@ def parse_args():
     parser.add_argument("--scenario", default="answered")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--talk-seconds", type=int, default=42)
+    parser.add_argument("--inbound", metavar="NUMBER", help="ring this number")
+    parser.add_argument("--caller", default="+819011112222")
+    parser.add_argument("--answer", metavar="TARGET")
     return parser.parse_args()
 
 
@@ -77,6 +88,17 @@ def main():
         user = call("res.users", "read", [uid], ["callflow_ring_target"])[0]
         if not user["callflow_ring_target"]:
             call("res.users", "write", [uid], {"callflow_ring_target": "client:demo"})
+        if args.inbound:
+            try:
+                ring_in(provider, args)
+            finally:
+                call(
+                    "ir.config_parameter",
+                    "set_param",
+                    "callflow_odoo.voice_provider",
+                    "manual",
+                )
+            return
         print(
             f"Voice simulator on {provider.url} ({args.scenario}); {args.url} now "
             "places calls through it. Open the dialer and press Call. Ctrl-C stops."
@@ -99,6 +121,28 @@ def main():
                 "manual",
             )
             print("Provider set back to Manual.")
+
+
+def ring_in(provider, args):
+    """One inbound call on ``args.inbound``, printed stage by stage."""
+    print(f"{args.caller} rings {args.inbound}…")
+    life = provider.ring_in(
+        f"{args.url}/callflow/voice/inbound",
+        args.caller,
+        args.inbound,
+        answer=args.answer,
+    )
+    for stage, targets in enumerate(life["dials"], 1):
+        print(f"  stage {stage} rings: {', '.join(targets) or '-'}")
+    if any("<Record" in twiml for twiml in life["twiml"]):
+        print("  voicemail: the caller left a message")
+    for url, params, status in provider.callbacks:
+        event = (
+            params.get("DialCallStatus")
+            or params.get("RecordingStatus")
+            or params.get("CallStatus")
+        )
+        print(f"  {url.split('?')[0]}  {event}  -> HTTP {status}")
 
 
 if __name__ == "__main__":

@@ -41,3 +41,4 @@ from . import callflow_callback_notice
 from . import callflow_operator_state
 from . import callflow_live_board
 from . import ir_websocket
+from . import callflow_inbound_voice

@@ -109,6 +109,14 @@ class CallflowCallerNumber(models.Model):
         "for numbers typed without a country code.",
     )
     active = fields.Boolean(default=True)
+    inbound_voice_url = fields.Char(
+        string="Inbound Voice URL",
+        compute="_compute_inbound_voice_url",
+        help="Paste it as the number's voice URL (HTTP POST) at the voice "
+        "provider: calls to the number then ring the operator who last spoke "
+        "to the caller, their list's operators, the fallback, then the "
+        "voicemail.",
+    )
 
     _sql_constraints = (
         (
@@ -126,6 +134,10 @@ class CallflowCallerNumber(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    def _compute_inbound_voice_url(self):
+        for number in self:
+            number.inbound_voice_url = f"{number.get_base_url()}/callflow/voice/inbound"
+
     @api.depends("number")
     def _compute_number_formats(self):
         for rec in self:

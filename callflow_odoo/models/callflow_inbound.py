@@ -102,12 +102,15 @@ class CallflowInbound(models.AbstractModel):
     # The inbound call record
     # ------------------------------------------------------------------
     @api.model
-    def _receive(self, number, called_number, *, provider, sid=None, user=None):
+    def _receive(
+        self, number, called_number, *, provider, sid=None, user=None, match=None
+    ):
         """Log the inbound call of ``number`` on the published
         ``called_number`` (a ``callflow.caller.number``): one call per
         (provider, sid), so a replayed webhook returns the same call.
         ``user`` is who answers or is rung first (else the last operator who
-        spoke to them). Called as superuser (see ``_lookup``)."""
+        spoke to them); ``match``: the caller's ``_lookup``, when the
+        caller has it already. Called as superuser (see ``_lookup``)."""
         Call = self.env["callflow.call"]
         company = called_number.company_id or self.env.company
         if sid:
@@ -120,7 +123,7 @@ class CallflowInbound(models.AbstractModel):
             )
             if known:
                 return known
-        match = self._lookup(number, company)
+        match = match or self._lookup(number, company)
         user = user or match["last_user"] or self.env.user
         call = Call.create(
             {

@@ -76,3 +76,25 @@ class ResCompany(models.Model):
         help="Where missed inbound calls from people on no list become "
         "callbacks. Made on the first missed call.",
     )
+    # Inbound calls on published numbers (Settings > Callflow > Voice).
+    callflow_inbound_fallback = fields.Char(
+        string="Inbound Fallback",
+        help="Rung when neither the caller's last operator nor their list's "
+        "operators answer: a phone number (+81…), a SIP URI "
+        "(sip:desk@pbx.example.com) or a client identity (client:desk).",
+    )
+    callflow_inbound_fallback_user_ids = fields.Many2many(
+        "res.users",
+        "callflow_inbound_fallback_user_rel",
+        "company_id",
+        "user_id",
+        string="Inbound Fallback Group",
+        help="Users rung with the fallback number, those available at their "
+        "'Ring me at'.",
+    )
+    callflow_voicemail_greeting = fields.Text(
+        string="Voicemail Greeting",
+        translate=True,
+        help="Said to callers nobody answered, in their language, before the "
+        "beep. Leave empty for a standard text.",
+    )

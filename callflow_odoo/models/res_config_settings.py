@@ -116,6 +116,16 @@ class ResConfigSettings(models.TransientModel):
         "provider and in Odoo.",
     )
 
+    callflow_inbound_fallback = fields.Char(
+        related="company_id.callflow_inbound_fallback", readonly=False
+    )
+    callflow_inbound_fallback_user_ids = fields.Many2many(
+        related="company_id.callflow_inbound_fallback_user_ids", readonly=False
+    )
+    callflow_voicemail_greeting = fields.Text(
+        related="company_id.callflow_voicemail_greeting", readonly=False
+    )
+
     @api.model
     def _callflow_bounds(self):
         """``{field: (lowest, highest)}`` of the numeric Callflow settings

@@ -467,3 +467,123 @@ class FakeVoiceProvider(LocalHTTPServer):
             self._post_recording(leg["CallSid"], False)
         self._end_dial(sid, "completed")
         self._end_call(base, status_url, clock)
+
+    # -- inbound calls -----------------------------------------------------
+    def ring_in(self, webhook_url, caller, called, answer=None, message=True):
+        """A person rings the published number ``called`` from ``caller``:
+        the provider posts the number's signed voice webhook, then plays
+        the TwiML as Twilio does: each ``<Dial>`` rings its nouns (the one
+        whose target is ``answer`` takes the call and talks, the others do
+        not answer), its ``action`` gets the DialCallStatus; a ``<Record>``
+        records a message (``message``) or the caller hangs up. Returns
+        ``{"sid", "twiml": [each TwiML], "dials": [[targets rung]...]}``."""
+        sid = f"CA{next(self._sids):032d}"
+        base = {
+            "AccountSid": self.account_sid,
+            "CallSid": sid,
+            "From": caller,
+            "To": called,
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+        }
+        life = {"sid": sid, "twiml": [], "dials": [], "statuses": []}
+        response = self.post(webhook_url, dict(base, CallStatus="ringing"))
+        life["statuses"].append(response.status_code)
+        for _step in range(10):  # a call has a few stages, never a loop
+            if response.status_code != 200:
+                break
+            life["twiml"].append(response.text)
+            root = ElementTree.fromstring(response.text)
+            dial, record = root.find("Dial"), root.find("Record")
+            if dial is not None:
+                response = self._ring_dial(base, dial, answer, life)
+            elif record is not None:
+                response = self._record(base, record, message)
+            else:
+                break
+            life["statuses"].append(response.status_code)
+        self.twiml[sid] = life["twiml"]
+        return life
+
+    def _ring_dial(self, base, dial, answer, life):
+        """One ``<Dial>`` of an inbound call: ring its nouns at once."""
+        nouns = list(dial)
+        targets = [
+            f"{noun.tag.lower()}:{noun.text}" if noun.tag == "Client" else noun.text
+            for noun in nouns
+        ]
+        life["dials"].append(targets)
+        taken = next(
+            (
+                noun
+                for noun, target in zip(nouns, targets, strict=True)
+                if target == answer
+            ),
+            None,
+        )
+        if taken is None:
+            return self.post(
+                dial.get("action"),
+                dict(base, CallStatus="in-progress", DialCallStatus="no-answer"),
+            )
+        leg = dict(
+            base,
+            CallSid=f"CA{next(self._sids):032d}",
+            ParentCallSid=base["CallSid"],
+            Direction="outbound-dial",
+            To=taken.text,
+        )
+        clock = datetime.now(timezone.utc).replace(microsecond=0)
+        self.post(
+            taken.get("statusCallback"),
+            dict(leg, CallStatus="in-progress", Timestamp=format_datetime(clock)),
+        )
+        self.post(
+            taken.get("statusCallback"),
+            dict(
+                leg,
+                CallStatus="completed",
+                CallDuration=str(self.talk_seconds),
+                Timestamp=format_datetime(clock + timedelta(seconds=self.talk_seconds)),
+            ),
+        )
+        return self.post(
+            dial.get("action"),
+            dict(
+                base,
+                CallStatus="in-progress",
+                DialCallSid=leg["CallSid"],
+                DialCallStatus="completed",
+                DialCallDuration=str(self.talk_seconds),
+            ),
+        )
+
+    def _record(self, base, record, message):
+        """``<Record>``: the caller leaves a message (the ``action`` first,
+        then the recording's status callback, as Twilio sends them) or
+        hangs up without one."""
+        if not message:
+            return self.post(record.get("action"), dict(base, CallStatus="completed"))
+        rec_sid = f"RE{next(self._sids):032d}"
+        with self.lock:
+            self.recordings[rec_sid] = base["CallSid"]
+        recording = {
+            "RecordingSid": rec_sid,
+            "RecordingUrl": f"{self.url}/2010-04-01/Accounts/{self.account_sid}"
+            f"/Recordings/{rec_sid}",
+            "RecordingDuration": "17",
+        }
+        response = self.post(
+            record.get("action"), dict(base, CallStatus="completed", **recording)
+        )
+        self.post(
+            record.get("recordingStatusCallback"),
+            dict(
+                base,
+                RecordingStatus="completed",
+                RecordingChannels="1",
+                RecordingSource="RecordVerb",
+                **recording,
+            ),
+        )
+        return response
