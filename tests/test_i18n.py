@@ -33,3 +33,21 @@ def test_every_japanese_entry_is_in_the_template_and_translated():
         assert not orphans, f"{addon}: entries without a module comment: {orphans}"
         ids = [(e.msgctxt, e.msgid) for e in po]
         assert len(ids) == len(set(ids)), f"{addon}: duplicate entries in ja.po"
+
+
+def test_code_terms_are_flagged_as_odoo_reads_them():
+    """Odoo 18 loads a ``code:`` term for Python (``self.env._``) only with
+    the ``#. odoo-python`` comment, for the web client only with
+    ``#. odoo-javascript``: without it the Japanese text is never used."""
+    for addon in ADDONS:
+        for name in ("ja.po", f"{addon}.pot"):
+            catalogue = polib.pofile(str(ROOT / addon / "i18n" / name))
+            unflagged = [
+                e.msgid[:60]
+                for e in catalogue
+                for file, _line in e.occurrences
+                if file.startswith("code:")
+                and ("odoo-javascript" if "/static/" in file else "odoo-python")
+                not in (e.comment or "").split("\n")
+            ]
+            assert not unflagged, f"{addon}/{name}: code terms unflagged: {unflagged}"
