@@ -1,2 +1,3 @@
 from . import directory
 from . import voice
+from . import api

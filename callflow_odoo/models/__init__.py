@@ -34,3 +34,5 @@ from . import callflow_voice_screen
 from . import callflow_call_report
 from . import callflow_call_chatter
 from . import callflow_inbound
+from . import callflow_api_key
+from . import callflow_api
