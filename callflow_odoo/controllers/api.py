@@ -10,12 +10,15 @@ from ..tools import api as api_tools
 _logger = logging.getLogger(__name__)
 
 UNAUTHORIZED = {"error": "unauthorized"}
+# What Odoo reads at most (form parsing included) before the controller runs.
+READ_CAP = 1024 * 1024
 
 
 def api_route(path, methods):
     """A PBX API route: public (the key authenticates each request), no
-    CSRF token (a PBX is no browser), no session cookie, and Odoo answers
-    413 to a body over the cap before reading it."""
+    CSRF token (a PBX is no browser), no session cookie. Odoo refuses a
+    body over ``READ_CAP`` before reading it (its own 413 page); the
+    controller answers JSON 413 over the API's cap (``MAX_BODY``)."""
     return http.route(
         path,
         type="http",
@@ -23,7 +26,7 @@ def api_route(path, methods):
         methods=methods,
         csrf=False,
         save_session=False,
-        max_content_length=api_tools.MAX_BODY,
+        max_content_length=READ_CAP,
     )
 
 
@@ -37,12 +40,13 @@ class CallflowApi(http.Controller):
     def _key(self, scope):
         """The request's key, or the response refusing it: 401 with one
         body for every cause (no oracle), 429 over the key's limit."""
+        too_big = {"error": f"body over {api_tools.MAX_BODY} bytes"}
+        if (request.httprequest.content_length or 0) > api_tools.MAX_BODY:
+            return None, self._json(too_big, 413)
         try:
             body = request.httprequest.get_data()
         except RequestEntityTooLarge:
-            return None, self._json(
-                {"error": f"body over {api_tools.MAX_BODY} bytes"}, 413
-            )
+            return None, self._json(too_big, 413)
         # sudo: the request has no user; the key is what authenticates it.
         Key = request.env["callflow.api.key"].sudo()
         key, reason = Key._authenticate(request.httprequest.headers, body)

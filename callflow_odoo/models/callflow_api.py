@@ -36,8 +36,8 @@ class CallflowApi(models.AbstractModel):
         """What a desk phone shows of ``number``: display name, company and
         the ledger's word. Nothing else (no ids, no notes). Reads only."""
         company = key.company_id
-        match = self.env["callflow.inbound"].with_company(company)._lookup(
-            number, company
+        match = (
+            self.env["callflow.inbound"].with_company(company)._lookup(number, company)
         )
         partner = self._visible(key, match["partner"])
         lead = self._visible(key, match["lead"])

@@ -124,8 +124,7 @@ class CallflowApiKey(models.Model):
         if self.key_id or not self.active:
             raise UserError(
                 self.env._(
-                    "This key was generated already: revoke it and create a "
-                    "new one."
+                    "This key was generated already: revoke it and create a new one."
                 )
             )
         key_id, key = api_tools.new_key()

@@ -85,8 +85,9 @@ def _text(payload, name, max_size=NUMBER_MAX, required=False):
 
 def parse_inbound(body):
     """The inbound event of a PBX from its JSON ``body`` (bytes): a dict
-    ``{caller, called, extension, operator, call_id, event}``; ApiError
-    (400/413) with a clear message otherwise."""
+    ``{caller, called, extension, operator, call_id, event, duration}``;
+    ApiError (400/413) with a clear message otherwise. Whether the
+    operator may be left out depends on the key (a user's key: its user)."""
     if len(body) > MAX_BODY:
         raise ApiError(413, f"body over {MAX_BODY} bytes")
     try:
@@ -113,8 +114,6 @@ def parse_inbound(body):
     for name in ("extension", "operator"):
         if parsed[name] is not None and not EXTENSION_RE.match(parsed[name]):
             raise ApiError(400, f"'{name}' has characters a login never has")
-    if not (parsed["extension"] or parsed["operator"]):
-        raise ApiError(400, "'extension' or 'operator' is required")
     duration = parsed["duration"]
     if duration is not None and not (
         isinstance(duration, int)
