@@ -24,20 +24,20 @@ from bench.common import environment, free_port, parse_args, start_odoo_server
 CONTACTS = 100_000
 LOOKUPS = 100
 GOAL_MS = 20
-# How people type a mobile number (i: the contact's index): 090-0001-2345,
-# +81 90 0001 2345, 09000012345.
+# How people type a mobile number (j: 10,000,000 + the contact's index):
+# 090-1000-2345, +81 90 1000 2345, 09010002345.
 SHAPE = """
-    CASE mod(i, 3)
-    WHEN 0 THEN '090-' || lpad((i / 10000)::text, 4, '0') || '-'
-                || lpad(mod(i, 10000)::text, 4, '0')
-    WHEN 1 THEN '+81 90 ' || lpad((i / 10000)::text, 4, '0') || ' '
-                || lpad(mod(i, 10000)::text, 4, '0')
-    ELSE '090' || lpad(i::text, 8, '0') END
+    CASE mod(j, 3)
+    WHEN 0 THEN '090-' || (j / 10000)::text || '-' || lpad(mod(j, 10000)::text, 4, '0')
+    WHEN 1 THEN '+81 90 ' || (j / 10000)::text || ' '
+                || lpad(mod(j, 10000)::text, 4, '0')
+    ELSE '090' || j::text END
 """
+FIRST = 10_000_000
 
 
 def number(i):
-    return f"+8190{i:08d}"
+    return f"+8190{FIRST + i}"
 
 
 def setup(env, url):
@@ -65,19 +65,20 @@ def setup(env, url):
                        (name, complete_name, type, active, is_company,
                         phone, mobile, lang, create_uid, create_date,
                         write_uid, write_date)
-                SELECT 'API ' || i, 'API ' || i, 'contact', true, false,
-                       CASE WHEN mod(i, 2) = 0 THEN %(shape)s END,
-                       CASE WHEN mod(i, 2) = 1 THEN %(shape)s END,
+                SELECT 'API ' || j, 'API ' || j, 'contact', true, false,
+                       CASE WHEN mod(j, 2) = 0 THEN %(shape)s END,
+                       CASE WHEN mod(j, 2) = 1 THEN %(shape)s END,
                        'ja_JP', 1, now() AT TIME ZONE 'UTC', 1,
                        now() AT TIME ZONE 'UTC'
-                  FROM generate_series(1, %(n)s) AS i;
+                  FROM generate_series(%(first)s + 1, %(first)s + %(n)s) AS j;
                 ANALYZE res_partner
                 """,
                 shape=SQL(SHAPE),
                 n=CONTACTS,
+                first=FIRST,
             )
         )
-    blocked = [number(i) for i in range(CONTACTS - 50, CONTACTS)]
+    blocked = [number(i) for i in range(CONTACTS - 49, CONTACTS + 1)]
     env["callflow.preference.event"]._record(
         [
             {
@@ -115,7 +116,7 @@ def main():
     )
     rng = random.Random(14)
     kinds = {
-        "known": [number(rng.randrange(1, CONTACTS - 50)) for _i in range(LOOKUPS)],
+        "known": [number(rng.randrange(1, CONTACTS - 49)) for _i in range(LOOKUPS)],
         "unknown": [f"+8180{rng.randrange(10**7, 10**8)}" for _i in range(LOOKUPS)],
         "blocked": [rng.choice(blocked) for _i in range(LOOKUPS)],
     }

@@ -181,6 +181,9 @@ class TestApiHttp(CallflowCommon, HttpCase):
                 self.ring(), signed=True, timestamp=int(time.time()) - 600
             ),
             "lookup-only key": lambda: self.post(self.ring(), key=lookup_key),
+            "forged signature": lambda: self.post(
+                self.ring(), key=self.key_record.key_id + "." + "A" * 43, signed=True
+            ),
         }
         with self.assertLogs(LOGGER, "WARNING") as logs:
             answers = {cause: send() for cause, send in sends.items()}
