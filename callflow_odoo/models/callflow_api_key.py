@@ -42,7 +42,6 @@ class CallflowApiKey(models.Model):
     )
     user_id = fields.Many2one(
         "res.users",
-        "User",
         ondelete="cascade",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )

@@ -15,5 +15,6 @@ class CrmLead(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         self._callflow_index_number_digits()
+        return res

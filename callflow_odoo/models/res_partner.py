@@ -104,5 +104,6 @@ class ResPartner(models.Model):
         return self.env["callflow.ledger.export"]._action_open(partner=self)
 
     def init(self):
-        super().init()
+        res = super().init()
         self._callflow_index_number_digits()
+        return res
