@@ -54,6 +54,7 @@
         "demo/callflow_preference_event_demo.xml",
         "demo/callflow_caller_number_demo.xml",
         "demo/callflow_dialer_demo.xml",
+        "demo/callflow_inbound_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -119,7 +119,8 @@ class CallflowVoice(http.Controller):
     def http_status(self, **kw):
         """A PBX's status webhook, signed like the SMS generic gateway's:
         JSON ``{"reference", "id", "status", "duration", "answered_by",
-        "timestamp"}``."""
+        "timestamp"}``, and optionally ``"recording_id", "recording_url",
+        "recording_duration"`` once the call's recording is ready."""
         # sudo: the PBX is no Odoo user; the HMAC signature authenticates it.
         Voice = request.env["callflow.voice"].sudo()
         config = Voice._config()
@@ -164,6 +165,9 @@ class CallflowVoice(http.Controller):
         )
         if not call:
             return request.make_response("Unknown call", status=404)
+        recording = self._http_recording(payload)
+        if recording is False:
+            return request.make_response("Bad parameters", status=400)
         Voice._apply_status_read_committed(
             call.id,
             "person",
@@ -174,7 +178,40 @@ class CallflowVoice(http.Controller):
             if isinstance(payload.get("answered_by"), str)
             else None,
         )
+        if recording:
+            # sudo: as above, the PBX is authenticated by the signature.
+            request.env["callflow.voice.recording"].sudo()._apply_http_recording(
+                call, *recording
+            )
         return request.make_response("", status=204)
+
+    @staticmethod
+    def _http_recording(payload):
+        """A PBX webhook's optional recording: ``(recording_id, url,
+        duration)``, None without one, False when malformed (an http(s) URL
+        of at most 512 characters, an id like a SID, whole seconds)."""
+        rec_id = payload.get("recording_id")
+        url = payload.get("recording_url")
+        duration = payload.get("recording_duration")
+        if rec_id is None and url is None:
+            return None
+        if isinstance(rec_id, int) and not isinstance(rec_id, bool):
+            rec_id = str(rec_id)
+        if rec_id is not None and not (
+            isinstance(rec_id, str) and SID_RE.match(rec_id)
+        ):
+            return False
+        if url is not None and not (
+            isinstance(url, str)
+            and url.startswith(("http://", "https://"))
+            and len(url) <= 512
+        ):
+            return False
+        if duration is not None and (
+            not isinstance(duration, int) or isinstance(duration, bool) or duration < 0
+        ):
+            return False
+        return rec_id, url, duration
 
     # ------------------------------------------------------------------
     # Recording (lists that record)
@@ -183,18 +220,42 @@ class CallflowVoice(http.Controller):
     def announce(self, call_id, **kw):
         """``<Number url>``: the announcement the person hears when they
         answer, before the parties are connected and the recording starts."""
-        call, _token = self._twilio_call(call_id) or (None, None)
+        call, token = self._twilio_call(call_id) or (None, None)
         if not call:
             return self._forbid("signature or token")
         # sudo: the provider is authenticated by the signature.
-        twiml = request.env["callflow.voice.recording"].sudo()._announcement_twiml(call)
+        twiml = (
+            request.env["callflow.voice.recording"]
+            .sudo()
+            ._announcement_twiml(call, token)
+        )
         return request.make_response(
             twiml, [("Content-Type", "text/xml; charset=utf-8")]
         )
 
+    @voice_route("/callflow/voice/announced/<int:call_id>")
+    def announced(self, call_id, **kw):
+        """The announcement's ``<Redirect>``: the person heard it, so the
+        recording of their leg starts now; the empty TwiML that follows
+        ends ``<Number url>`` and the parties are connected."""
+        call, token = self._twilio_call(call_id) or (None, None)
+        if not call:
+            return self._forbid("signature or token")
+        sid = kw.get("CallSid")
+        if not (sid and SID_RE.match(sid)):
+            return request.make_response("Bad parameters", status=400)
+        # sudo: the provider is authenticated by the signature.
+        request.env["callflow.voice.recording"].sudo()._start_recording(
+            call, sid, token
+        )
+        return request.make_response(
+            voice.twiml_empty(), [("Content-Type", "text/xml; charset=utf-8")]
+        )
+
     @voice_route("/callflow/voice/recorded/<int:call_id>")
     def recorded(self, call_id, **kw):
-        """``recordingStatusCallback``: the recording lands on the call."""
+        """``RecordingStatusCallback`` (see ``announced``): the recording
+        lands on the call."""
         call, _token = self._twilio_call(call_id) or (None, None)
         if not call:
             return self._forbid("signature or token")
@@ -228,7 +289,10 @@ class CallflowVoice(http.Controller):
         if not sid:
             return request.not_found()
         # sudo: the credentials are system parameters, used server-side only.
-        client = voice.TwilioVoiceClient(request.env["callflow.voice"].sudo()._config())
+        config = request.env["callflow.voice"].sudo()._config()
+        if call.voice_provider == "http":
+            return self._pbx_recording(call, config)
+        client = voice.TwilioVoiceClient(config)
         try:
             response = requests.get(
                 client.recording_url(sid, "mp3"),
@@ -244,4 +308,30 @@ class CallflowVoice(http.Controller):
         return request.make_response(
             response.content,
             [("Content-Type", "audio/mpeg"), ("Cache-Control", "private, no-store")],
+        )
+
+    def _pbx_recording(self, call, config):
+        """A PBX's recording, from the URL its signed webhook gave; the
+        authentication header goes only to the PBX's own host."""
+        client = voice.HttpClickToCall(config)
+        url = call.recording_url
+        try:
+            response = requests.get(
+                url,
+                headers=client.recording_headers(url),
+                timeout=client.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as e:
+            _logger.warning("Recording of call %s not fetched: %s", call.id, e)
+            response = None
+        if response is None or not response.ok:
+            return request.make_response("Recording unavailable", status=502)
+        kind = response.headers.get("Content-Type", "")
+        return request.make_response(
+            response.content,
+            [
+                ("Content-Type", kind if kind.startswith("audio/") else "audio/mpeg"),
+                ("Cache-Control", "private, no-store"),
+            ],
         )

@@ -149,6 +149,8 @@ class CallflowCall(models.Model):
         "Recording (s)", readonly=True, copy=False, groups=MANAGER
     )
     recording_date = fields.Datetime(readonly=True, copy=False, groups=MANAGER)
+    # The provider was asked to record: a replayed request asks no twice.
+    recording_requested = fields.Boolean(readonly=True, copy=False, groups=MANAGER)
     recording_player = fields.Html(
         "Recording", compute="_compute_recording_player", groups=MANAGER
     )

@@ -1,6 +1,6 @@
 from markupsafe import escape
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from ..tools.phone import try_parse_number
 
@@ -270,9 +270,9 @@ class CallflowInbound(models.AbstractModel):
         calling back from the number they rang. Returning a call is a
         service call ("other"), not a sales call."""
         found = company.callflow_inbound_list_id
-        if found:
-            if not found.active:
-                found.active = True
+        # A list a manager archived or closed is over: a new one starts. A
+        # paused one stays paused (the manager's choice), entries wait in it.
+        if found.active and found.state != "done":
             return found
         found = self.env["callflow.list"].create(
             {
@@ -280,6 +280,7 @@ class CallflowInbound(models.AbstractModel):
                 "company_id": company.id,
                 "purpose": "other",
                 "caller_number_id": caller_number.id,
+                "state": "running",
             }
         )
         company.callflow_inbound_list_id = found
@@ -300,11 +301,14 @@ class CallflowInbound(models.AbstractModel):
         blocked = self._lookup(call.dialed_number, call.company_id)["blocked"]
         if not blocked and entry.state != "in_call":
             if not entry or entry.state in ("suppressed", "invalid"):
+                inbound_list = self._inbound_list(
+                    call.company_id, call.caller_number_id
+                )
+                if owner not in inbound_list.user_ids:
+                    inbound_list.user_ids = [Command.link(owner.id)]
                 entry = self.env["callflow.list.entry"].create(
                     {
-                        "list_id": self._inbound_list(
-                            call.company_id, call.caller_number_id
-                        ).id,
+                        "list_id": inbound_list.id,
                         "partner_id": call.partner_id.id,
                         "lead_id": call.lead_id.id,
                         "number": call.dialed_number,

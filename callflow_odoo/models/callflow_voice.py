@@ -31,6 +31,11 @@ class CallflowVoice(models.AbstractModel):
             "url_template": get("callflow_odoo.voice_http_url") or "",
             "auth_header": get("callflow_odoo.voice_http_auth_header") or "",
             "secret": get("callflow_odoo.voice_http_secret") or "",
+            "hangup_template": get("callflow_odoo.voice_http_hangup_url") or "",
+            "recording_delete_template": get(
+                "callflow_odoo.voice_http_recording_delete_url"
+            )
+            or "",
         }
 
     @staticmethod
@@ -189,6 +194,8 @@ class CallflowVoice(models.AbstractModel):
                 request["status_callback"] = self._url(
                     call, "status", raw_token, "operator"
                 )
+            else:
+                request.update(self._http_recording_request(call))
             cr.commit()  # pylint: disable=invalid-commit
             result = voice.CLIENTS[provider](config).place_call(
                 vals["voice_key"], request
@@ -196,6 +203,16 @@ class CallflowVoice(models.AbstractModel):
             # sudo: operators do not edit calls; this is the provider's answer.
             self.with_env(env)._apply_place_result(call.sudo(), result)
         return call.with_env(self.env), result
+
+    @api.model
+    def _http_recording_request(self, call):
+        """A PBX's ``{record}`` and ``{announcement}``: whether the list
+        records, and the announcement it plays first in the person's
+        language (empty when it does not record)."""
+        if not call.list_id.record_calls:
+            return {"record": "0", "announcement": ""}
+        text, _lang = self.env["callflow.voice.recording"]._announcement(call)
+        return {"record": "1", "announcement": text}
 
     @api.model
     def _apply_place_result(self, call, result):
@@ -331,11 +348,13 @@ class CallflowVoice(models.AbstractModel):
             return False
         vals = {}
         if leg == "operator":
-            new_state = voice.operator_leg_state(call.voice_state, state)
+            new_state = voice.operator_leg_state(
+                call.voice_state, state, bool(call.provider_leg_sid)
+            )
             if new_state:
                 vals["voice_state"] = new_state
             if new_state == "canceled":
-                vals["voice_message"] = self.env._("You did not answer the call.")
+                vals["voice_message"] = self._operator_end_message(state)
         else:
             if sid and not call.provider_leg_sid and sid != call.provider_call_sid:
                 vals["provider_leg_sid"] = sid[:64]
@@ -356,6 +375,14 @@ class CallflowVoice(models.AbstractModel):
             self._log_unreached(call, outcome)
         self._send_state(call)
         return True
+
+    @api.model
+    def _operator_end_message(self, state):
+        """Why the call ended on the operator's side, before the person's
+        phone rang: the entry stays with the operator, nothing is logged."""
+        if state == "completed":
+            return self.env._("The call ended before the person was dialled.")
+        return self.env._("You did not answer the call.")
 
     @api.model
     def _default_result(self, outcome):

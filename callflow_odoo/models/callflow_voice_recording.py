@@ -1,3 +1,4 @@
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -28,10 +29,8 @@ class CallflowVoiceRecording(models.AbstractModel):
         its list records (off by default)."""
         if not call.list_id.record_calls:
             return {}
-        Voice = self.env["callflow.voice"]
         return {
-            "announce_url": Voice._url(call, "announce", raw_token),
-            "recording_url": Voice._url(call, "recorded", raw_token),
+            "announce_url": self.env["callflow.voice"]._url(call, "announce", raw_token)
         }
 
     @api.model
@@ -51,15 +50,53 @@ class CallflowVoiceRecording(models.AbstractModel):
         return "en_US"
 
     @api.model
-    def _announcement_twiml(self, call):
-        """What the person hears when they answer, before the recording
-        starts: the list's announcement in their language."""
+    def _announcement(self, call):
+        """The announcement the person hears before the recording starts
+        (the list's, else the default), and its language."""
         lang = self._person_lang(call)
         call_list = call.list_id.with_context(lang=lang)
         text = call_list.recording_announcement or call_list.env._(
             "This call is recorded to improve our service."
         )
-        return voice.twiml_say(text, lang.replace("_", "-"))
+        return text, lang
+
+    @api.model
+    def _announcement_twiml(self, call, raw_token):
+        """What the person hears when they answer: the list's announcement
+        in their language, then Callflow's ``announced`` URL, which starts
+        the recording. So the recording starts only after it."""
+        text, lang = self._announcement(call)
+        announced = self.env["callflow.voice"]._url(call, "announced", raw_token)
+        return voice.twiml_announce(text, lang.replace("_", "-"), announced)
+
+    @api.model
+    def _start_recording(self, call, leg_sid, raw_token):
+        """The announcement was said on the person's leg ``leg_sid``: start
+        recording it (both channels) at the provider. A failure is a
+        warning and a message on the call, and the conversation goes on
+        unrecorded: never a recording without the announcement."""
+        call.ensure_one()
+        Voice = self.env["callflow.voice"]
+        Voice._lock(call)
+        if call.recording_requested:
+            return True  # a replayed request: the recording runs already
+        if not call.provider_leg_sid and leg_sid != call.provider_call_sid:
+            call.provider_leg_sid = leg_sid
+        client = voice.TwilioVoiceClient(Voice._config())
+        error = client.start_recording(leg_sid, Voice._url(call, "recorded", raw_token))
+        if error:
+            _logger.warning(
+                "Callflow: recording of call %s not started: %s", call.id, error
+            )
+            call.voice_message = self.env._(
+                "The recording could not start: this call is not recorded. "
+                "(%(detail)s)",
+                detail=error,
+            )
+            Voice._send_state(call)
+        else:
+            call.recording_requested = True
+        return not error
 
     @api.model
     def _apply_recording(self, call, sid, url, duration, status):
@@ -91,6 +128,23 @@ class CallflowVoiceRecording(models.AbstractModel):
             }
         )
         return True
+
+    @api.model
+    def _apply_http_recording(self, call, rec_id, url, duration):
+        """A PBX's recording (its status webhook) lands on the call, only
+        when the call's list records: a PBX recording what it was not asked
+        to is not kept. Without an id, the URL identifies it."""
+        if not call.list_id.record_calls:
+            _logger.warning(
+                "Callflow: recording of call %s ignored: its list does not "
+                "record calls",
+                call.id,
+            )
+            return False
+        if not (rec_id or url):
+            return False
+        sid = rec_id or "url-" + hashlib.sha256(url.encode()).hexdigest()[:32]
+        return self._apply_recording(call, sid, url, duration, "completed")
 
     @api.model
     def _retention_days(self):
@@ -126,32 +180,50 @@ class CallflowVoiceRecording(models.AbstractModel):
         if not calls:
             return 0
         config = self.env["callflow.voice"]._config()
-        if not (config["account_sid"] and config["auth_token"]):
-            # Without credentials the provider would answer 404, which means
-            # "already deleted": keep every recording until they are set.
-            _logger.warning(
-                "Callflow: %s recordings past retention kept: no voice "
-                "provider credentials",
-                len(calls),
-            )
-            return 0
-        client = voice.TwilioVoiceClient(config)
         deleted = self.env["callflow.call"]
-        for call in calls:
-            error = client.delete_recording(call.recording_sid)
-            if error:
-                _logger.warning(
-                    "Callflow: recording %s of call %s not deleted at the "
-                    "provider, kept for the next run: %s",
-                    call.recording_sid,
-                    call.id,
-                    error,
-                )
+        for provider, provider_calls in calls.grouped("voice_provider").items():
+            delete = self._provider_deleter(provider, config, provider_calls)
+            if delete is None:
                 continue
-            self._note_deleted(call, days)
-            deleted |= call
+            for call in provider_calls:
+                error = delete(call.recording_sid)
+                if error:
+                    _logger.warning(
+                        "Callflow: recording %s of call %s not deleted at the "
+                        "provider, kept for the next run: %s",
+                        call.recording_sid,
+                        call.id,
+                        error,
+                    )
+                    continue
+                self._note_deleted(call, days)
+                deleted |= call
         deleted.write(dict.fromkeys(RECORDING_FIELDS + ("recording_date",), False))
         return len(deleted)
+
+    @api.model
+    def _provider_deleter(self, provider, config, calls):
+        """How ``calls``' recordings are deleted at their ``provider``: a
+        function of the recording id returning '' when it is gone, else the
+        error; None keeps them all (a warning: no credentials). A PBX
+        without a deletion URL keeps its recordings itself: Odoo forgets
+        its copy only."""
+        if provider == "twilio":
+            if config["account_sid"] and config["auth_token"]:
+                return voice.TwilioVoiceClient(config).delete_recording
+            # Without credentials the provider would answer 404, which means
+            # "already deleted": keep every recording until they are set.
+            reason = "no voice provider credentials"
+        elif provider == "http":
+            if not config["recording_delete_template"]:
+                return lambda _rec_id: ""
+            return voice.HttpClickToCall(config).delete_recording
+        else:
+            reason = f"unknown provider {provider!r}"
+        _logger.warning(
+            "Callflow: %s recordings past retention kept: %s", len(calls), reason
+        )
+        return None
 
     @api.model
     def _note_deleted(self, call, days):

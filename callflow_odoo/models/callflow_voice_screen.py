@@ -61,7 +61,15 @@ class CallflowVoiceScreen(models.AbstractModel):
         client = voice.CLIENTS.get(call.voice_provider)
         if not client or not call.provider_call_sid:
             raise UserError(self.env._("No call to hang up."))
-        error = client(config).hangup(call.provider_call_sid)
+        if call.voice_provider == "http" and not config["hangup_template"]:
+            return Voice._notify(
+                self.env._("Could not hang up"),
+                self.env._(
+                    "This PBX has no hang-up URL set: hang up on your phone. "
+                    "(Settings > Callflow > Voice)"
+                ),
+            )
+        error = client(config).hangup(call.provider_call_sid, call.voice_key)
         if error:
             return Voice._notify(self.env._("Could not hang up"), error)
         return False

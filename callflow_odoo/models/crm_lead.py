@@ -5,6 +5,10 @@ class CrmLead(models.Model):
     _name = "crm.lead"
     _inherit = ["crm.lead", "callflow.preference.mixin"]
 
+    def init(self):
+        super().init()
+        self._callflow_index_digits()
+
     # The mixin's fields, with help that speaks of the lead.
     callflow_preference_count = fields.Integer(
         help="Contact preference events recorded for this lead's contact or numbers.",

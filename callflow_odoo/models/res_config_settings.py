@@ -66,7 +66,9 @@ class ResConfigSettings(models.TransientModel):
         groups="base.group_system",
         help="The PBX's click-to-call URL; {operator}, {number}, {caller_id} "
         "and {reference} are replaced by the operator's ring target, the "
-        "number to call, the published number and Callflow's reference.",
+        "number to call, the published number and Callflow's reference; "
+        "{record} by 1 when the list records (else 0) and {announcement} by "
+        "the announcement to play first, in the person's language.",
     )
     callflow_voice_http_auth_header = fields.Char(
         string="Authentication Header",
@@ -80,6 +82,23 @@ class ResConfigSettings(models.TransientModel):
         groups="base.group_system",
         help="The PBX signs its status webhooks to /callflow/voice/http/status "
         "with it (X-Callflow-Signature, as the SMS generic gateway).",
+    )
+    callflow_voice_http_hangup_url = fields.Char(
+        string="Hang-up URL",
+        config_parameter="callflow_odoo.voice_http_hangup_url",
+        groups="base.group_system",
+        help="The PBX's URL that ends a call (POST, with the authentication "
+        "header); {id} is the PBX's call id and {reference} Callflow's. "
+        "Without it, operators hang up on their phone.",
+    )
+    callflow_voice_http_recording_delete_url = fields.Char(
+        string="Recording Deletion URL",
+        config_parameter="callflow_odoo.voice_http_recording_delete_url",
+        groups="base.group_system",
+        help="The PBX's URL that deletes a recording (DELETE, with the "
+        "authentication header) after the retention period; {recording_id} "
+        "is the recording's id from the status webhook. Without it, "
+        "recordings are only deleted in Odoo.",
     )
     callflow_recording_retention_days = fields.Integer(
         string="Keep Recordings (days)",

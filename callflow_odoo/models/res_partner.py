@@ -8,6 +8,10 @@ class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "callflow.preference.mixin"]
 
+    def init(self):
+        super().init()
+        self._callflow_index_digits()
+
     callflow_former_number_ids = fields.One2many(
         "callflow.former.number",
         "partner_id",

@@ -45,20 +45,42 @@ class TestVoiceRecording(VoiceTwilioCase):
     def assertAnnouncedThenRecorded(self, call, twiml, language, text):
         dial = ElementTree.fromstring(twiml).find("Dial")
         number = dial.find("Number")
-        # Recording from the bridge, after the person's end ran the
-        # announcement (<Number url>), never from the operator's leg start.
-        self.assertEqual(dial.get("record"), "record-from-answer-dual")
-        self.assertIn(
-            f"/callflow/voice/recorded/{call.id}?t=",
-            dial.get("recordingStatusCallback"),
-        )
+        # No recording from the Dial: record-from-answer may include the
+        # <Number url> announcement.
+        self.assertNotIn("record=", twiml)
+        self.assertIsNone(dial.get("recordingStatusCallback"))
         self.assertIn(f"/callflow/voice/announce/{call.id}?t=", number.get("url"))
         self.assertNotIn("<Start>", twiml)
-        say = ElementTree.fromstring(
+        announcement = ElementTree.fromstring(
             self.provider.announcements[call.provider_call_sid]
-        ).find("Say")
+        )
+        say = announcement.find("Say")
         self.assertEqual(say.get("language"), language)
         self.assertEqual(say.text, text)
+        self.assertIn(
+            f"/callflow/voice/announced/{call.id}?t=",
+            announcement.find("Redirect").text,
+        )
+        # The person's end: the announcement, then the recording (on their
+        # leg, both channels), then the parties are connected.
+        leg = call.provider_leg_sid
+        self.assertEqual(
+            self.provider.events,
+            [
+                ("announce", call.provider_call_sid),
+                ("say", text),
+                ("record", leg),
+                ("bridged", call.provider_call_sid),
+            ],
+        )
+        started = self.provider.recording_starts[leg]
+        self.assertIn(
+            f"/callflow/voice/recorded/{call.id}?t=",
+            started["RecordingStatusCallback"],
+        )
+        self.assertEqual(started["RecordingStatusCallbackEvent"], "completed")
+        self.assertEqual(started["RecordingChannels"], "dual")
+        self.assertTrue(call.with_user(self.manager).recording_sid)
 
     def test_japanese_person_hears_the_japanese_announcement_first(self):
         self._activate_ja()
@@ -98,6 +120,36 @@ class TestVoiceRecording(VoiceTwilioCase):
         self.assertFalse(self.provider.announcements)
         self.assertFalse(self.provider.recordings)
         self.assertFalse(call.sudo().recording_sid)
+
+    def test_recording_not_started_is_said_and_the_call_goes_on(self):
+        """The provider refuses to record: the parties are still connected,
+        unrecorded, and the operator is told so."""
+        self.call_list.record_calls = True
+        entry, call, _action = self._call()
+        self.provider.record_plan = [500]
+        with self.assertLogs(
+            "odoo.addons.callflow_odoo.models.callflow_voice_recording", "WARNING"
+        ):
+            self._play(call, "answered")
+        events = [kind for kind, _value in self.provider.events]
+        self.assertEqual(events, ["announce", "say", "bridged"])
+        self.assertFalse(self.provider.recordings)
+        self.assertEqual(call.voice_state, "completed")
+        self.assertEqual(call.talk_seconds, 42)
+        self.assertIn("not recorded", call.voice_message)
+        self.assertFalse(call.with_user(self.manager).recording_sid)
+        self.assertEqual(entry.state, "in_call", "a conversation to log")
+
+    def test_replayed_announcement_end_starts_no_second_recording(self):
+        """The provider retries the request that starts the recording: the
+        recording runs once, and the call does not claim it failed."""
+        _entry, call, _twiml = self._recorded_call()
+        started = dict(self.provider.recording_starts)
+        self.provider.record_plan = [500]  # a second start would fail
+        Recording = self.env["callflow.voice.recording"]
+        self.assertTrue(Recording._start_recording(call, call.provider_leg_sid, "x"))
+        self.assertEqual(self.provider.recording_starts, started)
+        self.assertFalse(call.voice_message)
 
     def test_recording_lands_on_the_call_for_managers_only(self):
         _entry, call, _twiml = self._recorded_call(replay=True)

@@ -83,7 +83,10 @@ class TestVoiceTools(LocalVoiceMixin, BaseCase):
         self.assertIsNone(voice.operator_leg_state("initiated", "ringing"))
         self.assertEqual(voice.operator_leg_state("initiated", "busy"), "canceled")
         self.assertEqual(voice.operator_leg_state("queued", "no_answer"), "canceled")
-        self.assertIsNone(voice.operator_leg_state("initiated", "completed"))
+        # The operator hung up before the person's leg began.
+        self.assertEqual(voice.operator_leg_state("initiated", "completed"), "canceled")
+        self.assertIsNone(voice.operator_leg_state("initiated", "completed", True))
+        self.assertIsNone(voice.operator_leg_state("ringing", "completed"))
         self.assertIsNone(voice.operator_leg_state("in_progress", "no_answer"))
 
     def test_outcome_to_log(self):
@@ -189,18 +192,49 @@ class TestVoiceRecordingTools(LocalVoiceMixin, BaseCase):
         self.assertIsNone(plain.find("Dial/Number").get("url"))
         recorded = etree.fromstring(
             voice.twiml_dial(
-                *args,
-                *urls,
-                announce_url="http://x/announce?t=a&b",
-                recording_url="http://x/recorded?t=a",
+                *args, *urls, announce_url="http://x/announce?t=a&b"
             ).encode()
         )
         dial = recorded.find("Dial")
-        self.assertEqual(dial.get("record"), "record-from-answer-dual")
-        self.assertEqual(dial.get("recordingStatusCallback"), "http://x/recorded?t=a")
+        # Recording starts from Callflow once the announcement was said,
+        # never from the Dial (record-from-answer may include it).
+        self.assertIsNone(dial.get("record"))
+        self.assertIsNone(dial.get("recordingStatusCallback"))
         self.assertEqual(dial.find("Number").get("url"), "http://x/announce?t=a&b")
-        say = etree.fromstring(voice.twiml_say("録音 <&>", "ja-JP").encode())
-        self.assertEqual(say.find("Say").text, "録音 <&>")
+        announce = etree.fromstring(
+            voice.twiml_announce(
+                "録音 <&>", "ja-JP", "http://x/announced?t=a&b"
+            ).encode()
+        )
+        self.assertEqual([v.tag for v in announce], ["Say", "Redirect"])
+        self.assertEqual(announce.find("Say").text, "録音 <&>")
+        self.assertEqual(announce.find("Redirect").text, "http://x/announced?t=a&b")
+        self.assertEqual(announce.find("Redirect").get("method"), "POST")
+        self.assertEqual(len(etree.fromstring(voice.twiml_empty().encode())), 0)
+
+    def test_start_recording_on_the_person_leg(self):
+        with FakeVoiceProvider(SID, TOKEN) as provider:
+            provider.legs["CAleg"] = "CAparent"
+            client = voice.TwilioVoiceClient(
+                {"base_url": provider.url, "account_sid": SID, "auth_token": TOKEN}
+            )
+            self.assertEqual(client.start_recording("CAleg", "http://x/rec?t=a"), "")
+            sent = provider.requests[-1]
+            self.assertEqual(
+                sent["path"], f"/2010-04-01/Accounts/{SID}/Calls/CAleg/Recordings.json"
+            )
+            self.assertEqual(
+                sent["params"],
+                {
+                    "RecordingStatusCallback": "http://x/rec?t=a",
+                    "RecordingStatusCallbackMethod": "POST",
+                    "RecordingStatusCallbackEvent": "completed",
+                    "RecordingChannels": "dual",
+                },
+            )
+            self.assertEqual(provider.events, [("record", "CAleg")])
+            provider.record_plan = [500]
+            self.assertIn("HTTP 500", client.start_recording("CAleg", "http://x"))
 
     def test_delete_recording_at_the_provider(self):
         with FakeVoiceProvider(SID, TOKEN) as provider:

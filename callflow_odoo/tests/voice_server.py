@@ -39,6 +39,7 @@ RECORDING_RE = re.compile(
 )
 AUDIO = b"ID3\x03\x00fake-mp3"
 CALL_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\.json$")
+START_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)/Recordings\.json$")
 
 # The person's leg in each scenario: (CallStatus, extra callback fields);
 # "completed" gets CallDuration = talk seconds.
@@ -85,6 +86,12 @@ class FakeVoiceProvider(LocalHTTPServer):
         self.twiml = {}  # call sid -> the TwiML Callflow answered
         self.callbacks = []  # (url, params, HTTP status) posted to Callflow
         self.announcements = {}  # call sid -> the <Number url> TwiML
+        # What the person's end lives, in order: ("announce", sid), ("say",
+        # text), ("record", leg sid), ("bridged", sid).
+        self.events = []
+        self.recording_starts = {}  # leg sid -> the Recordings.json params
+        self.record_plan = []  # HTTP statuses answered to Recordings.json
+        self.legs = {}  # person's leg sid -> the call's sid
         self.recordings = {}  # recording sid -> call sid (kept at the provider)
         self.deletes = []  # recording sids asked to DELETE
         self.delete_plan = []  # HTTP statuses answered to DELETE first
@@ -162,7 +169,11 @@ class FakeVoiceProvider(LocalHTTPServer):
                 f"{self.account_sid}:{self.auth_token}".encode()
             ).decode()
         )
-        match = CALLS_RE.match(handler.path) or CALL_RE.match(handler.path)
+        match = (
+            CALLS_RE.match(handler.path)
+            or CALL_RE.match(handler.path)
+            or START_RE.match(handler.path)
+        )
         with self.lock:
             self.requests.append({"path": handler.path, "params": params, "key": key})
             if not match or match.group(1) != self.account_sid:
@@ -173,6 +184,8 @@ class FakeVoiceProvider(LocalHTTPServer):
                 return self.plan.pop(0)
             if match.re is CALL_RE:
                 return self._hangup_request(match.group(2), params)
+            if match.re is START_RE:
+                return self._start_recording(match.group(2), params)
             if key in self.calls:  # the same attempt: the same call
                 return 201, {"sid": self.calls[key]["sid"], "status": "queued"}
             sid = f"CA{next(self._sids):032d}"
@@ -233,6 +246,42 @@ class FakeVoiceProvider(LocalHTTPServer):
                 key, {"sid": f"PBX-{next(self._sids)}", "key": key}
             )
         return 200, {"id": call["sid"]}
+
+    def _start_recording(self, leg_sid, params):
+        """``POST …/Calls/{sid}/Recordings.json``: record a live leg from
+        now on (called with the lock held)."""
+        if leg_sid not in self.legs:
+            return 404, {"code": 20404, "message": "Not found"}
+        if self.record_plan:
+            return self.record_plan.pop(0), {"message": "recording unavailable"}
+        self.events.append(("record", leg_sid))
+        self.recording_starts[leg_sid] = params
+        return 201, {"sid": f"RE{next(self._sids):032d}", "status": "in-progress"}
+
+    def _announce(self, sid, url, leg):
+        """The person answered: their end runs the ``<Number url>`` TwiML
+        (says, follows ``<Redirect>``) before the parties are connected."""
+        with self.lock:
+            self.legs[leg["CallSid"]] = sid
+            self.events.append(("announce", sid))
+        params = dict(leg, CallStatus="in-progress")
+        twiml = self.post(url, params).text
+        self.announcements[sid] = twiml
+        for _hop in range(5):
+            try:
+                root = ElementTree.fromstring(twiml)
+            except ElementTree.ParseError:
+                return
+            for verb in root:
+                if verb.tag == "Say":
+                    with self.lock:
+                        self.events.append(("say", verb.text))
+            redirect = root.find("Redirect")
+            if redirect is None:
+                break
+            twiml = self.post(redirect.text.strip(), params).text
+        with self.lock:
+            self.events.append(("bridged", sid))
 
     def _hangup_request(self, sid, params):
         """``POST …/Calls/{sid}.json`` with ``Status=completed``: end a live
@@ -310,11 +359,7 @@ class FakeVoiceProvider(LocalHTTPServer):
             }
             answered = any(st == "in-progress" for st, _x in SCENARIOS[scenario])
             if number.get("url") and answered:
-                # The person answers: their end runs the <Number url> TwiML
-                # before the parties are connected.
-                self.announcements[sid] = self.post(
-                    number.get("url"), dict(leg, CallStatus="in-progress")
-                ).text
+                self._announce(sid, number.get("url"), leg)
             for seq, (status, extra) in enumerate(SCENARIOS[scenario]):
                 when = times.get(status, clock + timedelta(seconds=20))
                 params = dict(
@@ -333,11 +378,29 @@ class FakeVoiceProvider(LocalHTTPServer):
             self.live[sid] = (base, status_url, clock, dial, leg, leg_sid, times)
             if scenario == "talking":
                 return twiml  # until hangup()
-            if dial.get("record") and answered:
-                self._post_recording(dial, sid, replay)
+            if leg_sid in self.recording_starts:
+                self._post_recording(leg_sid, replay)
             self._end_dial(sid, DIAL_STATUS.get(scenario, scenario))
         self._end_call(base, status_url, clock)
         return twiml
+
+    def ring_operator(self, sid, final="completed"):
+        """Only the operator's leg: their phone rings, then ``final``
+        (``completed``: they hung up before the TwiML was fetched;
+        ``no-answer``, ``busy``: they did not take the call)."""
+        call = self.call_by_sid(sid)
+        base = {
+            "AccountSid": self.account_sid,
+            "CallSid": sid,
+            "From": call["From"],
+            "To": call["To"],
+            "Direction": "outbound-api",
+        }
+        for status in ("initiated", "ringing", final):
+            params = dict(base, CallStatus=status)
+            if status == "completed":
+                params["CallDuration"] = "3"
+            self.post(call["StatusCallback"], params)
 
     def _end_call(self, base, status_url, clock):
         """The operator's leg completes: the call's last callback."""
@@ -351,24 +414,26 @@ class FakeVoiceProvider(LocalHTTPServer):
             ),
         )
 
-    def _post_recording(self, dial, sid, replay):
+    def _post_recording(self, leg_sid, replay):
         """The recording callback, after the person's leg completed."""
+        sid = self.legs[leg_sid]
+        started = self.recording_starts[leg_sid]
         rec_sid = f"RE{next(self._sids):032d}"
         with self.lock:
             self.recordings[rec_sid] = sid
         params = {
             "AccountSid": self.account_sid,
-            "CallSid": sid,
+            "CallSid": leg_sid,
             "RecordingSid": rec_sid,
             "RecordingUrl": f"{self.url}/2010-04-01/Accounts/{self.account_sid}"
             f"/Recordings/{rec_sid}",
             "RecordingStatus": "completed",
             "RecordingDuration": str(self.talk_seconds),
             "RecordingChannels": "2",
-            "RecordingSource": "DialVerb",
+            "RecordingSource": "StartCallRecordingAPI",
         }
         for _ in range(2 if replay else 1):
-            self.post(dial.get("recordingStatusCallback"), params)
+            self.post(started["RecordingStatusCallback"], params)
 
     def _end_dial(self, sid, dial_status):
         base, _url, _clock, dial, _leg, leg_sid, _times = self.live.pop(sid)
@@ -398,7 +463,7 @@ class FakeVoiceProvider(LocalHTTPServer):
                 Timestamp=format_datetime(times["completed"]),
             ),
         )
-        if dial.get("record"):
-            self._post_recording(dial, sid, False)
+        if leg["CallSid"] in self.recording_starts:
+            self._post_recording(leg["CallSid"], False)
         self._end_dial(sid, "completed")
         self._end_call(base, status_url, clock)

@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import requests
@@ -142,32 +142,41 @@ def twiml_dial(
     action_url,
     status_url,
     announce_url=None,
-    recording_url=None,
 ):
     """The operator's leg once answered: whisper who is being called, then
     dial the person from the published number, with status callbacks on the
     person's leg. Every value is XML-escaped.
 
-    With ``announce_url`` and ``recording_url`` the call is recorded: the
-    person hears the announcement (``<Number url>`` runs on their end after
-    they answer, before the two parties are connected), and the recording
-    starts from the bridge (``record-from-answer-dual``), never from the
-    operator's leg start."""
-    record = ""
-    if announce_url and recording_url:
-        record = (
-            ' record="record-from-answer-dual"'
-            f" recordingStatusCallback={quoteattr(recording_url)}"
-            ' recordingStatusCallbackEvent="completed"'
-        )
-    url = f" url={quoteattr(announce_url)}" if record else ""
+    With ``announce_url`` the call is recorded: ``<Number url>`` runs on the
+    person's end after they answer, before the parties are connected; it
+    says the announcement and redirects to Callflow, which starts the
+    recording only then (``start_recording``). No ``record`` attribute:
+    Twilio does not promise that ``record-from-answer`` leaves the
+    ``<Number url>`` TwiML out of the recording."""
+    url = f" url={quoteattr(announce_url)}" if announce_url else ""
     dial = (
         f"<Dial callerId={quoteattr(caller_id)} timeout={quoteattr(str(int(timeout)))}"
-        f" action={quoteattr(action_url)}{record}>"
+        f" action={quoteattr(action_url)}>"
         f"<Number{url} statusCallback={quoteattr(status_url)}"
         f' statusCallbackEvent="{STATUS_EVENTS}">{escape(number)}</Number></Dial>'
     )
     return _response(_say(whisper, language) if whisper else "", dial)
+
+
+def twiml_announce(text, language, announced_url):
+    """The person's end once they answer (``<Number url>``): the recording
+    announcement, then Callflow's ``announced`` URL, which starts the
+    recording and lets the parties be connected."""
+    return _response(
+        _say(text, language),
+        f'<Redirect method="POST">{escape(announced_url)}</Redirect>',
+    )
+
+
+def twiml_empty():
+    """Nothing more to do: ends a ``<Number url>`` TwiML, so that the
+    parties are connected."""
+    return _response()
 
 
 def twiml_say(text, language):
@@ -335,12 +344,30 @@ class TwilioVoiceClient(VoiceClient):
         """The call resource ``…/Calls/{sid}.json`` of the provider's call."""
         return self.calls_url()[: -len(".json")] + f"/{quote(sid, safe='')}.json"
 
-    def hangup(self, sid):
+    def hangup(self, sid, reference=""):
         """Ask the provider to end the call ``sid`` (``Status=completed``);
         the end itself arrives as the usual status callback. Returns an
         error message, empty when the provider accepted."""
         return self._provider_request(
             "post", self.hangup_url(sid), data={"Status": "completed"}
+        )
+
+    def start_recording(self, call_sid, callback_url):
+        """Start recording the call leg ``call_sid`` (both channels), the
+        provider posting the finished recording to ``callback_url``.
+        Returns an error message, empty when the provider accepted."""
+        url = self.calls_url()[: -len(".json")] + (
+            f"/{quote(call_sid, safe='')}/Recordings.json"
+        )
+        return self._provider_request(
+            "post",
+            url,
+            data={
+                "RecordingStatusCallback": callback_url,
+                "RecordingStatusCallbackMethod": "POST",
+                "RecordingStatusCallbackEvent": "completed",
+                "RecordingChannels": "dual",
+            },
         )
 
     def _provider_request(self, method, url, ok=None, **kwargs):
@@ -377,20 +404,33 @@ class HttpClickToCall(VoiceClient):
             "number": call["number"],
             "caller_id": call["caller_id"],
             "reference": key,
+            "record": call.get("record") or "0",
+            "announcement": call.get("announcement") or "",
         }
-        template = self.config.get("url_template") or ""
+        return self._format(self.config.get("url_template"), values)
+
+    @staticmethod
+    def _format(template, values):
+        """``template`` with its placeholders replaced by the URL-encoded
+        ``values``."""
+        template = template or ""
         if not template.startswith(("http://", "https://")):
             raise ValueError("the URL template must start with http:// or https://")
-        return template.format_map({k: quote(v, safe="") for k, v in values.items()})
+        return template.format_map(
+            {k: quote(str(v), safe="") for k, v in values.items()}
+        )
+
+    def _headers(self):
+        """The configured authentication header, as a dict."""
+        name, _sep, value = (self.config.get("auth_header") or "").partition(":")
+        return {name.strip(): value.strip()} if name.strip() else {}
 
     def _request(self, session, key, call):
         headers = {
             PROVIDERS["http"]["idempotency_header"]: key,
             "Content-Type": "application/json",
         }
-        name, _sep, value = (self.config.get("auth_header") or "").partition(":")
-        if name.strip():
-            headers[name.strip()] = value.strip()
+        headers.update(self._headers())
         body = json.dumps(
             {
                 "operator": call["operator"],
@@ -411,10 +451,69 @@ class HttpClickToCall(VoiceClient):
         sid = payload.get("id") or payload.get("call_id") or payload.get("sid")
         return str(sid) if isinstance(sid, (str, int)) and sid != "" else ""
 
-    def hangup(self, sid):
-        """PBX APIs have no common hang-up call: the operator hangs up on
-        their own phone."""
-        return "Hang up on your phone: this provider cannot end calls."
+    def hangup(self, sid, reference=""):
+        """POST the hang-up URL template (``{id}``: the PBX's call id,
+        ``{reference}``: Callflow's): '' when the PBX accepted, else the
+        error text. Callers check that a template is set."""
+        try:
+            url = self._format(
+                self.config.get("hangup_template"),
+                {"id": sid or "", "reference": reference or ""},
+            )
+        except (ValueError, KeyError) as e:
+            return f"Invalid hang-up URL: {e}"
+        return self._send("post", url)
+
+    def delete_recording(self, recording_id):
+        """DELETE the recording deletion URL template (``{recording_id}``):
+        '' when the recording is gone (deleted now, or already: 404), else
+        the error to log (kept for the next run)."""
+        try:
+            url = self._format(
+                self.config.get("recording_delete_template"),
+                {"recording_id": recording_id},
+            )
+        except (ValueError, KeyError) as e:
+            return f"Invalid recording deletion URL: {e}"
+        return self._send("delete", url, ok=(200, 202, 204, 404))
+
+    def recording_headers(self, url):
+        """The headers to fetch a recording at ``url``: the authentication
+        header only when ``url`` is on the click-to-call URL's host, so
+        that it never leaves for another server."""
+        pbx = urlsplit(self.config.get("url_template") or "")
+        target = urlsplit(url or "")
+        same = (pbx.scheme, pbx.netloc) == (target.scheme, target.netloc)
+        return self._headers() if same and pbx.netloc else {}
+
+    def _send(self, method, url, ok=None):
+        """One authenticated request to the PBX, with the timeouts and the
+        bounded retries of ``place_call`` (only when the PBX says nothing
+        was done: connection refused, or 429/503): '' when it answered one
+        of ``ok`` (any 2xx by default), else the error text."""
+        error = "PBX busy"
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), 10))
+            try:
+                response = requests.request(
+                    method,
+                    url,
+                    headers=self._headers(),
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+            except requests.RequestException as e:
+                error = f"PBX unreachable: {e}"
+                if _not_sent(e):
+                    continue
+                return error
+            if response.status_code in ok if ok else response.ok:
+                return ""
+            error = self._error_text(response, self._json(response))
+            if response.status_code not in (429, 503):
+                return error
+        return error
 
 
 CLIENTS = {"twilio": TwilioVoiceClient, "http": HttpClickToCall}
@@ -504,18 +603,16 @@ def unreached_outcome(state, answered_by):
     return UNREACHED_OUTCOMES.get(state)
 
 
-def operator_leg_state(current, state):
+def operator_leg_state(current, state, person_leg=False):
     """The call's new state from a status of the operator's leg, or None
     when it changes nothing: the operator's phone rings (initiated), or the
-    operator did not take the call (canceled: no attempt on the person).
-    ``completed`` is the normal end, reported by the person's leg."""
+    operator's leg ended before the person's leg began (``person_leg``
+    False): canceled, no attempt on the person, whatever the final status
+    (``completed`` too: the operator hung up before the dial). Once the
+    person's leg exists, its own callbacks say how the call ended."""
     if state in ("initiated", "ringing") and current == "queued":
         return "initiated"
-    if (
-        state in FINAL_STATES
-        and current in ("queued", "initiated")
-        and state != "completed"
-    ):
+    if state in FINAL_STATES and current in ("queued", "initiated") and not person_leg:
         return "canceled"
     return None
 
