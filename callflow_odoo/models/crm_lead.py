@@ -17,8 +17,3 @@ class CrmLead(models.Model):
         help="Where and when each of the lead's numbers was obtained, from its "
         "first contact preference event.",
     )
-
-    def init(self):
-        res = super().init()
-        self._callflow_index_number_digits()
-        return res

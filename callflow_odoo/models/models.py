@@ -104,26 +104,3 @@ class Base(models.AbstractModel):
             )
         )
         return matches[:limit] if limit else matches
-
-    def _callflow_index_number_digits(self):
-        """Trigram indexes on the digits of the model's stored number fields,
-        the very expression ``_callflow_search_e164`` filters on: its
-        ``LIKE '%digits%'`` then reads a few index pages instead of scanning
-        every row (an unknown caller's number at 100,000 contacts: the PBX
-        API's lookup). Needs pg_trgm, as Odoo's trigram indexes do."""
-        if not self.env.registry.has_trigram:
-            return
-        for fname in self._phone_get_number_fields():
-            if not self._fields[fname].store:
-                continue
-            self.env.cr.execute(
-                SQL(
-                    "CREATE INDEX IF NOT EXISTS %s ON %s USING gin ("
-                    "(regexp_replace(translate(%s, %s, '0123456789'), '[^0-9]', '',"
-                    " 'g')) gin_trgm_ops)",
-                    SQL.identifier(f"{self._table}_{fname}_callflow_digits_idx"),
-                    SQL.identifier(self._table),
-                    SQL.identifier(fname),
-                    _WIDE_DIGITS,
-                )
-            )

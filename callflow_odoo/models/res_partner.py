@@ -106,8 +106,3 @@ class ResPartner(models.Model):
         """Everything the ledger holds for this contact and its numbers."""
         self.ensure_one()
         return self.env["callflow.ledger.export"]._action_open(partner=self)
-
-    def init(self):
-        res = super().init()
-        self._callflow_index_number_digits()
-        return res

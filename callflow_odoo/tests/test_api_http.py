@@ -266,27 +266,6 @@ class TestApiHttp(CallflowCommon, HttpCase):
         response = self.post(self.ring(extension="202"), key=own_key)
         self.assertEqual(response.status_code, 403)
 
-    def test_unknown_caller_search_reads_an_index(self):
-        """An unknown number is looked up in the digits' trigram indexes,
-        not by parsing every contact's number (100,000 contacts: the PBX
-        API's lookup bench)."""
-        self.assertTrue(self.env.registry.has_trigram)
-        self.env.cr.execute(
-            "SELECT tablename, indexdef FROM pg_indexes"
-            " WHERE indexname LIKE %s ORDER BY 1, 2",
-            ["%callflow_digits_idx"],
-        )
-        indexes = self.env.cr.fetchall()
-        self.assertEqual(
-            sorted({table for table, _def in indexes}), ["crm_lead", "res_partner"]
-        )
-        self.assertEqual(len(indexes), 4)
-        for _table, definition in indexes:
-            self.assertIn("gin_trgm_ops", definition)
-        for _table, definition in indexes:
-            # The very expression the search filters on.
-            self.assertIn("regexp_replace(translate(", definition)
-
     # --- keys -------------------------------------------------------------
     def test_secret_is_not_stored_in_clear(self):
         secret = self.key.split(".")[1]
