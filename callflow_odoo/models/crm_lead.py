@@ -6,8 +6,9 @@ class CrmLead(models.Model):
     _inherit = ["crm.lead", "callflow.preference.mixin"]
 
     def init(self):
-        super().init()
+        res = super().init()
         self._callflow_index_digits()
+        return res
 
     # The mixin's fields, with help that speaks of the lead.
     callflow_preference_count = fields.Integer(

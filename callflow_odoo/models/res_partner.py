@@ -9,8 +9,9 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "callflow.preference.mixin"]
 
     def init(self):
-        super().init()
+        res = super().init()
         self._callflow_index_digits()
+        return res
 
     callflow_former_number_ids = fields.One2many(
         "callflow.former.number",
