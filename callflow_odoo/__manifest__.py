@@ -39,6 +39,8 @@
         "views/callflow_list_entry_views.xml",
         "views/callflow_call_result_views.xml",
         "views/callflow_list_add_wizard_views.xml",
+        "security/callflow_api_key_security.xml",
+        "views/callflow_api_key_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
         "security/callflow_call_security.xml",

@@ -38,6 +38,8 @@ EXAMPLES = {
     "twilio_status": 350,
     "http_json_inbound": 400,
     "http_json_status": 350,
+    "api_inbound": 200,
+    "api_lookup": 80,
 }
 
 NASTY = [
@@ -206,6 +208,12 @@ class TestFuzzPublicRoutes(LocalGatewayMixin, HttpCase):
         cls.raw = env["callflow.optout.token"]._issue_tokens(
             [{"number": "+819012345678", "partner_id": partner.id}]
         )[0]
+        # The PBX API's key, with room for every fuzzed request.
+        cls.api_key = (
+            env["callflow.api.key"]
+            .create({"name": "Fuzz PBX", "rate_limit": 100_000})
+            .action_generate()["context"]["default_key"]
+        )
 
     def setUp(self):
         super().setUp()
@@ -284,6 +292,15 @@ class TestFuzzPublicRoutes(LocalGatewayMixin, HttpCase):
                 "Content-Type": "application/json",
             },
         )
+
+    def _api(self, path, body=None, keep=True):
+        # The PBX API: a bearer key, valid or not.
+        key = self.api_key if keep else self.api_key[:-3] + "xyz"
+        headers = {"Authorization": f"Bearer {key}"}
+        if body is None:
+            return self.url_open(path, headers=headers)
+        headers["Content-Type"] = "application/json"
+        return self.url_open(path, data=body, headers=headers)
 
     # --- the test ---------------------------------------------------------
     def test_fuzz_every_public_route(self):
@@ -383,6 +400,48 @@ class TestFuzzPublicRoutes(LocalGatewayMixin, HttpCase):
                     "/callflow_sms/http_json/status", case[0], case[1]
                 ),
             )
+            self._fuzz(
+                "api_inbound",
+                st.tuples(
+                    st.one_of(
+                        json_body(
+                            [
+                                "caller",
+                                "called",
+                                "extension",
+                                "operator",
+                                "call_id",
+                                "event",
+                                "duration",
+                            ]
+                        ),
+                        # A real published number and login: past the 404s.
+                        st.fixed_dictionaries(
+                            {
+                                "caller": values,
+                                "called": st.just("03-3999-0888"),
+                                "operator": st.just("admin"),
+                                "event": st.sampled_from(
+                                    ["ringing", "answered", "missed", "ended", "x"]
+                                ),
+                                "call_id": st.sampled_from(["pbx-1", "pbx-2"]) | values,
+                                "duration": json_values,
+                            }
+                        ).map(lambda d: json.dumps(d).encode()),
+                    ),
+                    MOSTLY,
+                ),
+                lambda case: self._api("/callflow/api/v1/inbound", case[0], case[1]),
+            )
+            self._fuzz(
+                "api_lookup",
+                st.tuples(st.lists(values, max_size=2), MOSTLY),
+                lambda case: self._api(
+                    "/callflow/api/v1/lookup?"
+                    + urlencode([("number", v[:URL_MAX]) for v in case[0]]),
+                    keep=case[1],
+                ),
+            )
             self._huge_fields()
         total = sum(sum(c.values()) for c in self.statuses.values())
         histogram = sum(self.statuses.values(), Counter())
@@ -436,6 +495,15 @@ class TestFuzzPublicRoutes(LocalGatewayMixin, HttpCase):
                             "callflow_contact_choice": "phone",
                             "csrf_token": csrf,
                         },
+                    ),
+                ),
+                (
+                    "api_inbound",
+                    lambda v: self._api(
+                        "/callflow/api/v1/inbound",
+                        json.dumps(
+                            {"caller": v, "called": "03-3999-0888", "operator": "admin"}
+                        ).encode(),
                     ),
                 ),
                 (

@@ -1,3 +1,4 @@
 from . import directory
 from . import voice
 from . import inbound
+from . import api

@@ -42,3 +42,5 @@ from . import callflow_operator_state
 from . import callflow_live_board
 from . import ir_websocket
 from . import callflow_inbound_voice
+from . import callflow_api_key
+from . import callflow_api

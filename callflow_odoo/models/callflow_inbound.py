@@ -68,8 +68,14 @@ class CallflowInbound(models.AbstractModel):
         partner = last.partner_id or entry.partner_id
         lead = last.lead_id or entry.lead_id
         if not (partner or lead):
-            partner = self.env["res.partner"]._callflow_search_e164(e164, limit=1)
-            lead = self.env["crm.lead"]._callflow_search_e164(e164, limit=1)
+            # The company's contacts and leads (or shared ones) only: called
+            # as superuser, record rules do not keep the others out.
+            partner = self._of_company(
+                self.env["res.partner"]._callflow_search_e164(e164), company
+            )
+            lead = self._of_company(
+                self.env["crm.lead"]._callflow_search_e164(e164), company
+            )
         if lead and not partner:
             partner = lead.partner_id
         # The last operator who spoke to them, not a machine's "no answer".
@@ -97,6 +103,13 @@ class CallflowInbound(models.AbstractModel):
             last_user=spoke.user_id or last.user_id,
         )
         return match
+
+    @api.model
+    def _of_company(self, records, company):
+        """The first of ``records`` that belongs to ``company`` or to none."""
+        return records.filtered(
+            lambda rec: not rec.company_id or rec.company_id == company
+        )[:1]
 
     # ------------------------------------------------------------------
     # The inbound call record

@@ -27,11 +27,20 @@ class ResUsers(models.Model):
         "be chosen.",
     )
 
+    callflow_pbx_extension = fields.Char(
+        "PBX Extension",
+        index="btree_not_null",
+        help="Your extension on the company's phone system: a PBX that "
+        "reports an incoming call for this extension (PBX API) pops the "
+        "caller on your screen.",
+    )
+
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + [
             "callflow_ring_target",
             "callflow_default_caller_number_id",
+            "callflow_pbx_extension",
         ]
 
     @property
@@ -39,6 +48,7 @@ class ResUsers(models.Model):
         return super().SELF_WRITEABLE_FIELDS + [
             "callflow_ring_target",
             "callflow_default_caller_number_id",
+            "callflow_pbx_extension",
         ]
 
     @api.constrains("callflow_default_caller_number_id")

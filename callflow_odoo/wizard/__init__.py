@@ -4,3 +4,4 @@ from . import callflow_list_add_wizard
 from . import callflow_preference_import
 from . import callflow_ledger_export
 from . import callflow_callback_reassign
+from . import callflow_api_key_show
