@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.callflow_odoo.tests.common import set_twilio_voice
 from odoo.addons.callflow_odoo.tools import signatures
 from odoo.addons.callflow_sms.tests.gateway_server import FakeGateway
 from odoo.addons.callflow_sms.tests.test_sms_gateway import LocalGatewayMixin
@@ -40,6 +41,8 @@ EXAMPLES = {
     "http_json_status": 350,
     "api_inbound": 200,
     "api_lookup": 80,
+    "voice_inbound": 150,
+    "voice_status": 100,
 }
 
 NASTY = [
@@ -440,6 +443,44 @@ class TestFuzzPublicRoutes(LocalGatewayMixin, HttpCase):
                     "/callflow/api/v1/lookup?"
                     + urlencode([("number", v[:URL_MAX]) for v in case[0]]),
                     keep=case[1],
+                ),
+            )
+            set_twilio_voice(self, "AC1", TWILIO_TOKEN)
+            self._fuzz(
+                "voice_inbound",
+                st.tuples(
+                    st.one_of(
+                        form(["From", "To", "CallSid", "CallStatus"]),
+                        # A real published number: past the polite refusal,
+                        # through the lookup, routing and voicemail.
+                        st.fixed_dictionaries(
+                            {
+                                "From": values,
+                                "To": st.just("+81339990888") | values,
+                                "CallSid": st.sampled_from(["CA1", "CA2"]) | values,
+                                "CallStatus": st.just("ringing") | values,
+                            }
+                        ).map(lambda d: list(d.items())),
+                    ),
+                    MOSTLY,
+                ),
+                lambda case: self._post_twilio(
+                    "/callflow/voice/inbound", case[0], case[1]
+                ),
+            )
+            self._fuzz(
+                "voice_status",
+                st.tuples(
+                    form(["CallSid", "CallStatus", "CallDuration", "Timestamp"]),
+                    MOSTLY,
+                    st.sampled_from(["1", "2", "999999"]),
+                    values,
+                ),
+                lambda case: self._post_twilio(
+                    f"/callflow/voice/status/{case[2]}",
+                    case[0],
+                    case[1],
+                    query="?" + urlencode({"t": case[3][:URL_MAX], "leg": "person"}),
                 ),
             )
             self._huge_fields()
