@@ -242,6 +242,13 @@ def main():
                 "?.click()"
             ),
         ),
+        (
+            f"{url}/odoo/action-callflow_odoo.callflow_live_board_action",
+            "live-board.png",
+            DESKTOP,
+            ".o_callflow_board_operator",
+            admin.session_id,
+        ),
     ]
     for shot_url, name, size, selector, session_id, *script in shots:
         # A browser of its own per picture: nothing (cookies, the shared
