@@ -243,9 +243,11 @@ class CallflowInbound(models.AbstractModel):
             State._set(user, call.company_id, "ringing", call=call)
 
     @api.model
-    def _available(self, users, company=None):
+    def _available(self, users, company=None, ignore_call=None):
         """Who of ``users`` can take a call now: online in Odoo, not paused
-        on the live board and not on a call (ringing or talking)."""
+        on the live board and not on a call (ringing or talking) other than
+        ``ignore_call`` (the call being routed: its own ringing is no other
+        call, e.g. when the provider replays its webhook)."""
         users = users.filtered("active")
         if not users:
             return users
@@ -261,6 +263,7 @@ class CallflowInbound(models.AbstractModel):
                 [
                     ("user_id", "in", online.ids),
                     ("voice_state", "in", ("ringing", "in_progress")),
+                    ("id", "!=", ignore_call.id if ignore_call else False),
                     (
                         "date_start",
                         ">=",

@@ -59,14 +59,17 @@ class CallflowInboundVoice(models.AbstractModel):
     # The routing
     # ------------------------------------------------------------------
     @api.model
-    def _stages(self, company, match, call_list=None):
+    def _stages(self, company, match, call_list=None, call=None):
         """``{stage: [(user id or 0, target)]}``: who each stage rings,
-        available users only, nobody twice."""
+        available users only, nobody twice; ``call``: the call routed (a
+        replay or a later stage), whose own ringing keeps nobody busy."""
         last = match["last_user"]
         call_list = call_list if call_list is not None else match["entry"].list_id
         team = call_list.user_ids
         group = company.callflow_inbound_fallback_user_ids
-        available = self.env["callflow.inbound"]._available(last | team | group)
+        available = self.env["callflow.inbound"]._available(
+            last | team | group, company, ignore_call=call
+        )
         Voice = self.env["callflow.voice"]
 
         def targets(users):
@@ -116,13 +119,18 @@ class CallflowInboundVoice(models.AbstractModel):
         caller = routing.caller_of(params.get("From"))
         Inbound = self.env["callflow.inbound"].with_company(company)
         match = Inbound._lookup(caller, company)
-        stages = self._stages(company, match)
+        sid = params.get("CallSid")
+        replayed = sid and self.env["callflow.call"].search(
+            [("provider_call_sid", "=", sid), ("company_id", "=", company.id)],
+            limit=1,
+        )
+        stages = self._stages(company, match, call=replayed or None)
         stage, rung = routing.next_stage(stages, routing.STAGE_LAST)
         call = Inbound._receive(
             caller,
             called,
             provider="twilio",
-            sid=params.get("CallSid"),
+            sid=sid,
             user=self._owner(called, match, rung),
             match=match,
         )
@@ -189,7 +197,7 @@ class CallflowInboundVoice(models.AbstractModel):
         match = self.env["callflow.inbound"]._lookup(
             call.dialed_number, call.company_id
         )
-        stages = self._stages(call.company_id, match, call.list_id)
+        stages = self._stages(call.company_id, match, call.list_id, call=call)
         stage, rung = routing.next_stage(stages, max(stage, routing.STAGE_LAST))
         if rung:
             self._pop_rung(call, rung)
