@@ -248,6 +248,11 @@ def main():
             DESKTOP,
             ".o_callflow_board_operator",
             admin.session_id,
+            # The board, not the notifications that may pop over it.
+            (
+                "document.querySelectorAll('.o_notification_close')"
+                ".forEach((button) => button.click())"
+            ),
         ),
     ]
     for shot_url, name, size, selector, session_id, *script in shots:
