@@ -41,6 +41,27 @@ def _wait_for(url, deadline):
     return False
 
 
+def _workers_command(db, http_port, gevent_port, log, level="info", *extra):
+    """Odoo with 2 HTTP workers and its websocket worker, started as
+    scripts/common.sh starts it (see scripts/odoo-server)."""
+    cmd = [sys.executable, str(ROOT / "scripts" / "odoo-server")]
+    if config.rcfile and os.path.isfile(config.rcfile):
+        cmd += ["-c", config.rcfile]
+    return cmd + [
+        "-d",
+        db,
+        "--workers=2",
+        "--max-cron-threads=0",
+        f"--http-port={http_port}",
+        f"--gevent-port={gevent_port}",
+        "--http-interface=127.0.0.1",
+        f"--logfile={log}",
+        f"--log-level={level}",
+        *extra,
+        "--limit-time-real=300",
+    ]
+
+
 def _send_bus_message(db, channel, payload):
     """Commit a bus message in a transaction of its own, as any request
     that notifies a user does."""
@@ -57,22 +78,7 @@ def test_workers_serve_the_websocket_and_deliver_bus_messages(tmp_path):
     db = config["db_name"]
     http_port, gevent_port = _free_port(), _free_port()
     log = Path(tmp_path) / "odoo-workers.log"
-    # As scripts/common.sh starts it (see scripts/odoo-server).
-    cmd = [sys.executable, str(ROOT / "scripts" / "odoo-server")]
-    if config.rcfile and os.path.isfile(config.rcfile):
-        cmd += ["-c", config.rcfile]
-    cmd += [
-        "-d",
-        db,
-        "--workers=2",
-        "--max-cron-threads=0",
-        f"--http-port={http_port}",
-        f"--gevent-port={gevent_port}",
-        "--http-interface=127.0.0.1",
-        f"--logfile={log}",
-        "--log-level=info",
-        "--limit-time-real=300",
-    ]
+    cmd = _workers_command(db, http_port, gevent_port, log)
     server = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
@@ -181,21 +187,7 @@ def test_board_state_change_reaches_a_manager_websocket_within_a_second(tmp_path
     uid, last = _board_manager(db, password)
     http_port, gevent_port = _free_port(), _free_port()
     log = Path(tmp_path) / "odoo-board.log"
-    cmd = [sys.executable, str(ROOT / "scripts" / "odoo-server")]
-    if config.rcfile and os.path.isfile(config.rcfile):
-        cmd += ["-c", config.rcfile]
-    cmd += [
-        "-d",
-        db,
-        "--workers=2",
-        "--max-cron-threads=0",
-        f"--http-port={http_port}",
-        f"--gevent-port={gevent_port}",
-        "--http-interface=127.0.0.1",
-        f"--logfile={log}",
-        "--log-level=warn",
-        "--limit-time-real=300",
-    ]
+    cmd = _workers_command(db, http_port, gevent_port, log, "warn")
     server = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True)
     latencies = []
     try:

@@ -10,7 +10,6 @@ import hashlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -24,7 +23,7 @@ from odoo.tools import config
 
 from odoo.addons.callflow_odoo.tools.signatures import twilio_signature
 
-from .test_multiprocess import ROOT, _free_port, _wait_for
+from .test_multiprocess import _free_port, _wait_for, _workers_command
 
 SID = "ACworkers000000000000000000000000"
 TOKEN = "workers-voice-token"
@@ -120,22 +119,9 @@ def test_concurrent_callbacks_of_one_call_through_workers(tmp_path):
     http_port = _free_port()
     url = f"http://127.0.0.1:{http_port}"
     log = Path(tmp_path) / "odoo-voice-workers.log"
-    cmd = [sys.executable, str(ROOT / "scripts" / "odoo-server")]
-    if config.rcfile and os.path.isfile(config.rcfile):
-        cmd += ["-c", config.rcfile]
-    cmd += [
-        "-d",
-        db,
-        "--workers=2",
-        "--max-cron-threads=0",
-        f"--http-port={http_port}",
-        f"--gevent-port={_free_port()}",
-        "--http-interface=127.0.0.1",
-        f"--logfile={log}",
-        "--log-level=info",
-        "--log-handler=werkzeug:INFO",
-        "--limit-time-real=300",
-    ]
+    cmd = _workers_command(
+        db, http_port, _free_port(), log, "info", "--log-handler=werkzeug:INFO"
+    )
     server = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True)
     try:
         assert _wait_for(f"{url}/web/login", time.monotonic() + 90), (
