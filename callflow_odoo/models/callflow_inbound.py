@@ -92,15 +92,12 @@ class CallflowInbound(models.AbstractModel):
                 limit=1,
             )
         )
-        State = self.env["callflow.preference.state"]
-        reason = State._check_numbers([e164], "call").get(e164)
         match.update(
             partner=partner,
             lead=lead,
             entry=entry,
-            blocked=bool(reason),
-            preference=State._reason_label(reason) if reason else "",
             last_user=spoke.user_id or last.user_id,
+            **self._ledger_word(e164),
         )
         return match
 
@@ -110,6 +107,17 @@ class CallflowInbound(models.AbstractModel):
         return records.filtered(
             lambda rec: not rec.company_id or rec.company_id == company
         )[:1]
+
+    @api.model
+    def _ledger_word(self, e164):
+        """Whether the ledger blocks calls to ``e164``, and why (in the
+        environment's language)."""
+        State = self.env["callflow.preference.state"]
+        reason = State._check_numbers([e164], "call").get(e164)
+        return {
+            "blocked": bool(reason),
+            "preference": State._reason_label(reason) if reason else "",
+        }
 
     # ------------------------------------------------------------------
     # The inbound call record
@@ -168,7 +176,8 @@ class CallflowInbound(models.AbstractModel):
         call.ensure_one()
         partner = call.partner_id
         lead = call.lead_id
-        match = self._lookup(call.dialed_number, call.company_id)
+        # The call already holds who rings: only the ledger's word is read.
+        ledger = self._ledger_word(call.dialed_number)
         previous = self.env["callflow.call"].search(
             [
                 ("dialed_number", "=", call.dialed_number),
@@ -204,8 +213,8 @@ class CallflowInbound(models.AbstractModel):
             "lead_id": lead.id,
             "entry_id": call.entry_id.id,
             "called_number": call.caller_number_id.number_international or "",
-            "blocked": match["blocked"],
-            "preference": match["preference"],
+            "blocked": ledger["blocked"],
+            "preference": ledger["preference"],
             "complaint": (complaint() if complaint else "") or "",
             "last_calls": [
                 {
