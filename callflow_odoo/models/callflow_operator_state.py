@@ -112,6 +112,11 @@ class CallflowOperatorState(models.Model):
             @cr.postcommit.add
             def apply_after_commit():
                 with Registry(dbname).cursor() as fresh:
+                    # READ COMMITTED: the upsert waits for a concurrent one
+                    # on the row and applies on its result, where the
+                    # default REPEATABLE READ fails again under a burst of
+                    # calls for one operator (a 500 after the commit).
+                    fresh.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                     env = api.Environment(fresh, uid, context)
                     fresh.execute(query)
                     env[self._name]._announce(fresh.fetchall())
